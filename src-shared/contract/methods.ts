@@ -1,0 +1,19 @@
+/**
+ * Every contract call, by service. Kept free of zod so the sandboxed preload can build its
+ * one-method-per-call bridge from it; `contract.ts` is type-checked against this list.
+ */
+export const METHODS = {
+  app: ['info'],
+  accounts: ['list', 'get', 'add', 'update', 'remove', 'test', 'testDraft'],
+} as const;
+
+export const EVENT_NAMES = ['accounts.changed'] as const;
+
+export type MethodMap = typeof METHODS;
+export type ServiceName = keyof MethodMap;
+export type MethodName<S extends ServiceName> = MethodMap[S][number];
+export type EventName = (typeof EVENT_NAMES)[number];
+
+export const ALL_METHODS: readonly string[] = Object.entries(METHODS).flatMap(([svc, names]) =>
+  (names as readonly string[]).map((m) => `${svc}.${m}`),
+);
