@@ -1,2 +1,39 @@
-import { app } from 'electron';
-console.log(app.name);
+import { app, session } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { createLogger } from '../log';
+import { createMain } from '../services';
+import { registerIpc } from './ipc-transport';
+import { createMainWindow, lockNavigation } from './window';
+
+const log = createLogger('app');
+const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+// electron-vite sets ELECTRON_RENDERER_URL only in `electron-vite dev`.
+const appUrl =
+  !app.isPackaged && process.env.ELECTRON_RENDERER_URL
+    ? process.env.ELECTRON_RENDERER_URL
+    : pathToFileURL(join(outDir, 'renderer', 'index.html')).href;
+
+app.enableSandbox();
+if (!app.requestSingleInstanceLock()) app.quit();
+
+const main = await createMain({ mode: 'electron', dataDir: app.getPath('userData'), log });
+app.on('web-contents-created', (_e, contents) => lockNavigation(contents));
+await app.whenReady();
+
+registerIpc(main.router, main.hub, appUrl, log);
+
+// Nothing in cosdesk needs camera, notifications or other browser permissions.
+session.defaultSession.setPermissionRequestHandler((_wc, _perm, callback) => callback(false));
+let win = createMainWindow(outDir, appUrl);
+app.on('second-instance', () => {
+  if (win.isMinimized()) win.restore();
+  win.focus();
+});
+app.on('activate', () => {
+  if (win.isDestroyed()) win = createMainWindow(outDir, appUrl);
+});
+app.on('window-all-closed', () => {
+  main.close();
+  if (process.platform !== 'darwin') app.quit();
+});

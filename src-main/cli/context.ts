@@ -1,0 +1,36 @@
+import type { Bridge } from '../../src-shared/contract';
+import { createInProcessBridge } from '../ipc/in-process';
+import { createLogger } from '../log';
+import { defaultDataDir } from '../paths';
+import { createMain, type Main } from '../services';
+import type { ConnectionFlags } from './adhoc';
+import type { Out } from './output';
+
+export interface GlobalFlags extends ConnectionFlags {
+  account?: string;
+  json?: boolean;
+  dataDir?: string;
+}
+
+export interface CliContext {
+  out: Out;
+  globals(): GlobalFlags;
+  /** Start the main-side services only for commands that need them. */
+  main(): Promise<{ main: Main; bridge: Bridge }>;
+}
+
+export function createCliContext(out: Out, globals: () => GlobalFlags): CliContext {
+  let started: Promise<{ main: Main; bridge: Bridge }> | undefined;
+  return {
+    out,
+    globals,
+    main() {
+      started ??= createMain({
+        mode: 'cli',
+        dataDir: globals().dataDir ?? defaultDataDir(),
+        log: createLogger('cli'),
+      }).then((main) => ({ main, bridge: createInProcessBridge(main.router, main.hub) }));
+      return started;
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import type { AppInfo, ConnectionTestResult, Services } from '../src-shared/contract';
+import { AccountRegistry } from './accounts/registry';
+import { SecretSealer } from './accounts/sealer';
+import { KeytarKeychain, SecretStore, type Keychain } from './accounts/secret-store';
+import { AccountsService } from './accounts/service';
+import type { ResolvedAccount } from './accounts/types';
+import { AppService } from './app-service';
+import { EventHub } from './ipc/events';
+import { createRouter, type Router } from './ipc/router';
+import { createLogger, type Logger } from './log';
+
+export interface MainOptions {
+  mode: AppInfo['mode'];
+  dataDir: string;
+  keychain?: Keychain;
+  log?: Logger;
+  testConnection?: (account: ResolvedAccount) => Promise<ConnectionTestResult>;
+}
+
+export interface Main {
+  services: Services;
+  router: Router;
+  hub: EventHub;
+  accounts: AccountsService;
+  sealer: SecretSealer;
+  close(): void;
+}
+
+/** The composition root shared by the Electron app, web mode, the CLI and tests. */
+export async function createMain(opts: MainOptions): Promise<Main> {
+  const log = opts.log ?? createLogger(opts.mode);
+  const hub = new EventHub();
+  const sealer = await SecretSealer.create();
+  const keychain = opts.keychain ?? new KeytarKeychain();
+  const accounts = new AccountsService({
+    registry: new AccountRegistry(opts.dataDir),
+    secrets: new SecretStore(keychain),
+    sealer,
+    hub,
+    test: opts.testConnection,
+  });
+  const services: Services = { app: new AppService(opts.mode, keychain, sealer), accounts };
+  return { services, router: createRouter(services, log), hub, accounts, sealer, close: () => hub.close() };
+}

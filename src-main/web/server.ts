@@ -1,0 +1,132 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ClientFrame, ServerFrame } from '../../src-shared/contract/wire';
+import type { EventHub } from '../ipc/events';
+import type { Router } from '../ipc/router';
+import type { Logger } from '../log';
+import { readStatic } from './static';
+
+export interface WebServerOptions {
+  router: Router;
+  hub: EventHub;
+  /** The built renderer (out/renderer). */
+  staticDir: string;
+  port?: number;
+  log: Logger;
+}
+
+export interface WebServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = '127.0.0.1';
+
+/**
+ * Loopback web mode: serves the renderer and carries contract calls over a websocket.
+ * The socket needs the token printed at start and an Origin of this very server, so
+ * neither another local user without the URL nor a web page in the browser can drive it.
+ */
+export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
+  const token = randomBytes(24).toString('base64url');
+  const server = createServer();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  const sockets = new Set<WebSocket>();
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, LOOPBACK, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const origins = new Set([`http://${LOOPBACK}:${port}`, `http://localhost:${port}`]);
+  const hosts = new Set([`${LOOPBACK}:${port}`, `localhost:${port}`]);
+  const csp =
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+    `font-src 'self' data:; connect-src 'self' ws://${LOOPBACK}:${port} ws://localhost:${port}; ` +
+    "object-src 'none'; base-uri 'none'; form-action 'none'; frame-src 'none'; frame-ancestors 'none'";
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      // A foreign Host means DNS rebinding or a proxy: refuse before serving anything.
+      if (!hosts.has(req.headers.host ?? '')) return end(res, 421, 'Misdirected request');
+      if (req.method !== 'GET' && req.method !== 'HEAD') return end(res, 405, 'Method not allowed');
+      const file = await readStatic(opts.staticDir, req.url ?? '/');
+      if (!file) return end(res, 404, 'Not found');
+      res.writeHead(200, {
+        'Content-Type': file.type,
+        'Content-Security-Policy': csp,
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        'Cross-Origin-Opener-Policy': 'same-origin',
+        'Cache-Control': file.type.startsWith('text/html') ? 'no-store' : 'max-age=3600',
+      });
+      res.end(req.method === 'HEAD' ? undefined : file.body);
+    })();
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    const url = new URL(req.url ?? '/', `http://${LOOPBACK}:${port}`);
+    const refuse = (status: number, text: string) => {
+      opts.log.warn(`websocket refused: ${text}`);
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (url.pathname !== '/ws') return refuse(404, 'Not Found');
+    if (!hosts.has(req.headers.host ?? '')) return refuse(421, 'Misdirected Request');
+    if (!origins.has(req.headers.origin ?? '')) return refuse(403, 'Forbidden Origin');
+    if (!sameToken(url.searchParams.get('token') ?? '', token)) return refuse(401, 'Unauthorized');
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      sockets.add(ws);
+      ws.on('close', () => sockets.delete(ws));
+      ws.on('message', (data) => void onMessage(ws, data.toString()));
+    });
+  });
+
+  const send = (ws: WebSocket, frame: ServerFrame) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+  };
+
+  async function onMessage(ws: WebSocket, raw: string): Promise<void> {
+    let frame: Partial<ClientFrame>;
+    try {
+      frame = JSON.parse(raw) as Partial<ClientFrame>;
+    } catch {
+      return ws.close(1007, 'not JSON');
+    }
+    if (frame?.t !== 'call' || typeof frame.id !== 'number' || typeof frame.method !== 'string') {
+      return ws.close(1008, 'not a call frame');
+    }
+    const result = await opts.router.call(frame.method, frame.params);
+    send(ws, { t: 'result', id: frame.id, result });
+  }
+
+  const unsubscribe = opts.hub.subscribe((name, payload) => {
+    for (const ws of sockets) send(ws, { t: 'event', name, payload });
+  });
+
+  return {
+    url: `http://${LOOPBACK}:${port}/?token=${token}`,
+    port,
+    token,
+    async close() {
+      unsubscribe();
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function end(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(text);
+}
+
+function sameToken(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
