@@ -21,7 +21,6 @@ type Keytar = {
   getPassword(service: string, account: string): Promise<string | null>;
   setPassword(service: string, account: string, password: string): Promise<void>;
   deletePassword(service: string, account: string): Promise<boolean>;
-  findCredentials(service: string): Promise<{ account: string; password: string }[]>;
 };
 
 export class KeytarKeychain implements Keychain {
@@ -57,7 +56,9 @@ export class KeytarKeychain implements Keychain {
   private async probe(): Promise<KeychainStatus> {
     if (!this.keytar) return { available: false, reason: this.loadError };
     try {
-      await this.keytar.findCredentials(this.service);
+      // A read of one entry, not findCredentials: that one can crash the process (keytar
+      // 7.9 on libsecret) when the keyring wants to show an unlock prompt and cannot.
+      await this.keytar.getPassword(this.service, '__cosdesk_probe__');
       return { available: true };
     } catch (err) {
       return { available: false, reason: firstLine(err) };

@@ -14,7 +14,8 @@ export function createRouter(services: Services, log: Logger): Router {
       if (!def) {
         return fail(new AppError('UNKNOWN_METHOD', `There is no call named "${String(method).slice(0, 80)}".`));
       }
-      const parsed = def.request.safeParse(payload ?? {});
+      // A call made with no argument arrives as undefined; null and everything else is validated.
+      const parsed = def.request.safeParse(payload === undefined ? {} : payload);
       if (!parsed.success) {
         return fail(
           new AppError('VALIDATION', `Invalid request for ${method}: ${summarize(parsed.error.issues)}`, {

@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ALL_METHODS, channelFor } from '../../src-shared/contract';
+
+// The Electron binary cannot run here: load the built main bundle against a small stub of
+// the electron module and check its wiring (see test/electron-stub/).
+describe('built Electron main bundle', () => {
+  const out = execFileSync(
+    process.execPath,
+    [resolve('test/electron-stub/run-main.mjs'), resolve('out/main/index.js')],
+    {
+      env: { ...process.env, STUB_USER_DATA: mkdtempSync(join(tmpdir(), 'cosdesk-shell-')) },
+      encoding: 'utf8',
+      timeout: 30_000,
+    },
+  );
+  const r = JSON.parse(out);
+
+  it('creates one window with secure webPreferences and a CommonJS preload', () => {
+    expect(r.windows).toBe(1);
+    expect(r.webPreferences).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+    });
+    expect(r.webPreferences.preload).toMatch(/preload[\\/]index\.cjs$/);
+    expect(r.preloadExists).toBe(true);
+    expect(r.url).toMatch(/^file:\/\/.*\/out\/renderer\/index\.html$/);
+    expect(r.sandboxEnabled).toBe(true);
+  });
+
+  it('registers exactly one handler per contract call and nothing else', () => {
+    expect(r.channels).toEqual(ALL_METHODS.map(channelFor).sort());
+  });
+
+  it('denies navigation, redirects, webviews and new windows', () => {
+    expect(r.willNavigatePrevented).toBe(true);
+    expect(r.willRedirectPrevented).toBe(true);
+    expect(r.webviewPrevented).toBe(true);
+    for (const o of [r.openHttps, r.openFile, r.openJs, r.openCustom]) expect(o.action).toBe('deny');
+  });
+
+  it('hands only http(s) links to the system browser', () => {
+    expect(r.openHttps.external).toBe(true);
+    expect(r.openFile.external).toBe(false);
+    expect(r.openJs.external).toBe(false);
+    expect(r.openCustom.external).toBe(false);
+    expect(r.externalOpened).toEqual(['https://cloud.tencent.com/document/product/436']);
+  });
+
+  it('denies browser permission requests', () => {
+    expect(r.permissionGranted).toBe(false);
+  });
+
+  it('answers its own window, validates payloads, refuses other senders', () => {
+    expect(r.ownCall).toEqual({ ok: true, value: [] });
+    expect(r.badPayload.ok).toBe(false);
+    expect(r.badPayload.error.code).toBe('VALIDATION');
+    for (const c of [r.subFrameCall, r.strangerCall, r.foreignOriginCall]) {
+      expect(c.ok).toBe(false);
+      expect(c.error.code).toBe('FORBIDDEN');
+    }
+  });
+});

@@ -1,0 +1,107 @@
+// A deliberately small stand-in for the `electron` module: it records how the built main
+// bundle wires itself (windows, handlers, hooks) so a test can check the wiring. Behaviour
+// is covered by the web-mode e2e tests, not here.
+const state = {
+  windows: [],
+  handlers: new Map(),
+  openExternal: [],
+  permissionHandler: undefined,
+  sandboxEnabled: false,
+  sent: [],
+};
+globalThis.__electronStub = state;
+
+class Emitter {
+  listeners = {};
+  on(ev, fn) {
+    (this.listeners[ev] ??= []).push(fn);
+    return this;
+  }
+  once(ev, fn) {
+    return this.on(ev, fn);
+  }
+  emit(ev, ...args) {
+    for (const fn of this.listeners[ev] ?? []) fn(...args);
+  }
+}
+
+let nextId = 1;
+class WebContents extends Emitter {
+  id = nextId++;
+  mainFrame = { url: '', parent: null };
+  windowOpenHandler = undefined;
+  setWindowOpenHandler(fn) {
+    this.windowOpenHandler = fn;
+  }
+  send(...args) {
+    state.sent.push(args);
+  }
+}
+
+export const app = new (class extends Emitter {
+  isPackaged = false;
+  getPath() {
+    return process.env.STUB_USER_DATA;
+  }
+  whenReady() {
+    return Promise.resolve();
+  }
+  enableSandbox() {
+    state.sandboxEnabled = true;
+  }
+  requestSingleInstanceLock() {
+    return true;
+  }
+  quit() {}
+})();
+
+export class BrowserWindow extends Emitter {
+  constructor(options) {
+    super();
+    this.options = options;
+    this.webContents = new WebContents();
+    state.windows.push(this);
+    app.emit('web-contents-created', {}, this.webContents);
+  }
+  static getAllWindows() {
+    return state.windows;
+  }
+  loadURL(url) {
+    this.url = url;
+    this.webContents.mainFrame.url = url;
+    return Promise.resolve();
+  }
+  isDestroyed() {
+    return false;
+  }
+  isMinimized() {
+    return false;
+  }
+  show() {}
+  focus() {}
+  restore() {}
+}
+
+export const ipcMain = {
+  handle(channel, fn) {
+    if (state.handlers.has(channel)) throw new Error(`second handler for ${channel}`);
+    state.handlers.set(channel, fn);
+  },
+};
+
+export const shell = {
+  openExternal(url) {
+    state.openExternal.push(url);
+    return Promise.resolve();
+  },
+};
+
+export const session = {
+  defaultSession: {
+    setPermissionRequestHandler(fn) {
+      state.permissionHandler = fn;
+    },
+  },
+};
+
+export default { app, BrowserWindow, ipcMain, shell, session };

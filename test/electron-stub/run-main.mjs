@@ -1,0 +1,54 @@
+// Loads the built main bundle against the electron stub, pokes its hooks, prints a report.
+import { register } from 'node:module';
+import { existsSync } from 'node:fs';
+
+register('./hooks.mjs', import.meta.url);
+const mainPath = process.argv[2];
+await import(mainPath);
+const s = globalThis.__electronStub;
+const win = s.windows[0];
+const wc = win.webContents;
+
+const navigate = (ev, url) => {
+  let prevented = false;
+  for (const fn of wc.listeners[ev] ?? []) fn({ preventDefault: () => (prevented = true) }, url);
+  return prevented;
+};
+const opened = (url) => {
+  const before = s.openExternal.length;
+  const result = wc.windowOpenHandler({ url });
+  return { action: result.action, external: s.openExternal.length > before };
+};
+const call = async (channel, payload, event) => s.handlers.get(channel)(event, payload);
+const own = { sender: wc, senderFrame: wc.mainFrame };
+const subFrame = { sender: wc, senderFrame: { url: wc.mainFrame.url, parent: wc.mainFrame } };
+const foreignPage = { sender: wc, senderFrame: Object.assign(wc.mainFrame, {}) };
+let permission;
+s.permissionHandler({}, 'media', (ok) => (permission = ok));
+
+const report = {
+  windows: s.windows.length,
+  webPreferences: win.options.webPreferences,
+  preloadExists: existsSync(win.options.webPreferences.preload),
+  url: win.url,
+  channels: [...s.handlers.keys()].sort(),
+  sandboxEnabled: s.sandboxEnabled,
+  willNavigatePrevented: navigate('will-navigate', 'https://evil.example/'),
+  willRedirectPrevented: navigate('will-redirect', 'https://evil.example/'),
+  webviewPrevented: navigate('will-attach-webview'),
+  openHttps: opened('https://cloud.tencent.com/document/product/436'),
+  openFile: opened('file:///etc/passwd'),
+  openJs: opened('javascript:alert(1)'),
+  openCustom: opened('smb://server/share'),
+  externalOpened: s.openExternal,
+  permissionGranted: permission,
+  ownCall: await call('cosdesk:accounts.list', {}, own),
+  badPayload: await call('cosdesk:accounts.get', { id: 42 }, own),
+  subFrameCall: await call('cosdesk:accounts.list', {}, subFrame),
+  strangerCall: await call('cosdesk:accounts.list', {}, { sender: { id: 999 }, senderFrame: { url: wc.mainFrame.url } }),
+};
+// A page that navigated elsewhere (were navigation ever allowed) must lose access too.
+foreignPage.senderFrame.url = 'https://evil.example/';
+report.foreignOriginCall = await call('cosdesk:accounts.list', {}, foreignPage);
+process.stdout.write(JSON.stringify(report));
+process.exit(0);

@@ -1,0 +1,119 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { silentLogger } from '../../src-main/log';
+import { startWebServer, type WebServer } from '../../src-main/web/server';
+import { startMain } from '../support/main';
+
+let server: WebServer;
+let stop: () => void;
+
+beforeAll(async () => {
+  const { main } = await startMain();
+  const staticDir = mkdtempSync(join(tmpdir(), 'cosdesk-static-'));
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>cosdesk</title>');
+  mkdirSync(join(staticDir, 'assets'));
+  writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log(1)');
+  server = await startWebServer({ router: main.router, hub: main.hub, staticDir, port: 0, log: silentLogger });
+  stop = () => main.close();
+});
+afterAll(async () => {
+  await server.close();
+  stop();
+});
+
+const origin = () => `http://127.0.0.1:${server.port}`;
+
+function connect(token: string | undefined, headers: Record<string, string>): Promise<WebSocket> {
+  const q = token === undefined ? '' : `?token=${encodeURIComponent(token)}`;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.port}/ws${q}`, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(String(res.statusCode))));
+    ws.once('error', reject);
+  });
+}
+
+function call(ws: WebSocket, method: string, params: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string } }> {
+  const id = Math.floor(Math.random() * 1e9);
+  return new Promise((resolve) => {
+    ws.on('message', (data) => {
+      const f = JSON.parse(String(data));
+      if (f.t === 'result' && f.id === id) resolve(f.result);
+    });
+    ws.send(JSON.stringify({ t: 'call', id, method, params }));
+  });
+}
+
+function get(path: string, host?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port: server.port, path, headers: host ? { host } : {} },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('web mode server', () => {
+  it('listens on loopback only and prints a URL with a long random token', () => {
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32}$/);
+  });
+
+  it('refuses a websocket without the token', async () => {
+    await expect(connect(undefined, { Origin: origin() })).rejects.toThrow('401');
+  });
+
+  it('refuses a websocket with a wrong token', async () => {
+    const wrong = server.token.slice(0, -1) + (server.token.endsWith('A') ? 'B' : 'A');
+    await expect(connect(wrong, { Origin: origin() })).rejects.toThrow('401');
+  });
+
+  it('refuses a foreign or missing Origin even with the right token', async () => {
+    await expect(connect(server.token, { Origin: 'https://evil.example' })).rejects.toThrow('403');
+    await expect(connect(server.token, { Origin: `http://127.0.0.1:${server.port + 1}` })).rejects.toThrow('403');
+    await expect(connect(server.token, {})).rejects.toThrow('403');
+  });
+
+  it('serves calls to the right token and origin, with validation', async () => {
+    const ws = await connect(server.token, { Origin: origin() });
+    const info = await call(ws, 'app.info', {});
+    expect(info.ok).toBe(true);
+    expect(info.value).toMatchObject({ mode: 'test' });
+    const bad = await call(ws, 'accounts.get', { id: 7 });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'VALIDATION' } });
+    ws.close();
+  });
+
+  it('closes a socket that sends something other than a call frame, and keeps serving', async () => {
+    const ws = await connect(server.token, { Origin: origin() });
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    ws.send('not json at all');
+    expect(await closed).toBe(1007);
+    const again = await connect(server.token, { Origin: origin() });
+    expect((await call(again, 'accounts.list', {})).ok).toBe(true);
+    again.close();
+  });
+
+  it('serves the renderer with a CSP and nothing outside its folder', async () => {
+    const index = await get('/');
+    expect(index.status).toBe(200);
+    expect(String(index.headers['content-security-policy'])).toContain("script-src 'self'");
+    expect((await get('/assets/app.js')).status).toBe(200);
+    for (const p of ['/../package.json', '/%2e%2e/%2e%2e/etc/passwd', '/..%2fpackage.json']) {
+      expect((await get(p)).status).toBe(404);
+    }
+  });
+
+  it('refuses a foreign Host header (DNS rebinding)', async () => {
+    expect((await get('/', 'evil.example')).status).toBe(421);
+  });
+});
