@@ -1,0 +1,50 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+
+/** The body was not well-formed XML; the caller decides what that means for its operation. */
+export class XmlSyntaxError extends Error {}
+
+// Tag values stay strings: keys, ETags and IDs that look like numbers must not lose digits.
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  removeNSPrefix: true,
+  ignoreDeclaration: true,
+});
+
+export type XmlNode = Record<string, unknown>;
+
+/** Parses a whole document; throws XmlSyntaxError on anything that is not well-formed XML with a root element. */
+export function parseXml(text: string): XmlNode {
+  const trimmed = text.trim();
+  if (trimmed === '' || XMLValidator.validate(trimmed) !== true) {
+    throw new XmlSyntaxError('not well-formed XML');
+  }
+  const doc = parser.parse(trimmed) as unknown;
+  if (!isNode(doc) || Object.keys(doc).length === 0) throw new XmlSyntaxError('no root element');
+  return doc;
+}
+
+export function isNode(v: unknown): v is XmlNode {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** A child element's text, or undefined when absent or not a leaf. */
+export function text(node: unknown, name: string): string | undefined {
+  if (!isNode(node)) return undefined;
+  const v = node[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** A child element, whether it is a leaf or a node; empty elements come back as ''. */
+export function child(node: unknown, name: string): unknown {
+  return isNode(node) ? node[name] : undefined;
+}
+
+/** Repeated elements parse as an array, a single one as a value: always get an array. */
+export function list(node: unknown, name: string): unknown[] {
+  const v = child(node, name);
+  if (v === undefined || v === '') return [];
+  return Array.isArray(v) ? v : [v];
+}
