@@ -27,7 +27,17 @@ export interface AccountsDeps {
 }
 
 export class AccountsService implements AccountsApi {
+  /** Accounts that live for this process only (the CLI's flags + COSDESK_* variables). */
+  private readonly ephemeral = new Map<string, ResolvedAccount>();
+
   constructor(private readonly deps: AccountsDeps) {}
+
+  /** Use an account for this process without saving it; returns an id the other services accept. */
+  registerEphemeral(account: ResolvedAccount): string {
+    const id = `tmp-${randomBytes(6).toString('hex')}`;
+    this.ephemeral.set(id, { ...account, id });
+    return id;
+  }
 
   async list(): Promise<AccountView[]> {
     return (await this.deps.registry.all()).map((a) => this.view(a));
@@ -115,6 +125,8 @@ export class AccountsService implements AccountsApi {
 
   /** Main-side only: the account with its secret, for signing a request. */
   async resolve(idOrName: string): Promise<ResolvedAccount> {
+    const temp = this.ephemeral.get(idOrName);
+    if (temp) return temp;
     const acc = await this.resolveRef(idOrName);
     const secret = await this.deps.secrets.get(acc.id, acc.secretStorage);
     if (!secret) {

@@ -8,8 +8,10 @@ import {
   updateAccountRequest,
 } from './accounts';
 import type { EventName, MethodMap } from './methods';
+import { storageContract } from './storage';
 
 export * from './accounts';
+export * from './storage';
 export * from './methods';
 export * from './channels';
 
@@ -39,6 +41,7 @@ export const contract = {
     test: { request: byId, response: connectionTestResult },
     testDraft: { request: testDraftRequest, response: connectionTestResult },
   },
+  storage: storageContract,
 } as const;
 
 /** Events main sends to every view; payloads are validated before they leave main. */

@@ -5,6 +5,18 @@
 export const METHODS = {
   app: ['info'],
   accounts: ['list', 'get', 'add', 'update', 'remove', 'test', 'testDraft'],
+  storage: [
+    'listBuckets',
+    'createBucket',
+    'deleteBucket',
+    'openBucket',
+    'listObjects',
+    'headObject',
+    'createFolder',
+    'deleteObjects',
+    'copyObject',
+    'moveObject',
+  ],
 } as const;
 
 export const EVENT_NAMES = ['accounts.changed'] as const;
