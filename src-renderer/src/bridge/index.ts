@@ -68,7 +68,8 @@ function fromWebSocket(): Bridge {
     new Promise((resolve, reject) => {
       const ws = new WebSocket(url);
       ws.onopen = () => resolve(ws);
-      ws.onerror = () => reject(new AppError('NETWORK', 'Cannot reach the cosdesk server. Is `npm run web` still running?'));
+      ws.onerror = () =>
+        reject(new AppError('NETWORK', 'Cannot reach the cosdesk server. Is `npm run web` still running?'));
       ws.onclose = (ev) => {
         socket = undefined;
         const reason =
