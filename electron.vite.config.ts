@@ -31,8 +31,16 @@ export default defineConfig({
   renderer: {
     root: resolve(__dirname, 'src-renderer'),
     plugins: [vue()],
+    define: {
+      // vue-i18n's bundler build: composition API only, no devtools hooks in production.
+      __VUE_I18N_FULL_INSTALL__: true,
+      __VUE_I18N_LEGACY_API__: false,
+      __INTLIFY_PROD_DEVTOOLS__: false,
+    },
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
+      minify: true,
+      chunkSizeWarningLimit: 2048,
       rollupOptions: { input: resolve(__dirname, 'src-renderer/index.html') },
     },
   },

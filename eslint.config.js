@@ -6,6 +6,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import vue from 'eslint-plugin-vue';
 import globals from 'globals';
+import prettier from 'eslint-config-prettier';
 
 const nodeBuiltins = builtinModules.filter((m) => !m.startsWith('_')).flatMap((m) => [m, `node:${m}`]);
 
@@ -29,6 +30,8 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],
+  // Formatting is prettier's job; this turns off the stylistic rules that would fight it.
+  prettier,
   {
     files: ['**/*.vue'],
     languageOptions: { parserOptions: { parser: tseslint.parser, sourceType: 'module' } },
@@ -57,17 +60,27 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^(?!zod$|zod/|\\.\\.?/)',
-              message: 'src-shared imports nothing but itself and zod (no Node, DOM, Electron or other packages).',
+              message:
+                'src-shared imports nothing but itself and zod (no Node, DOM, Electron or other packages).',
             },
-            { group: ['**/src-main/**', '**/src-renderer/**'], message: 'src-shared imports nothing but itself.' },
+            {
+              group: ['**/src-main/**', '**/src-renderer/**'],
+              message: 'src-shared imports nothing but itself.',
+            },
           ],
         },
       ],
       'no-restricted-globals': [
         'error',
-        ...['window', 'document', 'navigator', 'localStorage', 'sessionStorage', 'location', 'HTMLElement'].map(
-          (name) => ({ name, message: 'src-shared runs in main and the renderer: no DOM.' }),
-        ),
+        ...[
+          'window',
+          'document',
+          'navigator',
+          'localStorage',
+          'sessionStorage',
+          'location',
+          'HTMLElement',
+        ].map((name) => ({ name, message: 'src-shared runs in main and the renderer: no DOM.' })),
         ...['process', 'Buffer', 'require', '__dirname', 'global'].map((name) => ({
           name,
           message: 'src-shared runs in main and the renderer: no Node.',
@@ -78,7 +91,10 @@ export default tseslint.config(
   {
     files: ['src-renderer/**'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [electron, ...node('The renderer')], patterns: [intoMain] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [electron, ...node('The renderer')], patterns: [intoMain] },
+      ],
     },
   },
   {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type {
   AccountFields,
+  AccountFieldsEdit,
   AccountView,
   ConnectionTestResult,
   SealedSecret,
@@ -47,7 +48,11 @@ export class AccountsService implements AccountsApi {
     return this.view(await this.mustFind(id));
   }
 
-  async add(req: { fields: AccountFields; secret: SealedSecret; sessionOnly?: boolean }): Promise<AccountView> {
+  async add(req: {
+    fields: AccountFields;
+    secret: SealedSecret;
+    sessionOnly?: boolean;
+  }): Promise<AccountView> {
     const secret = await this.deps.sealer.open(req.secret);
     const id = `acc-${randomBytes(6).toString('hex')}`;
     const where = req.sessionOnly ? 'session' : 'keychain';
@@ -69,11 +74,12 @@ export class AccountsService implements AccountsApi {
 
   async update(req: {
     id: string;
-    fields: AccountFields;
+    fields: AccountFieldsEdit;
     secret?: SealedSecret;
     sessionOnly?: boolean;
   }): Promise<AccountView> {
     const existing = await this.mustFind(req.id);
+    const fields = withKeyId(req.fields, existing.fields);
     let secretStorage = existing.secretStorage;
     let hasToken = existing.hasToken;
     if (req.secret) {
@@ -85,7 +91,13 @@ export class AccountsService implements AccountsApi {
     const updated = await this.deps.registry.mutate((all) => {
       const i = all.findIndex((a) => a.id === req.id);
       if (i < 0) throw notFound(req.id);
-      all[i] = { ...all[i], fields: req.fields, secretStorage, hasToken, updatedAt: new Date().toISOString() };
+      all[i] = {
+        ...all[i],
+        fields,
+        secretStorage,
+        hasToken,
+        updatedAt: new Date().toISOString(),
+      };
       return all[i];
     });
     await this.announce();
@@ -107,12 +119,17 @@ export class AccountsService implements AccountsApi {
     return this.runTest(await this.resolve(id));
   }
 
-  async testDraft(req: { fields: AccountFields; secret?: SealedSecret; id?: string }): Promise<ConnectionTestResult> {
+  async testDraft(req: {
+    fields: AccountFieldsEdit;
+    secret?: SealedSecret;
+    id?: string;
+  }): Promise<ConnectionTestResult> {
+    const stored = req.id ? await this.resolve(req.id) : undefined;
     let secret: SecretPlain;
     if (req.secret) secret = await this.deps.sealer.open(req.secret);
-    else if (req.id) secret = (await this.resolve(req.id)).secret;
+    else if (stored) secret = stored.secret;
     else throw new AppError('VALIDATION', 'Enter the secret key to test this connection.');
-    return this.runTest({ ...req.fields, id: req.id, secret });
+    return this.runTest({ ...withKeyId(req.fields, stored), id: req.id, secret });
   }
 
   /** An account by id, or by name for people typing commands. */
@@ -133,7 +150,9 @@ export class AccountsService implements AccountsApi {
       throw new AppError(
         'SECRET_MISSING',
         `The secret of account "${acc.fields.name}" is not stored` +
-          (acc.secretStorage === 'session' ? ' (it was kept for a session that has ended)' : ' in the keychain') +
+          (acc.secretStorage === 'session'
+            ? ' (it was kept for a session that has ended)'
+            : ' in the keychain') +
           '. Edit the account and enter the secret key again.',
         { id: acc.id },
       );
@@ -188,6 +207,18 @@ export class AccountsService implements AccountsApi {
   }
 }
 
+/** An edit that left the key id out keeps the stored one (the page only ever sees it masked). */
+function withKeyId(edit: AccountFieldsEdit, stored: AccountFields | undefined): AccountFields {
+  if (edit.kind === 'cos') {
+    const secretId = edit.secretId ?? (stored?.kind === 'cos' ? stored.secretId : undefined);
+    if (secretId) return { ...edit, secretId };
+  } else {
+    const accessKeyId = edit.accessKeyId ?? (stored?.kind === 's3' ? stored.accessKeyId : undefined);
+    if (accessKeyId) return { ...edit, accessKeyId };
+  }
+  throw new AppError('VALIDATION', 'Enter the key id: the account has none of this kind stored.');
+}
+
 /** Enough of a key id to recognise it, not enough to use it. */
 export function maskKeyId(keyId: string): string {
   if (keyId.length <= 8) return `${keyId.slice(0, 2)}…`;
@@ -195,7 +226,11 @@ export function maskKeyId(keyId: string): string {
 }
 
 function notFound(id: string): AppError {
-  return new AppError('NOT_FOUND', `There is no account "${id}". It may have been removed in another window.`, {
-    id,
-  });
+  return new AppError(
+    'NOT_FOUND',
+    `There is no account "${id}". It may have been removed in another window.`,
+    {
+      id,
+    },
+  );
 }

@@ -79,6 +79,13 @@ export type AccountFields = z.infer<typeof accountFields>;
 export type CosFields = z.infer<typeof cosFields>;
 export type S3Fields = z.infer<typeof s3Fields>;
 
+/** Fields as an edit sends them: the key id may be left out to keep the stored one. */
+export const accountFieldsEdit = z.discriminatedUnion('kind', [
+  cosFields.extend({ secretId: keyId.optional() }),
+  s3Fields.extend({ accessKeyId: keyId.optional() }),
+]);
+export type AccountFieldsEdit = z.infer<typeof accountFieldsEdit>;
+
 export const addAccountRequest = z
   .object({
     fields: accountFields,
@@ -91,7 +98,7 @@ export const addAccountRequest = z
 export const updateAccountRequest = z
   .object({
     id: accountId,
-    fields: accountFields,
+    fields: accountFieldsEdit,
     /** Omit to keep the stored secret. */
     secret: sealedSecret.optional(),
     sessionOnly: z.boolean().optional(),
@@ -100,7 +107,7 @@ export const updateAccountRequest = z
 
 export const testDraftRequest = z
   .object({
-    fields: accountFields,
+    fields: accountFieldsEdit,
     /** Omit to test with the stored secret of `id` (editing an account without retyping it). */
     secret: sealedSecret.optional(),
     id: accountId.optional(),

@@ -5,14 +5,23 @@ import { accountId } from './accounts';
 export const objectKey = z
   .string()
   .min(1, 'an object key cannot be empty')
-  .refine((k) => new TextEncoder().encode(k).length <= 1024, { message: 'an object key is at most 1,024 bytes' });
+  .refine((k) => new TextEncoder().encode(k).length <= 1024, {
+    message: 'an object key is at most 1,024 bytes',
+  });
 
 /** A bucket name as typed: the dialect checks its own rules and explains them. */
 export const bucketName = z.string().trim().min(1, 'give a bucket name').max(255);
 
 /** Which bucket of which account; region overrides the account's default (COS buckets live in one region). */
 export const bucketRef = z
-  .object({ accountId, bucket: bucketName, region: z.string().regex(/^[a-z0-9-]{1,64}$/).optional() })
+  .object({
+    accountId,
+    bucket: bucketName,
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{1,64}$/)
+      .optional(),
+  })
   .strict();
 export type BucketRef = z.infer<typeof bucketRef>;
 
@@ -79,7 +88,10 @@ export type BatchResult = z.infer<typeof batchResult>;
 
 export const storageContract = {
   listBuckets: { request: z.object({ accountId }).strict(), response: z.array(bucketSummary) },
-  createBucket: { request: bucketRef, response: z.object({ bucket: z.string(), region: z.string().optional() }) },
+  createBucket: {
+    request: bucketRef,
+    response: z.object({ bucket: z.string(), region: z.string().optional() }),
+  },
   deleteBucket: { request: bucketRef, response: z.object({ deleted: z.boolean() }) },
   /** HEAD a bucket by name: for keys that may not list buckets (the usual sub-account). */
   openBucket: { request: bucketRef, response: bucketSummary },
@@ -92,16 +104,12 @@ export const storageContract = {
     response: batchResult,
   },
   copyObject: {
-    request: bucketRef
-      .extend({ key: objectKey, toBucket: bucketName.optional(), toKey: objectKey })
-      .strict(),
+    request: bucketRef.extend({ key: objectKey, toBucket: bucketName.optional(), toKey: objectKey }).strict(),
     response: batchResult,
   },
   /** Rename or move a key, or a folder (key ending in '/') with everything under it. */
   moveObject: {
-    request: bucketRef
-      .extend({ key: objectKey, toBucket: bucketName.optional(), toKey: objectKey })
-      .strict(),
+    request: bucketRef.extend({ key: objectKey, toBucket: bucketName.optional(), toKey: objectKey }).strict(),
     response: batchResult,
   },
 } as const;

@@ -18,5 +18,4 @@ export type WireApi = {
 /** Websocket frames in web mode. */
 export type ClientFrame = { t: 'call'; id: number; method: string; params: unknown };
 export type ServerFrame =
-  | { t: 'result'; id: number; result: Envelope<unknown> }
-  | { t: 'event'; name: EventName; payload: unknown };
+  { t: 'result'; id: number; result: Envelope<unknown> } | { t: 'event'; name: EventName; payload: unknown };

@@ -6,6 +6,7 @@ import {
   s3Fields,
   secretPlain,
   type AccountFields,
+  type AccountFieldsEdit,
   type AccountView,
   type SecretPlain,
 } from '../../../src-shared/contract';
@@ -103,10 +104,10 @@ function optionalText(s: string): string | undefined {
 }
 
 /**
- * The settings to send. A view carries only the masked key id, so the form always holds
- * the full one the user typed (the contract's fields require it, also on update).
+ * The settings to send. A view carries only the masked key id: when editing, an empty key
+ * id field means "keep the stored one" and is left out.
  */
-export function toFields(form: AccountForm, editing: AccountView | null): AccountFields {
+export function toFields(form: AccountForm, editing: AccountView | null): AccountFieldsEdit {
   const tokenExpiresAt =
     expiryApplies(form, editing) && form.tokenExpiresAt ? form.tokenExpiresAt.toISOString() : undefined;
   const common = { name: form.name.trim(), ...(tokenExpiresAt ? { tokenExpiresAt } : {}) };
@@ -117,7 +118,7 @@ export function toFields(form: AccountForm, editing: AccountView | null): Accoun
     return {
       kind: 'cos',
       ...common,
-      secretId: form.secretId.trim(),
+      ...keyId('secretId', form.secretId),
       region: form.cosRegion.trim(),
       ...(appId ? { appId } : {}),
       ...(endpointTemplate ? { endpointTemplate } : {}),
@@ -129,9 +130,14 @@ export function toFields(form: AccountForm, editing: AccountView | null): Accoun
     ...common,
     endpoint: form.endpoint.trim(),
     region: form.s3Region.trim(),
-    accessKeyId: form.accessKeyId.trim(),
+    ...keyId('accessKeyId', form.accessKeyId),
     pathStyle: form.pathStyle,
   };
+}
+
+function keyId<K extends string>(name: K, value: string): Partial<Record<K, string>> {
+  const v = value.trim();
+  return (v ? { [name]: v } : {}) as Partial<Record<K, string>>;
 }
 
 /** The secret to seal and send, or undefined when the user typed none (keep the stored one). */
@@ -172,7 +178,7 @@ export function accountFormRules(
 ): FormRules<AccountForm> {
   const keyIdRule = (schema: ZodType): FormItemRule =>
     schemaRule(schema, {
-      required: true,
+      required: !editing,
       requiredMessage: t('validation.keyIdRequired'),
       message: t('validation.keyId'),
     });

@@ -91,7 +91,7 @@ const en = {
     endpoint: 'Endpoint URL',
     endpointPlaceholder: 'e.g. https://s3.example.com',
     pathStyle: 'Path-style addressing',
-    keyIdAgain: 'Stored: {masked} — enter the full key ID',
+    keyIdAgain: 'Unchanged ({masked}) — leave empty to keep',
     unchanged: 'unchanged — leave empty to keep',
     optional: 'Optional',
     test: 'Test connection',

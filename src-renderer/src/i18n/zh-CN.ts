@@ -92,7 +92,7 @@ const zhCN: Messages = {
     endpoint: '访问地址',
     endpointPlaceholder: '例如 https://s3.example.com',
     pathStyle: '路径风格访问',
-    keyIdAgain: '已保存：{masked}——请重新输入完整的密钥 ID',
+    keyIdAgain: '未更改（{masked}）——留空则保留',
     unchanged: '未修改——留空则保持不变',
     optional: '可选',
     test: '测试连接',

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type {
   AccountFields,
+  AccountFieldsEdit,
   AccountView,
   ConnectionTestResult,
   SecretPlain,
@@ -20,14 +21,15 @@ export interface AddAccountInput {
 
 export interface UpdateAccountInput {
   id: string;
-  fields: AccountFields;
+  /** The key id may be left out to keep the stored one. */
+  fields: AccountFieldsEdit;
   /** Omit to keep the stored secret. */
   secret?: SecretPlain;
   sessionOnly?: boolean;
 }
 
 export interface TestDraftInput {
-  fields: AccountFields;
+  fields: AccountFieldsEdit;
   /** Omit, with `id`, to test with the stored secret of an account being edited. */
   secret?: SecretPlain;
   id?: string;
