@@ -33,6 +33,7 @@ export function createMainWindow(outDir: string, appUrl: string): BrowserWindow 
     minHeight: 560,
     show: false,
     title: 'cosdesk',
+    icon: join(outDir, '..', 'resources', 'icon.png'),
     webPreferences: { ...SECURE_WEB_PREFERENCES, preload: join(outDir, 'preload', 'index.cjs') },
   });
   win.once('ready-to-show', () => win.show());
