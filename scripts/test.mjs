@@ -13,8 +13,11 @@ const vitestArgs = process.argv.slice(2);
 
 // 1. A session bus with a Secret Service: re-run this script inside dbus-run-session.
 if (!process.env.COSDESK_TEST_DBUS) {
-  const need = ['dbus-run-session', 'gnome-keyring-daemon'].filter((c) => spawnSync('which', [c]).status !== 0);
-  if (need.length) fatal(`missing ${need.join(', ')}: install Debian packages dbus gnome-keyring (bash .ci/run does).`);
+  const need = ['dbus-run-session', 'gnome-keyring-daemon'].filter(
+    (c) => spawnSync('which', [c]).status !== 0,
+  );
+  if (need.length)
+    fatal(`missing ${need.join(', ')}: install Debian packages dbus gnome-keyring (bash .ci/run does).`);
   const r = spawnSync('dbus-run-session', ['--', process.execPath, 'scripts/test.mjs', ...vitestArgs], {
     stdio: 'inherit',
     env: { ...process.env, COSDESK_TEST_DBUS: '1' },
@@ -59,7 +62,11 @@ let failed = 0;
 try {
   await step('lint (eslint + layer rules, prettier)', 'npm', ['run', '-s', 'lint']);
   await step('typecheck (tsc + vue-tsc)', 'npm', ['run', '-s', 'typecheck']);
-  const built = await step('build (main, preload, renderer, CLI; preload check)', 'npm', ['run', '-s', 'build']);
+  const built = await step('build (main, preload, renderer, CLI; preload check)', 'npm', [
+    'run',
+    '-s',
+    'build',
+  ]);
   mkdirSync('test-results', { recursive: true });
   const report = 'test-results/vitest.json';
   if (built) {
@@ -75,13 +82,19 @@ try {
       const j = JSON.parse(readFileSync(report, 'utf8'));
       passed += j.numPassedTests;
       // A file that fails to load counts as a failure even though none of its tests ran.
-      failed += j.numFailedTests + (j.success === false && j.numFailedTests === 0 ? Math.max(1, j.numFailedTestSuites) : 0);
+      failed +=
+        j.numFailedTests +
+        (j.success === false && j.numFailedTests === 0 ? Math.max(1, j.numFailedTestSuites) : 0);
     } else failed += 1;
   } else failed += 1;
 } finally {
-  if (startedRgw) spawnSync('bash', ['test/backend/rgw.sh', 'stop'], { env: { ...process.env, CEPH_BASE: startedRgw } });
+  if (startedRgw)
+    spawnSync('bash', ['test/backend/rgw.sh', 'stop'], { env: { ...process.env, CEPH_BASE: startedRgw } });
 }
-for (const r of results.filter((r) => !r.name.startsWith('vitest'))) r.ok ? passed++ : failed++;
+for (const r of results.filter((r) => !r.name.startsWith('vitest'))) {
+  if (r.ok) passed++;
+  else failed++;
+}
 console.log(results.map((r) => `${r.ok ? 'ok    ' : 'FAILED'} ${r.name}`).join('\n'));
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -5,7 +5,10 @@ export interface Logger {
   error(msg: string): void;
 }
 
-export function createLogger(scope: string, out: (line: string) => void = (l) => process.stderr.write(l + '\n')): Logger {
+export function createLogger(
+  scope: string,
+  out: (line: string) => void = (l) => process.stderr.write(l + '\n'),
+): Logger {
   const line = (level: string, msg: string) => out(`${new Date().toISOString()} ${level} [${scope}] ${msg}`);
   return {
     info: (m) => line('info', m),

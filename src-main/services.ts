@@ -8,6 +8,7 @@ import { AppService } from './app-service';
 import { EventHub } from './ipc/events';
 import { createRouter, type Router } from './ipc/router';
 import { createLogger, type Logger } from './log';
+import { StorageService } from './storage/service';
 
 export interface MainOptions {
   mode: AppInfo['mode'];
@@ -39,6 +40,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     hub,
     test: opts.testConnection,
   });
-  const services: Services = { app: new AppService(opts.mode, keychain, sealer), accounts };
+  const storage = new StorageService({ resolveAccount: (id) => accounts.resolve(id) });
+  const services: Services = { app: new AppService(opts.mode, keychain, sealer), accounts, storage };
   return { services, router: createRouter(services, log), hub, accounts, sealer, close: () => hub.close() };
 }

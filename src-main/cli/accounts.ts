@@ -6,6 +6,7 @@ import { testConnection } from '../storage/test-connection';
 import { adHocAccount } from './adhoc';
 import type { CliContext } from './context';
 import { table } from './output';
+import { inferDialect } from './resolve';
 import { readSecret } from './secret-input';
 import { isTarget, parseTarget } from './target';
 
@@ -104,7 +105,7 @@ export function accountsCommand(ctx: CliContext): Command {
         const { bridge, main } = await ctx.main();
         result = await bridge.accounts.test({ id: (await main.accounts.resolveRef(account)).id });
       } else {
-        const dialect = ref ? parseTarget(ref).dialect : g.endpoint && !g.endpoint.includes('{bucket}') ? 's3' : 'cos';
+        const dialect = ref ? parseTarget(ref).dialect : inferDialect(g);
         result = await testConnection(adHocAccount(dialect, g));
       }
       if (!result.ok) throw new AppError('STORAGE', result.message, { storageCode: result.code });

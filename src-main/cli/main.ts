@@ -2,7 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { version } from '../../package.json';
 import { AppError } from '../../src-shared/errors';
 import { accountsCommand } from './accounts';
+import { bucketCommands } from './buckets';
 import { createCliContext, type GlobalFlags } from './context';
+import { lsCommand } from './ls';
+import { objectCommands } from './objects';
 import { failAndExit, makeOut } from './output';
 
 const wantsJson = process.argv.includes('--json');
@@ -25,10 +28,25 @@ const ctx = createCliContext(makeOut(wantsJson), () => {
   return { ...g, account: g.account ?? (process.env.COSDESK_ACCOUNT || undefined) };
 });
 program.addCommand(accountsCommand(ctx));
+program.addCommand(lsCommand(ctx));
+for (const c of [...bucketCommands(ctx), ...objectCommands(ctx)]) program.addCommand(c);
+// Every command: usage errors come back here, as one `cosdesk: <reason>` line and exit 2.
+const quiet = (c: Command): void => {
+  c.exitOverride().configureOutput({ writeErr: (t) => process.stderr.write(t), outputError: () => undefined });
+  c.commands.forEach(quiet);
+};
+quiet(program);
+
+// `cosdesk ls … | head`: a closed pipe ends the listing quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 try {
   await program.parseAsync(process.argv);
-  process.exit(0);
+  // A batch with per-key failures (rm, cp, mv) has set process.exitCode to 1.
+  process.exit();
 } catch (err) {
   if (err instanceof CommanderError) {
     if (err.exitCode === 0) process.exit(0);

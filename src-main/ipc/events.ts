@@ -29,12 +29,15 @@ export class EventHub {
     }
     this.pending.set(name, checked);
     if (!this.timers.has(name)) {
-      const t = setTimeout(() => {
-        this.timers.delete(name);
-        const p = this.pending.get(name);
-        this.pending.delete(name);
-        this.deliver(name, p);
-      }, Math.max(0, wait));
+      const t = setTimeout(
+        () => {
+          this.timers.delete(name);
+          const p = this.pending.get(name);
+          this.pending.delete(name);
+          this.deliver(name, p);
+        },
+        Math.max(0, wait),
+      );
       t.unref?.();
       this.timers.set(name, t);
     }

@@ -12,7 +12,9 @@ export function createRouter(services: Services, log: Logger): Router {
     async call(method, payload) {
       const def = lookupCall(method);
       if (!def) {
-        return fail(new AppError('UNKNOWN_METHOD', `There is no call named "${String(method).slice(0, 80)}".`));
+        return fail(
+          new AppError('UNKNOWN_METHOD', `There is no call named "${String(method).slice(0, 80)}".`),
+        );
       }
       // A call made with no argument arrives as undefined; null and everything else is validated.
       const parsed = def.request.safeParse(payload === undefined ? {} : payload);
@@ -24,9 +26,9 @@ export function createRouter(services: Services, log: Logger): Router {
         );
       }
       const [svc, name] = splitMethod(method);
-      const impl = (services as unknown as Record<string, Record<string, (r: unknown) => Promise<unknown>>>)[svc][
-        name
-      ];
+      const impl = (services as unknown as Record<string, Record<string, (r: unknown) => Promise<unknown>>>)[
+        svc
+      ][name];
       try {
         const value = def.response.parse(await impl.call(services[svc as keyof Services], parsed.data));
         return { ok: true, value };
@@ -34,7 +36,9 @@ export function createRouter(services: Services, log: Logger): Router {
         if (err instanceof AppError) return fail(err);
         // Unexpected: log the message only (never the payload, which may hold a sealed secret).
         log.error(`${method} failed: ${err instanceof Error ? err.message : String(err)}`);
-        return fail(new AppError('INTERNAL', 'Something went wrong inside cosdesk. The details are in the log.'));
+        return fail(
+          new AppError('INTERNAL', 'Something went wrong inside cosdesk. The details are in the log.'),
+        );
       }
     },
   };

@@ -10,6 +10,8 @@ import { child, list, parseXml, text, XmlSyntaxError, type XmlNode } from './xml
 export interface StorageRequest {
   method: string;
   bucket?: string;
+  /** The bucket's region when it is not the account's default. */
+  region?: string;
   key?: string;
   /** Raw values; a sub-resource such as `acl` or `uploads` is `''`. */
   query?: Record<string, string>;
@@ -133,9 +135,10 @@ export class StorageClient {
     return this.http.close();
   }
 
-  private resolve(req: Pick<StorageRequest, 'bucket' | 'key' | 'query'>): RequestTarget {
+  /** Where a request would go; also how copy requests name their source. */
+  resolve(req: Pick<StorageRequest, 'bucket' | 'region' | 'key' | 'query'>): RequestTarget {
     try {
-      return this.dialect.target({ bucket: req.bucket, key: req.key, query: req.query });
+      return this.dialect.target({ bucket: req.bucket, region: req.region, key: req.key, query: req.query });
     } catch (e) {
       if (e instanceof EndpointError) throw invalidEndpointError(e.message);
       throw e;

@@ -24,6 +24,8 @@ export interface RequestTarget {
 
 export interface Location {
   bucket?: string;
+  /** The bucket's own region when it differs from the account's default (COS buckets live in one region). */
+  region?: string;
   key?: string;
   query?: Record<string, string>;
 }
@@ -81,7 +83,7 @@ export function cosTarget(
     throw new EndpointError(`not a valid bucket name: ${loc.bucket}`);
   }
   const template = fields.endpointTemplate ?? DEFAULT_COS_TEMPLATE;
-  const url = template.replaceAll('{bucket}', loc.bucket).replaceAll('{region}', fields.region);
+  const url = template.replaceAll('{bucket}', loc.bucket).replaceAll('{region}', loc.region ?? fields.region);
   return build(parseBase(url), loc.key === undefined ? [] : [encodeKeyPath(loc.key)], query);
 }
 

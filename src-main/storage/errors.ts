@@ -20,14 +20,26 @@ export type StorageErrorDetails = StorageErrorInput & { messageZh: string };
 export class StorageError extends AppError {
   declare readonly details: StorageErrorDetails;
 
-  constructor(kind: 'STORAGE' | 'NETWORK', details: StorageErrorInput, ctx: MessageContext = {}) {
+  /** `text` replaces the generic wording when an operation knows better what the code means for it. */
+  constructor(
+    kind: 'STORAGE' | 'NETWORK',
+    details: StorageErrorInput,
+    ctx: MessageContext = {},
+    text?: { en: string; zh: string },
+  ) {
     const c: MessageContext = { ...ctx, status: details.status };
     const describeAs = describeCode(details);
-    super(kind, describeStorageError(describeAs, 'en', c), {
+    super(kind, text?.en ?? describeStorageError(describeAs, 'en', c), {
       ...details,
-      messageZh: describeStorageError(describeAs, 'zh-CN', c),
+      messageZh: text?.zh ?? describeStorageError(describeAs, 'zh-CN', c),
     });
     this.name = 'StorageError';
+  }
+
+  /** The same failure in words specific to the operation that met it. */
+  restate(text: { en: string; zh: string }): StorageError {
+    const { messageZh: _zh, ...details } = this.details;
+    return new StorageError(this.code as 'STORAGE' | 'NETWORK', details, {}, text);
   }
 
   get storageCode(): string {

@@ -48,3 +48,16 @@ export function list(node: unknown, name: string): unknown[] {
   if (v === undefined || v === '') return [];
   return Array.isArray(v) ? v : [v];
 }
+
+/** Text content for a request body: object keys may hold `&`, `<`, quotes and any Unicode. */
+export function escapeXml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => XML_ENTITIES[c]);
+}
+
+const XML_ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};

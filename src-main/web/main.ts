@@ -19,7 +19,9 @@ async function run(): Promise<void> {
   const main = await createMain({ mode: 'web', dataDir: values['data-dir'] ?? defaultDataDir(), log });
   const staticDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer');
   const server = await startWebServer({ router: main.router, hub: main.hub, staticDir, port, log });
-  process.stdout.write(`cosdesk web mode is running. Open this address (it holds a one-time token):\n${server.url}\n`);
+  process.stdout.write(
+    `cosdesk web mode is running. Open this address (it holds a one-time token):\n${server.url}\n`,
+  );
   const stop = () => {
     void server.close().finally(() => {
       main.close();

@@ -14,7 +14,13 @@ function cosdesk(args: string[], env: Record<string, string | undefined> = {}, i
     encoding: 'utf8',
     input,
     timeout: 60_000,
-    env: { ...process.env, COSDESK_SECRET_ID: undefined, COSDESK_SECRET_KEY: undefined, COSDESK_TOKEN: undefined, ...env },
+    env: {
+      ...process.env,
+      COSDESK_SECRET_ID: undefined,
+      COSDESK_SECRET_KEY: undefined,
+      COSDESK_TOKEN: undefined,
+      ...env,
+    },
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -84,7 +90,10 @@ describe('cosdesk CLI', () => {
 
   it('runs without a stored account from flags and COSDESK_* variables', () => {
     const env = { COSDESK_HOME: home(), COSDESK_SECRET_ID: AK, COSDESK_SECRET_KEY: SK };
-    const ok = cosdesk(['accounts', 'test', 's3://', '--endpoint', S3_ENDPOINT, '--path-style', '--json'], env);
+    const ok = cosdesk(
+      ['accounts', 'test', 's3://', '--endpoint', S3_ENDPOINT, '--path-style', '--json'],
+      env,
+    );
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true });
     const wrong = cosdesk(['accounts', 'test', 's3://', '--endpoint', S3_ENDPOINT, '--path-style'], {
@@ -99,7 +108,12 @@ describe('cosdesk CLI', () => {
 
   it('explains a missing keychain and can keep the secret for this session only', () => {
     const dir = home();
-    const noBus = { COSDESK_HOME: dir, COSDESK_SECRET_KEY: SK, DBUS_SESSION_BUS_ADDRESS: undefined, DISPLAY: undefined };
+    const noBus = {
+      COSDESK_HOME: dir,
+      COSDESK_SECRET_KEY: SK,
+      DBUS_SESSION_BUS_ADDRESS: undefined,
+      DISPLAY: undefined,
+    };
     const r = cosdesk(s3Add('nokeychain'), noBus);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/keychain is not available: .*D-Bus/);
@@ -117,10 +131,13 @@ describe('cosdesk CLI', () => {
     const r = cosdesk(['accounts', 'frobnicate']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^cosdesk: /);
-    const bad = cosdesk(['accounts', 'add', '--kind', 's3', '--name', 'x', '--secret-id', 'AK', '--endpoint', 'ftp://x'], {
-      COSDESK_HOME: home(),
-      COSDESK_SECRET_KEY: 'k',
-    });
+    const bad = cosdesk(
+      ['accounts', 'add', '--kind', 's3', '--name', 'x', '--secret-id', 'AK', '--endpoint', 'ftp://x'],
+      {
+        COSDESK_HOME: home(),
+        COSDESK_SECRET_KEY: 'k',
+      },
+    );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/endpoint: must be an http/);
   });

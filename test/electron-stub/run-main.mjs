@@ -45,7 +45,11 @@ const report = {
   ownCall: await call('cosdesk:accounts.list', {}, own),
   badPayload: await call('cosdesk:accounts.get', { id: 42 }, own),
   subFrameCall: await call('cosdesk:accounts.list', {}, subFrame),
-  strangerCall: await call('cosdesk:accounts.list', {}, { sender: { id: 999 }, senderFrame: { url: wc.mainFrame.url } }),
+  strangerCall: await call(
+    'cosdesk:accounts.list',
+    {},
+    { sender: { id: 999 }, senderFrame: { url: wc.mainFrame.url } },
+  ),
 };
 // A page that navigated elsewhere (were navigation ever allowed) must lose access too.
 foreignPage.senderFrame.url = 'https://evil.example/';

@@ -94,7 +94,9 @@ describe('accounts in the OS keychain', () => {
     const second = await startMain({ dataDir: first.dataDir });
     const [again] = await second.bridge.accounts.list({});
     expect(again.secretStorage).toBe('missing');
-    await expect(second.bridge.accounts.test({ id: view.id })).rejects.toMatchObject({ code: 'SECRET_MISSING' });
+    await expect(second.bridge.accounts.test({ id: view.id })).rejects.toMatchObject({
+      code: 'SECRET_MISSING',
+    });
   });
 
   it('announces changes to every view without secrets', async () => {

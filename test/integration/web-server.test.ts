@@ -17,7 +17,13 @@ beforeAll(async () => {
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>cosdesk</title>');
   mkdirSync(join(staticDir, 'assets'));
   writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log(1)');
-  server = await startWebServer({ router: main.router, hub: main.hub, staticDir, port: 0, log: silentLogger });
+  server = await startWebServer({
+    router: main.router,
+    hub: main.hub,
+    staticDir,
+    port: 0,
+    log: silentLogger,
+  });
   stop = () => main.close();
 });
 afterAll(async () => {
@@ -37,7 +43,11 @@ function connect(token: string | undefined, headers: Record<string, string>): Pr
   });
 }
 
-function call(ws: WebSocket, method: string, params: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string } }> {
+function call(
+  ws: WebSocket,
+  method: string,
+  params: unknown,
+): Promise<{ ok: boolean; value?: unknown; error?: { code: string } }> {
   const id = Math.floor(Math.random() * 1e9);
   return new Promise((resolve) => {
     ws.on('message', (data) => {
@@ -48,7 +58,10 @@ function call(ws: WebSocket, method: string, params: unknown): Promise<{ ok: boo
   });
 }
 
-function get(path: string, host?: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  path: string,
+  host?: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       { host: '127.0.0.1', port: server.port, path, headers: host ? { host } : {} },
@@ -79,7 +92,9 @@ describe('web mode server', () => {
 
   it('refuses a foreign or missing Origin even with the right token', async () => {
     await expect(connect(server.token, { Origin: 'https://evil.example' })).rejects.toThrow('403');
-    await expect(connect(server.token, { Origin: `http://127.0.0.1:${server.port + 1}` })).rejects.toThrow('403');
+    await expect(connect(server.token, { Origin: `http://127.0.0.1:${server.port + 1}` })).rejects.toThrow(
+      '403',
+    );
     await expect(connect(server.token, {})).rejects.toThrow('403');
   });
 

@@ -20,8 +20,15 @@ describe('layer rules (npm run lint)', () => {
   });
 
   it('fails when the renderer imports electron or node', async () => {
-    expect(await restricted('src-renderer/src/a.ts', "import { ipcRenderer } from 'electron';\nexport const a = ipcRenderer;\n")).toHaveLength(1);
-    expect(await restricted('src-renderer/src/a.ts', "import fs from 'node:fs';\nexport const a = fs;\n")).toHaveLength(1);
+    expect(
+      await restricted(
+        'src-renderer/src/a.ts',
+        "import { ipcRenderer } from 'electron';\nexport const a = ipcRenderer;\n",
+      ),
+    ).toHaveLength(1);
+    expect(
+      await restricted('src-renderer/src/a.ts', "import fs from 'node:fs';\nexport const a = fs;\n"),
+    ).toHaveLength(1);
   });
 
   it.each([
@@ -36,7 +43,10 @@ describe('layer rules (npm run lint)', () => {
   });
 
   it('fails when src-shared touches DOM or Node globals', async () => {
-    const msgs = await restricted('src-shared/bad.ts', 'export const a = window.location.href + process.env.X;\n');
+    const msgs = await restricted(
+      'src-shared/bad.ts',
+      'export const a = window.location.href + process.env.X;\n',
+    );
     expect(msgs).toHaveLength(2);
   });
 
@@ -48,13 +58,16 @@ describe('layer rules (npm run lint)', () => {
     expect(msgs).toEqual([]);
   });
 
-  it.each(['src-main/storage/x.ts', 'src-main/ipc/x.ts', 'src-main/cli/x.ts', 'src-main/web/x.ts', 'src-main/x.ts'])(
-    'fails when %s imports electron',
-    async (file) => {
-      const msgs = await restricted(file, "import { app } from 'electron';\nexport const a = app;\n");
-      expect(msgs.join('\n')).toMatch(/Only src-main\/app and src-main\/preload may import electron/);
-    },
-  );
+  it.each([
+    'src-main/storage/x.ts',
+    'src-main/ipc/x.ts',
+    'src-main/cli/x.ts',
+    'src-main/web/x.ts',
+    'src-main/x.ts',
+  ])('fails when %s imports electron', async (file) => {
+    const msgs = await restricted(file, "import { app } from 'electron';\nexport const a = app;\n");
+    expect(msgs.join('\n')).toMatch(/Only src-main\/app and src-main\/preload may import electron/);
+  });
 
   it('lets the Electron shell and preload import electron', async () => {
     for (const file of ['src-main/app/x.ts', 'src-main/preload/x.ts']) {
@@ -63,7 +76,10 @@ describe('layer rules (npm run lint)', () => {
   });
 
   it('fails when src-main imports the renderer', async () => {
-    const msgs = await restricted('src-main/app/x.ts', "import { useBridge } from '../../src-renderer/src/bridge';\nexport const b = useBridge;\n");
+    const msgs = await restricted(
+      'src-main/app/x.ts',
+      "import { useBridge } from '../../src-renderer/src/bridge';\nexport const b = useBridge;\n",
+    );
     expect(msgs.join('\n')).toMatch(/never imports src-renderer/);
   });
 });

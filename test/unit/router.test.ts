@@ -19,7 +19,9 @@ const GARBAGE: unknown[] = [
 
 describe('router', () => {
   it('lists every contract method', () => {
-    const fromContract = Object.entries(contract).flatMap(([s, calls]) => Object.keys(calls).map((m) => `${s}.${m}`));
+    const fromContract = Object.entries(contract).flatMap(([s, calls]) =>
+      Object.keys(calls).map((m) => `${s}.${m}`),
+    );
     expect([...ALL_METHODS].sort()).toEqual(fromContract.sort());
   });
 
@@ -39,7 +41,14 @@ describe('router', () => {
   it('rejects a plain-text secret where a sealed one is required', async () => {
     const { main } = await startMain();
     const env = await main.router.call('accounts.add', {
-      fields: { kind: 's3', name: 'x', endpoint: 'http://127.0.0.1:1', region: 'us-east-1', accessKeyId: 'AK', pathStyle: true },
+      fields: {
+        kind: 's3',
+        name: 'x',
+        endpoint: 'http://127.0.0.1:1',
+        region: 'us-east-1',
+        accessKeyId: 'AK',
+        pathStyle: true,
+      },
       secret: { secretKey: 'plain' },
     });
     expect(env.ok).toBe(false);
@@ -52,26 +61,40 @@ describe('router', () => {
     const { sealSecret } = await import('../../src-shared/crypto/seal');
     const sealed = await sealSecret(a.main.sealer.publicKeyB64, { secretKey: 'k' });
     const env = await b.main.router.call('accounts.add', {
-      fields: { kind: 's3', name: 'x', endpoint: 'http://127.0.0.1:1', region: 'us-east-1', accessKeyId: 'AK', pathStyle: true },
+      fields: {
+        kind: 's3',
+        name: 'x',
+        endpoint: 'http://127.0.0.1:1',
+        region: 'us-east-1',
+        accessKeyId: 'AK',
+        pathStyle: true,
+      },
       secret: sealed,
     });
     expect(env.ok).toBe(false);
     if (!env.ok) expect(env.error.code).toBe('SEAL_INVALID');
   });
 
-  it.each(['', 'accounts', 'accounts.', '.list', 'accounts.constructor', 'accounts.__proto__', 'toString.call', 'nope.list'])(
-    'answers unknown method %j with UNKNOWN_METHOD',
-    async (method) => {
-      const { main } = await startMain();
-      const env = await main.router.call(method, {});
-      expect(env).toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD' } });
-    },
-  );
+  it.each([
+    '',
+    'accounts',
+    'accounts.',
+    '.list',
+    'accounts.constructor',
+    'accounts.__proto__',
+    'toString.call',
+    'nope.list',
+  ])('answers unknown method %j with UNKNOWN_METHOD', async (method) => {
+    const { main } = await startMain();
+    const env = await main.router.call(method, {});
+    expect(env).toMatchObject({ ok: false, error: { code: 'UNKNOWN_METHOD' } });
+  });
 
   it('validates responses: a view never carries fields outside its schema', async () => {
     const { main } = await startMain();
     const env = await main.router.call('app.info', undefined);
     expect(env.ok).toBe(true);
-    if (env.ok) expect(Object.keys(env.value as object).sort()).toEqual(['keychain', 'mode', 'sealKey', 'version']);
+    if (env.ok)
+      expect(Object.keys(env.value as object).sort()).toEqual(['keychain', 'mode', 'sealKey', 'version']);
   });
 });
