@@ -77,11 +77,18 @@ export function accountsCommand(ctx: CliContext): Command {
         secretKey,
         sessionToken: process.env.COSDESK_TOKEN || undefined,
       });
-      const view = await bridge.accounts.add({ fields: fields.data, secret, sessionOnly: o.sessionOnly === true });
-      ctx.out.print(`Added ${view.kind} account "${view.name}" (${view.id}); secret kept in the ${view.secretStorage}.`, {
-        ok: true,
-        account: view,
+      const view = await bridge.accounts.add({
+        fields: fields.data,
+        secret,
+        sessionOnly: o.sessionOnly === true,
       });
+      ctx.out.print(
+        `Added ${view.kind} account "${view.name}" (${view.id}); secret kept in the ${view.secretStorage}.`,
+        {
+          ok: true,
+          account: view,
+        },
+      );
     });
 
   cmd
@@ -96,7 +103,9 @@ export function accountsCommand(ctx: CliContext): Command {
 
   cmd
     .command('test [account]')
-    .description('check that an account (id, name, or cos:// / s3:// with COSDESK_* variables) can reach its storage')
+    .description(
+      'check that an account (id, name, or cos:// / s3:// with COSDESK_* variables) can reach its storage',
+    )
     .action(async (ref: string | undefined) => {
       const g = ctx.globals();
       let result: ConnectionTestResult;

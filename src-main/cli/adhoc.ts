@@ -51,7 +51,10 @@ export function adHocAccount(
   }
   const fields = accountFields.safeParse(raw);
   if (!fields.success) {
-    throw new AppError('VALIDATION', fields.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    throw new AppError(
+      'VALIDATION',
+      fields.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+    );
   }
   const secret = secretPlain.parse({ secretKey, sessionToken: env.COSDESK_TOKEN || undefined });
   return { ...fields.data, secret };

@@ -6,6 +6,7 @@ import { bucketCommands } from './buckets';
 import { createCliContext, type GlobalFlags } from './context';
 import { lsCommand } from './ls';
 import { objectCommands } from './objects';
+import { explainFailure } from './resolve';
 import { failAndExit, makeOut } from './output';
 
 const wantsJson = process.argv.includes('--json');
@@ -19,7 +20,10 @@ const program = new Command('cosdesk')
   .option('--region <region>', 'region')
   .option('--app-id <appid>', 'COS APPID')
   .option('--path-style', 'S3: address buckets as <endpoint>/<bucket>')
-  .option('--data-dir <dir>', 'where account metadata lives (default: COSDESK_HOME or the user config folder)')
+  .option(
+    '--data-dir <dir>',
+    'where account metadata lives (default: COSDESK_HOME or the user config folder)',
+  )
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -32,7 +36,10 @@ program.addCommand(lsCommand(ctx));
 for (const c of [...bucketCommands(ctx), ...objectCommands(ctx)]) program.addCommand(c);
 // Every command: usage errors come back here, as one `cosdesk: <reason>` line and exit 2.
 const quiet = (c: Command): void => {
-  c.exitOverride().configureOutput({ writeErr: (t) => process.stderr.write(t), outputError: () => undefined });
+  c.exitOverride().configureOutput({
+    writeErr: (t) => process.stderr.write(t),
+    outputError: () => undefined,
+  });
   c.commands.forEach(quiet);
 };
 quiet(program);
@@ -52,5 +59,5 @@ try {
     if (err.exitCode === 0) process.exit(0);
     failAndExit(new AppError('VALIDATION', err.message.replace(/^error: /, '')), wantsJson);
   }
-  failAndExit(err, wantsJson);
+  failAndExit(await explainFailure(err), wantsJson);
 }

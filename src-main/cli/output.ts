@@ -11,7 +11,9 @@ export function makeOut(json: boolean): Out {
   return {
     json,
     print(humanText, data) {
-      process.stdout.write(json ? JSON.stringify(data, null, 2) + '\n' : humanText.endsWith('\n') ? humanText : humanText + '\n');
+      process.stdout.write(
+        json ? JSON.stringify(data, null, 2) + '\n' : humanText.endsWith('\n') ? humanText : humanText + '\n',
+      );
     },
     write(humanText) {
       if (!json && humanText) process.stdout.write(humanText.endsWith('\n') ? humanText : humanText + '\n');
@@ -26,7 +28,8 @@ export function failAndExit(err: unknown, json: boolean): never {
       ? err
       : new AppError('INTERNAL', err instanceof Error ? err.message : String(err));
   const line = e.message.replace(/\s*\n\s*/g, ' ');
-  if (json) process.stdout.write(JSON.stringify({ ok: false, error: { code: e.code, message: line } }) + '\n');
+  if (json)
+    process.stdout.write(JSON.stringify({ ok: false, error: { code: e.code, message: line } }) + '\n');
   process.stderr.write(`cosdesk: ${line}\n`);
   process.exit(e.code === 'VALIDATION' ? 2 : 1);
 }
@@ -34,7 +37,14 @@ export function failAndExit(err: unknown, json: boolean): never {
 export function table(rows: string[][]): string {
   if (rows.length === 0) return '';
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** 1536 -> "1.5 KiB"; whole bytes below 1 KiB. */

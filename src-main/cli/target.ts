@@ -10,7 +10,10 @@ export interface Target {
 export function parseTarget(text: string): Target {
   const m = /^(cos|s3):\/\/([^/]*)(?:\/(.*))?$/s.exec(text);
   if (!m) {
-    throw new AppError('VALIDATION', `"${text}" is not a target: write cos://<bucket>/<key> or s3://<bucket>/<key>.`);
+    throw new AppError(
+      'VALIDATION',
+      `"${text}" is not a target: write cos://<bucket>/<key> or s3://<bucket>/<key>.`,
+    );
   }
   return { dialect: m[1] as 'cos' | 's3', bucket: m[2], key: m[3] ?? '' };
 }
