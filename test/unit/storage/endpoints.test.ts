@@ -53,6 +53,16 @@ describe('COS endpoints', () => {
     expect(cosTarget(f, {}).host).toBe('service.cos.localhost:9000');
   });
 
+  it("addresses a bucket in its own region when it is not the account's", () => {
+    const t = cosTarget(cos, { bucket: 'b-1', region: 'ap-beijing', key: 'k' });
+    expect(t.host).toBe('b-1.cos.ap-beijing.myqcloud.com');
+    const f = { ...cos, endpointTemplate: 'http://{bucket}.cos.{region}.localhost:9000' };
+    expect(cosTarget(f, { bucket: 'b-1', region: 'ap-shanghai' }).host).toBe(
+      'b-1.cos.ap-shanghai.localhost:9000',
+    );
+    expect(cosTarget(f, { bucket: 'b-1' }).host).toBe('b-1.cos.ap-guangzhou.localhost:9000');
+  });
+
   it('keeps percent signs and question marks in the signed (decoded) path', () => {
     const t = cosTarget(cos, { bucket: 'b-1', key: '100%/why?.txt' });
     expect(t.path).toBe('/100%25/why%3F.txt');

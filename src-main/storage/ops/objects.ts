@@ -1,0 +1,138 @@
+import type { ObjectProperties } from '../../../src-shared/contract';
+import type { StorageClient } from '../client';
+import type { HttpResponse } from '../http';
+import { unquote } from './list';
+import type { BucketLoc, OpOptions } from './types';
+
+export async function headObject(
+  client: StorageClient,
+  loc: BucketLoc,
+  key: string,
+  opts: OpOptions = {},
+): Promise<ObjectProperties> {
+  const res = await client.request({
+    method: 'HEAD',
+    bucket: loc.bucket,
+    region: loc.region,
+    key,
+    signal: opts.signal,
+  });
+  await res.body.dump();
+  return propertiesFromHeaders(key, res.headers, client.dialect.headerPrefix);
+}
+
+export function propertiesFromHeaders(
+  key: string,
+  h: Record<string, string>,
+  prefix: 'x-cos-' | 'x-amz-',
+): ObjectProperties {
+  const metaPrefix = `${prefix}meta-`;
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(h)) {
+    if (name.startsWith(metaPrefix)) metadata[name.slice(metaPrefix.length)] = value;
+  }
+  const modified = Date.parse(h['last-modified'] ?? '');
+  return {
+    key,
+    size: Number(h['content-length'] ?? 0),
+    etag: h['etag'] ? unquote(h['etag']) : undefined,
+    lastModified: Number.isFinite(modified) ? new Date(modified).toISOString() : undefined,
+    contentType: h['content-type'] || undefined,
+    // Both COS and S3 leave the header out for the default class.
+    storageClass: h[`${prefix}storage-class`] || 'STANDARD',
+    crc64: h['x-cos-hash-crc64ecma'] || undefined,
+    metadata,
+  };
+}
+
+export interface GetOptions extends OpOptions {
+  /** An HTTP Range value, e.g. `bytes=0-99`. */
+  range?: string;
+}
+
+/** The response with its body unread: the caller streams it (transfers) or drains it. */
+export function getObject(
+  client: StorageClient,
+  loc: BucketLoc,
+  key: string,
+  opts: GetOptions = {},
+): Promise<HttpResponse> {
+  return client.request({
+    method: 'GET',
+    bucket: loc.bucket,
+    region: loc.region,
+    key,
+    headers: opts.range ? { range: opts.range } : undefined,
+    signal: opts.signal,
+  });
+}
+
+/** For small objects only: the whole body in memory. */
+export async function getObjectBytes(
+  client: StorageClient,
+  loc: BucketLoc,
+  key: string,
+  opts: GetOptions = {},
+): Promise<Uint8Array> {
+  const res = await getObject(client, loc, key, opts);
+  return new Uint8Array(await res.body.arrayBuffer());
+}
+
+export interface PutOptions extends OpOptions {
+  contentType?: string;
+  /** User metadata, names without the x-cos-meta- / x-amz-meta- prefix. */
+  metadata?: Record<string, string>;
+}
+
+export async function putObject(
+  client: StorageClient,
+  loc: BucketLoc,
+  key: string,
+  body: string | Uint8Array,
+  opts: PutOptions = {},
+): Promise<{ etag?: string }> {
+  const headers: Record<string, string> = {};
+  if (opts.contentType) headers['content-type'] = opts.contentType;
+  for (const [name, value] of Object.entries(opts.metadata ?? {})) {
+    headers[`${client.dialect.headerPrefix}meta-${name.toLowerCase()}`] = value;
+  }
+  const res = await client.request({
+    method: 'PUT',
+    bucket: loc.bucket,
+    region: loc.region,
+    key,
+    body,
+    headers,
+    signal: opts.signal,
+  });
+  await res.body.dump();
+  return { etag: res.headers['etag'] ? unquote(res.headers['etag']) : undefined };
+}
+
+export async function deleteObject(
+  client: StorageClient,
+  loc: BucketLoc,
+  key: string,
+  opts: OpOptions = {},
+): Promise<void> {
+  const res = await client.request({
+    method: 'DELETE',
+    bucket: loc.bucket,
+    region: loc.region,
+    key,
+    signal: opts.signal,
+  });
+  await res.body.dump();
+}
+
+/** A folder is a zero-byte object whose key ends in `/`. */
+export async function createFolder(
+  client: StorageClient,
+  loc: BucketLoc,
+  key: string,
+  opts: OpOptions = {},
+): Promise<{ key: string }> {
+  const folder = key.endsWith('/') ? key : `${key}/`;
+  await putObject(client, loc, folder, new Uint8Array(0), opts);
+  return { key: folder };
+}

@@ -1,0 +1,173 @@
+import type { BatchResult, Services } from '../../src-shared/contract';
+import type { ResolvedAccount } from '../accounts/types';
+import { StorageClient, type StorageClientOptions } from './client';
+import type { HttpResponse } from './http';
+import { createBucket, deleteBucket, openBucket } from './ops/buckets';
+import { transfer } from './ops/copy';
+import { deleteObjects } from './ops/delete';
+import { listObjects } from './ops/list';
+import {
+  createFolder,
+  deleteObject,
+  getObject,
+  getObjectBytes,
+  headObject,
+  putObject,
+  type GetOptions,
+  type PutOptions,
+} from './ops/objects';
+import type { BucketLoc } from './ops/types';
+
+type Api = Services['storage'];
+type Req<M extends keyof Api> = Parameters<Api[M]>[0];
+
+export interface StorageServiceDeps {
+  resolveAccount: (id: string) => Promise<ResolvedAccount>;
+  clientOptions?: StorageClientOptions;
+}
+
+/** What main-side callers (transfers, tests) name an object by; not a contract call. */
+export interface ObjectAddress {
+  accountId: string;
+  bucket: string;
+  region?: string;
+  key: string;
+}
+
+interface Entry {
+  account: ResolvedAccount;
+  client: StorageClient;
+}
+
+/** The storage contract over one cached client per account. */
+export class StorageService implements Api {
+  private readonly entries = new Map<string, Promise<Entry>>();
+
+  constructor(private readonly deps: StorageServiceDeps) {}
+
+  /** Drops cached clients (one account's, or all) so the next call uses the account as it now is. */
+  async invalidate(accountId?: string): Promise<void> {
+    const ids = accountId === undefined ? [...this.entries.keys()] : [accountId];
+    const closing: Promise<void>[] = [];
+    for (const id of ids) {
+      const entry = this.entries.get(id);
+      if (!entry) continue;
+      this.entries.delete(id);
+      // In-flight requests on the old client finish; only then does its pool close.
+      closing.push(entry.then((e) => e.client.close()).catch(() => undefined));
+    }
+    await Promise.all(closing);
+  }
+
+  close(): Promise<void> {
+    return this.invalidate();
+  }
+
+  async listBuckets(req: Req<'listBuckets'>) {
+    const { client } = await this.entry(req.accountId);
+    return client.listBuckets();
+  }
+
+  async createBucket(req: Req<'createBucket'>) {
+    const { client, account } = await this.entry(req.accountId);
+    return createBucket(client, account, loc(req));
+  }
+
+  async deleteBucket(req: Req<'deleteBucket'>) {
+    const { client } = await this.entry(req.accountId);
+    await deleteBucket(client, loc(req));
+    return { deleted: true };
+  }
+
+  async openBucket(req: Req<'openBucket'>) {
+    const { client, account } = await this.entry(req.accountId);
+    return openBucket(client, account, loc(req));
+  }
+
+  async listObjects(req: Req<'listObjects'>) {
+    const { client } = await this.entry(req.accountId);
+    return listObjects(client, loc(req), {
+      prefix: req.prefix,
+      delimiter: req.delimiter,
+      marker: req.marker,
+      maxKeys: req.maxKeys,
+    });
+  }
+
+  async headObject(req: Req<'headObject'>) {
+    const { client } = await this.entry(req.accountId);
+    return headObject(client, loc(req), req.key);
+  }
+
+  async createFolder(req: Req<'createFolder'>) {
+    const { client } = await this.entry(req.accountId);
+    return createFolder(client, loc(req), req.key);
+  }
+
+  async deleteObjects(req: Req<'deleteObjects'>): Promise<BatchResult> {
+    const { client } = await this.entry(req.accountId);
+    return deleteObjects(client, loc(req), req.keys);
+  }
+
+  async copyObject(req: Req<'copyObject'>): Promise<BatchResult> {
+    return this.transfer(req, false);
+  }
+
+  async moveObject(req: Req<'moveObject'>): Promise<BatchResult> {
+    return this.transfer(req, true);
+  }
+
+  // Main-side calls that move bytes; the renderer reaches them through transfers, not the contract.
+
+  async getObject(a: ObjectAddress, opts?: GetOptions): Promise<HttpResponse> {
+    const { client } = await this.entry(a.accountId);
+    return getObject(client, loc(a), a.key, opts);
+  }
+
+  async getObjectBytes(a: ObjectAddress, opts?: GetOptions): Promise<Uint8Array> {
+    const { client } = await this.entry(a.accountId);
+    return getObjectBytes(client, loc(a), a.key, opts);
+  }
+
+  async putObject(
+    a: ObjectAddress,
+    body: string | Uint8Array,
+    opts?: PutOptions,
+  ): Promise<{ etag?: string }> {
+    const { client } = await this.entry(a.accountId);
+    return putObject(client, loc(a), a.key, body, opts);
+  }
+
+  async deleteObject(a: ObjectAddress): Promise<void> {
+    const { client } = await this.entry(a.accountId);
+    return deleteObject(client, loc(a), a.key);
+  }
+
+  private async transfer(req: Req<'copyObject'>, move: boolean): Promise<BatchResult> {
+    const { client } = await this.entry(req.accountId);
+    const src = loc(req);
+    // The contract names no destination region: a bucket of the same account is assumed to share it.
+    const dst = req.toBucket === undefined ? src : { bucket: req.toBucket, region: req.region };
+    return transfer(client, { src, key: req.key, dst, toKey: req.toKey, move });
+  }
+
+  private entry(accountId: string): Promise<Entry> {
+    let e = this.entries.get(accountId);
+    if (!e) {
+      e = this.deps.resolveAccount(accountId).then((account) => ({
+        account,
+        client: new StorageClient(account, this.deps.clientOptions),
+      }));
+      // A failed resolve (missing secret, unknown id) must not stick: the user may fix it.
+      e.catch(() => {
+        if (this.entries.get(accountId) === e) this.entries.delete(accountId);
+      });
+      this.entries.set(accountId, e);
+    }
+    return e;
+  }
+}
+
+function loc(r: { bucket: string; region?: string }): BucketLoc {
+  return r.region === undefined ? { bucket: r.bucket } : { bucket: r.bucket, region: r.region };
+}
