@@ -24,7 +24,9 @@ export interface Main {
   hub: EventHub;
   accounts: AccountsService;
   sealer: SecretSealer;
-  close(): void;
+  storage: StorageService;
+  /** Stop event delivery and close storage connections. */
+  close(): Promise<void>;
 }
 
 /** The composition root shared by the Electron app, web mode, the CLI and tests. */
@@ -33,14 +35,27 @@ export async function createMain(opts: MainOptions): Promise<Main> {
   const hub = new EventHub();
   const sealer = await SecretSealer.create();
   const keychain = opts.keychain ?? new KeytarKeychain();
-  const accounts = new AccountsService({
+  const storage: StorageService = new StorageService({ resolveAccount: (id) => accounts.resolve(id) });
+  const accounts: AccountsService = new AccountsService({
     registry: new AccountRegistry(opts.dataDir),
     secrets: new SecretStore(keychain),
     sealer,
     hub,
+    // A changed account (new secret, endpoint) must not keep signing with its old client.
+    onChange: () => storage.invalidate(),
     test: opts.testConnection,
   });
-  const storage = new StorageService({ resolveAccount: (id) => accounts.resolve(id) });
   const services: Services = { app: new AppService(opts.mode, keychain, sealer), accounts, storage };
-  return { services, router: createRouter(services, log), hub, accounts, sealer, close: () => hub.close() };
+  return {
+    services,
+    router: createRouter(services, log),
+    hub,
+    accounts,
+    storage,
+    sealer,
+    async close() {
+      hub.close();
+      await storage.close();
+    },
+  };
 }

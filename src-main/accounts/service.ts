@@ -23,6 +23,8 @@ export interface AccountsDeps {
   secrets: SecretStore;
   sealer: SecretSealer;
   hub: EventHub;
+  /** Called right after any change, before views hear of it (e.g. to drop cached clients). */
+  onChange?: () => Promise<void>;
   /** Injected so tests can point connection tests at local fault servers. */
   test?: (account: ResolvedAccount) => Promise<ConnectionTestResult>;
 }
@@ -171,6 +173,7 @@ export class AccountsService implements AccountsApi {
   }
 
   private async announce(): Promise<void> {
+    await this.deps.onChange?.();
     this.deps.hub.emit('accounts.changed', { accounts: await this.list() });
   }
 

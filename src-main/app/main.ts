@@ -34,6 +34,6 @@ app.on('activate', () => {
   if (win.isDestroyed()) win = createMainWindow(outDir, appUrl);
 });
 app.on('window-all-closed', () => {
-  main.close();
+  void main.close();
   if (process.platform !== 'darwin') app.quit();
 });

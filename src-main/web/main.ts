@@ -23,10 +23,10 @@ async function run(): Promise<void> {
     `cosdesk web mode is running. Open this address (it holds a one-time token):\n${server.url}\n`,
   );
   const stop = () => {
-    void server.close().finally(() => {
-      main.close();
-      process.exit(0);
-    });
+    void server
+      .close()
+      .then(() => main.close())
+      .finally(() => process.exit(0));
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
