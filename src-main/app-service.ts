@@ -15,7 +15,7 @@ export class AppService implements Pick<Services['app'], 'info'> {
       version,
       mode: this.mode,
       keychain: await this.keychain.status(),
-      sealKey: this.sealer.publicKeyB64,
+      sealKey: await this.sealer.publicKey(),
     };
   }
 }

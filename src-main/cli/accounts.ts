@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { accountFields, type AccountView, type ConnectionTestResult } from '../../src-shared/contract';
-import { sealSecret } from '../../src-shared/crypto/seal';
 import { AppError } from '../../src-shared/errors';
 import { testConnection } from '../storage/test-connection';
 import { adHocAccount } from './adhoc';
@@ -73,7 +72,7 @@ export function accountsCommand(ctx: CliContext): Command {
       }
       const secretKey = process.env.COSDESK_SECRET_KEY || (await readSecret('Secret key: '));
       const { bridge, main } = await ctx.main();
-      const secret = await sealSecret(main.sealer.publicKeyB64, {
+      const secret = await main.sealer.seal({
         secretKey,
         sessionToken: process.env.COSDESK_TOKEN || undefined,
       });

@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sealSecret } from '../../src-shared/crypto/seal';
 import { startMain } from '../support/main';
 
 // Runs against the real Secret Service (gnome-keyring in a D-Bus session; npm test starts it).
@@ -36,7 +35,7 @@ describe('accounts in the OS keychain', () => {
     const sessionToken = `tok-${crypto.randomUUID()}`;
     const view = await bridge.accounts.add({
       fields: { ...s3Fields, tokenExpiresAt: '2030-01-01T00:00:00.000Z' },
-      secret: await sealSecret(main.sealer.publicKeyB64, { secretKey, sessionToken }),
+      secret: await main.sealer.seal({ secretKey, sessionToken }),
     });
 
     const stored = JSON.parse(lookup(view.id) ?? 'null');
@@ -58,7 +57,7 @@ describe('accounts in the OS keychain', () => {
 
   it('replaces the secret on edit and keeps it when the edit leaves it out', async () => {
     const { main, bridge } = await startMain();
-    const seal = (secretKey: string) => sealSecret(main.sealer.publicKeyB64, { secretKey });
+    const seal = (secretKey: string) => main.sealer.seal({ secretKey });
     const view = await bridge.accounts.add({ fields: s3Fields, secret: await seal('first-secret') });
     await bridge.accounts.update({ id: view.id, fields: { ...s3Fields, name: 'renamed' } });
     expect(JSON.parse(lookup(view.id) ?? '{}').secretKey).toBe('first-secret');
@@ -72,7 +71,7 @@ describe('accounts in the OS keychain', () => {
     const first = await startMain();
     const view = await first.bridge.accounts.add({
       fields: s3Fields,
-      secret: await sealSecret(first.main.sealer.publicKeyB64, { secretKey: 'persisted-secret' }),
+      secret: await first.main.sealer.seal({ secretKey: 'persisted-secret' }),
     });
     first.main.close();
     const second = await startMain({ dataDir: first.dataDir });
@@ -85,7 +84,7 @@ describe('accounts in the OS keychain', () => {
     const first = await startMain();
     const view = await first.bridge.accounts.add({
       fields: s3Fields,
-      secret: await sealSecret(first.main.sealer.publicKeyB64, { secretKey: 'memory-only-secret' }),
+      secret: await first.main.sealer.seal({ secretKey: 'memory-only-secret' }),
       sessionOnly: true,
     });
     expect(view.secretStorage).toBe('session');
@@ -105,7 +104,7 @@ describe('accounts in the OS keychain', () => {
     bridge.events.on('accounts.changed', (p) => seen.push(JSON.stringify(p)));
     const view = await bridge.accounts.add({
       fields: s3Fields,
-      secret: await sealSecret(main.sealer.publicKeyB64, { secretKey: 'event-secret' }),
+      secret: await main.sealer.seal({ secretKey: 'event-secret' }),
     });
     await new Promise((r) => setTimeout(r, 150));
     expect(seen.length).toBeGreaterThan(0);

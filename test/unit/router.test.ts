@@ -58,8 +58,7 @@ describe('router', () => {
   it('rejects a secret sealed for another process', async () => {
     const a = await startMain();
     const b = await startMain();
-    const { sealSecret } = await import('../../src-shared/crypto/seal');
-    const sealed = await sealSecret(a.main.sealer.publicKeyB64, { secretKey: 'k' });
+    const sealed = await a.main.sealer.seal({ secretKey: 'k' });
     const env = await b.main.router.call('accounts.add', {
       fields: {
         kind: 's3',
