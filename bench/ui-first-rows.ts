@@ -45,8 +45,6 @@ export async function timeToFirstRows(
     },
   );
   if (add.status !== 0) throw new Error(`accounts add failed: ${add.stderr}`);
-    env: { ...process.env, COSDESK_HOME: home },
-  });
   const web = await startWebMode({ COSDESK_HOME: home });
   const browser = await launchChromium();
   const firstRowsMs: number[] = [];
