@@ -1,0 +1,2 @@
+/** What the object context menu can ask the browser to do. */
+export type MenuAction = 'open' | 'download' | 'copyLink' | 'rename' | 'delete' | 'properties';
