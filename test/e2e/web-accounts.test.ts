@@ -90,6 +90,7 @@ describe('accounts in web mode (Chromium)', () => {
     expect(await accountItem(page, 'COS Guangzhou').textContent()).toContain('AKID…0042');
 
     await accountItem(page, 'Local RGW').click();
+    await page.getByTestId('account-settings').click();
     await page.getByTestId('test-connection').click();
     const result = page.locator('[data-testid=account-detail] [data-testid=test-result]');
     await expect.poll(() => result.getAttribute('data-ok'), { timeout: 20_000 }).toBe('true');
