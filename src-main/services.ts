@@ -8,6 +8,8 @@ import { AppService } from './app-service';
 import { EventHub } from './ipc/events';
 import { createRouter, type Router } from './ipc/router';
 import { createLogger, type Logger } from './log';
+import type { StorageClientOptions } from './storage/client';
+import { storageOptionsFromEnv } from './storage/options';
 import { StorageService } from './storage/service';
 
 export interface MainOptions {
@@ -16,6 +18,8 @@ export interface MainOptions {
   keychain?: Keychain;
   log?: Logger;
   testConnection?: (account: ResolvedAccount) => Promise<ConnectionTestResult>;
+  /** Timeouts and retries of storage requests; default from COSDESK_TIMEOUT_MS / COSDESK_MAX_ATTEMPTS. */
+  storageOptions?: StorageClientOptions;
 }
 
 export interface Main {
@@ -35,7 +39,10 @@ export async function createMain(opts: MainOptions): Promise<Main> {
   const hub = new EventHub();
   const sealer = await SecretSealer.create();
   const keychain = opts.keychain ?? new KeytarKeychain();
-  const storage: StorageService = new StorageService({ resolveAccount: (id) => accounts.resolve(id) });
+  const storage: StorageService = new StorageService({
+    resolveAccount: (id) => accounts.resolve(id),
+    clientOptions: opts.storageOptions ?? storageOptionsFromEnv(),
+  });
   const accounts: AccountsService = new AccountsService({
     registry: new AccountRegistry(opts.dataDir),
     secrets: new SecretStore(keychain),

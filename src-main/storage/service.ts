@@ -1,7 +1,9 @@
 import type { BatchResult, Services } from '../../src-shared/contract';
 import type { ResolvedAccount } from '../accounts/types';
 import { StorageClient, type StorageClientOptions } from './client';
+import { StorageError } from './errors';
 import type { HttpResponse } from './http';
+import { listBucketsDenied } from './test-connection';
 import { createBucket, deleteBucket, openBucket } from './ops/buckets';
 import { transfer } from './ops/copy';
 import { deleteObjects } from './ops/delete';
@@ -64,8 +66,12 @@ export class StorageService implements Api {
   }
 
   async listBuckets(req: Req<'listBuckets'>) {
-    const { client } = await this.entry(req.accountId);
-    return client.listBuckets();
+    const { client, account } = await this.entry(req.accountId);
+    try {
+      return await client.listBuckets();
+    } catch (e) {
+      throw (e instanceof StorageError && listBucketsDenied(e, account.kind)) || e;
+    }
   }
 
   async createBucket(req: Req<'createBucket'>) {

@@ -58,18 +58,30 @@ export async function testConnection(
 }
 
 /**
- * Any valid key may list its own buckets, so a 403 AccessDenied here almost always means the
- * credentials are wrong: Ceph RGW says AccessDenied where AWS and COS say SignatureDoesNotMatch
- * or InvalidAccessKeyId. A COS sub-account without list permission is the exception.
+ * Any valid key may list its own buckets, so a 403 AccessDenied on ListBuckets almost always
+ * means the credentials are wrong: Ceph RGW says AccessDenied where AWS and COS say
+ * SignatureDoesNotMatch or InvalidAccessKeyId. A COS sub-account without list permission is
+ * the exception, and is named.
  */
-export function explain(e: StorageError, kind: 'cos' | 's3'): string {
+export function listBucketsDenied(e: StorageError, kind: 'cos' | 's3'): StorageError | undefined {
   if (
-    e.storageCode === 'AccessDenied' &&
-    e.status === 403 &&
-    !/request has expired/i.test(e.details.serverMessage ?? '')
+    e.storageCode !== 'AccessDenied' ||
+    e.status !== 403 ||
+    /request has expired/i.test(e.details.serverMessage ?? '')
   ) {
-    const perm = kind === 'cos' ? ', or this key may not list buckets' : '';
-    return `The server rejected the credentials: the secret key is wrong (or the key id is unknown${perm}). Check the secret key and try again.`;
+    return undefined;
   }
-  return e.message;
+  return kind === 'cos'
+    ? e.restate({
+        en: 'The server rejected the credentials: the secret key is wrong (or the key id is unknown, or this key may not list buckets). Check the secret key and try again; a key limited to some buckets can still open one by name.',
+        zh: '服务器拒绝了凭证：SecretKey 不正确（或 SecretId 不存在，或此密钥无权列出存储桶）。请检查 SecretKey 后重试；只能访问部分存储桶的密钥仍可按名称打开存储桶。',
+      })
+    : e.restate({
+        en: 'The server rejected the credentials: the secret key is wrong (or the key id is unknown). Check the secret key and try again.',
+        zh: '服务器拒绝了凭证：密钥不正确（或密钥 ID 不存在）。请检查密钥后重试。',
+      });
+}
+
+export function explain(e: StorageError, kind: 'cos' | 's3'): string {
+  return (listBucketsDenied(e, kind) ?? e).message;
 }
