@@ -17,6 +17,7 @@ import {
   putObject,
   type GetOptions,
   type PutOptions,
+  type PutResult,
 } from './ops/objects';
 import type { BucketLoc } from './ops/types';
 
@@ -135,11 +136,7 @@ export class StorageService implements Api {
     return getObjectBytes(client, loc(a), a.key, opts);
   }
 
-  async putObject(
-    a: ObjectAddress,
-    body: string | Uint8Array,
-    opts?: PutOptions,
-  ): Promise<{ etag?: string }> {
+  async putObject(a: ObjectAddress, body: string | Uint8Array, opts?: PutOptions): Promise<PutResult> {
     const { client } = await this.entry(a.accountId);
     return putObject(client, loc(a), a.key, body, opts);
   }

@@ -3,7 +3,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { encodeKeyPath, encodeQueryComponent } from './translate';
 
 export interface RgwCredentials {
@@ -92,13 +92,15 @@ export class RgwClient {
         v === '' ? encodeQueryComponent(k) : `${encodeQueryComponent(k)}=${encodeQueryComponent(v)}`,
       )
       .join('&');
-    const url = `${this.base.protocol}//${this.base.host}${path}${qs ? `?${qs}` : ''}`;
     delete headers.host;
-    return request(url, {
+    // origin + path, not a URL string: WHATWG URL parsing would resolve `.`/`..` segments of the
+    // key (`a/../b` → `b`) after they were signed, and RGW would refuse the signature.
+    return this.agent.request({
+      origin: this.base.origin,
+      path: `${path}${qs ? `?${qs}` : ''}`,
       method: r.method as Dispatcher.HttpMethod,
       headers,
       body: r.body,
-      dispatcher: this.agent,
     });
   }
 

@@ -84,13 +84,19 @@ export interface PutOptions extends OpOptions {
   metadata?: Record<string, string>;
 }
 
+export interface PutResult {
+  etag?: string;
+  /** `x-cos-hash-crc64ecma` of the stored object (unsigned decimal), when the server sends one. */
+  crc64?: string;
+}
+
 export async function putObject(
   client: StorageClient,
   loc: BucketLoc,
   key: string,
   body: string | Uint8Array,
   opts: PutOptions = {},
-): Promise<{ etag?: string }> {
+): Promise<PutResult> {
   const headers: Record<string, string> = {};
   if (opts.contentType) headers['content-type'] = opts.contentType;
   for (const [name, value] of Object.entries(opts.metadata ?? {})) {
@@ -106,7 +112,11 @@ export async function putObject(
     signal: opts.signal,
   });
   await res.body.dump();
-  return { etag: res.headers['etag'] ? unquote(res.headers['etag']) : undefined };
+  return {
+    etag: res.headers['etag'] ? unquote(res.headers['etag']) : undefined,
+    // COS answers every PUT with the CRC-64 it computed over what it received.
+    crc64: res.headers['x-cos-hash-crc64ecma'] || undefined,
+  };
 }
 
 export async function deleteObject(

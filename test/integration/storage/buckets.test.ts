@@ -1,42 +1,85 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uniqueBucket } from './helpers';
-import { dropBucket, failure, storageStack, type Stack } from './stack';
+import { APPID, COS_REGION, DIALECTS, rgwBucketName, uniqueBucket } from './helpers';
+import { failure, storageStack, type Stack } from './stack';
 
-describe('buckets through the storage service (RGW)', () => {
+// Why a name is refused, per dialect (COS: `<name>-<APPID>`, the APPID added when left out).
+const INVALID: Record<(typeof DIALECTS)[number], [string, RegExp][]> = {
+  s3: [
+    ['ab', /3 to 63 characters/],
+    ['x'.repeat(64), /3 to 63 characters/],
+    ['Upper-Case', /lower-case letters/],
+    ['under_score', /lower-case letters/],
+    ['-leading', /start and end with a letter or digit/],
+    ['trailing-', /start and end with a letter or digit/],
+    ['two..dots', /two dots/],
+    ['192.168.1.10', /IP address/],
+  ],
+  cos: [
+    ['Upper-Case', /lower-case letters/],
+    ['under_score', /lower-case letters/],
+    ['dots.in.name', /lower-case letters/],
+    [`-leading-${APPID}`, /cannot start or end with a hyphen/],
+    ['trailing-', /cannot start or end with a hyphen/],
+    [`-${APPID}`, /Give the bucket a name before the -APPID/],
+    ['x'.repeat(40), /too long for region ap-guangzhou.*at most 60 characters/],
+  ],
+};
+
+describe.each(DIALECTS)('buckets through the storage service (%s)', (dialect) => {
   let s: Stack;
-  const bucket = uniqueBucket();
+  const bucket = uniqueBucket(dialect);
   const created: string[] = [bucket];
 
   beforeAll(async () => {
-    s = await storageStack();
+    s = await storageStack(dialect);
   });
 
   afterAll(async () => {
-    for (const b of created) await dropBucket(s.env.endpoint, s.env.ak, s.env.sk, b);
+    for (const b of created) await s.drop(b);
     await s.close();
   });
 
   it('creates a bucket, lists it, opens it by name', async () => {
     expect(await s.bridge.storage.createBucket({ accountId: s.id, bucket })).toEqual({
       bucket,
-      region: 'us-east-1',
+      region: s.region,
     });
-    const names = (await s.bridge.storage.listBuckets({ accountId: s.id })).map((b) => b.name);
-    expect(names).toContain(bucket);
-    expect(await s.bridge.storage.openBucket({ accountId: s.id, bucket })).toMatchObject({ name: bucket });
+    const buckets = await s.bridge.storage.listBuckets({ accountId: s.id });
+    expect(buckets.map((b) => b.name)).toContain(bucket);
+    if (dialect === 'cos') {
+      // Listed through the service endpoint, every name in COS form, with its region.
+      expect(buckets.every((b) => b.name.endsWith(`-${APPID}`))).toBe(true);
+      expect(buckets.find((b) => b.name === bucket)).toMatchObject({ region: COS_REGION });
+    }
+    expect(await s.bridge.storage.openBucket({ accountId: s.id, bucket })).toMatchObject({
+      name: bucket,
+      region: s.region,
+    });
   });
 
+  if (dialect === 'cos') {
+    it('adds the account APPID to a short COS name, on create and on open', async () => {
+      const full = uniqueBucket('cos');
+      created.push(full);
+      const short = rgwBucketName(full);
+      expect(await s.bridge.storage.createBucket({ accountId: s.id, bucket: short })).toEqual({
+        bucket: full,
+        region: COS_REGION,
+      });
+      expect(await s.bridge.storage.openBucket({ accountId: s.id, bucket: short })).toMatchObject({
+        name: full,
+      });
+      expect(await s.bridge.storage.deleteBucket({ accountId: s.id, bucket: full })).toEqual({
+        deleted: true,
+      });
+      const e = await failure(s.bridge.storage.openBucket({ accountId: s.id, bucket: full }));
+      expect(e.details).toMatchObject({ storageCode: 'NoSuchBucket', status: 404 });
+      expect(e.message).toMatch(/in region ap-guangzhou/);
+    });
+  }
+
   it('explains why a bucket name is invalid, before sending anything', async () => {
-    const cases: [string, RegExp][] = [
-      ['ab', /3 to 63 characters/],
-      ['x'.repeat(64), /3 to 63 characters/],
-      ['Upper-Case', /lower-case letters/],
-      ['under_score', /lower-case letters/],
-      ['-leading', /start and end with a letter or digit/],
-      ['trailing-', /start and end with a letter or digit/],
-      ['two..dots', /two dots/],
-      ['192.168.1.10', /IP address/],
-    ];
+    const cases = INVALID[dialect];
     for (const [name, why] of cases) {
       const e = await failure(s.bridge.storage.createBucket({ accountId: s.id, bucket: name }));
       expect(e.code, name).toBe('VALIDATION');
@@ -44,12 +87,13 @@ describe('buckets through the storage service (RGW)', () => {
       expect(e.details?.messageZh, name).toEqual(expect.any(String));
     }
     const names = (await s.bridge.storage.listBuckets({ accountId: s.id })).map((b) => b.name);
-    expect(names).not.toContain('ab');
+    for (const [name] of cases) expect(names).not.toContain(name);
   });
 
   it("refuses another user's bucket name as taken", async () => {
     const e = await failure(s.bridge.storage.createBucket({ accountId: s.id2, bucket }));
     expect(e.code).toBe('STORAGE');
+    expect(e.details?.status).toBe(409);
     expect(e.details?.storageCode).toBe('BucketAlreadyExists');
     expect(e.message).toMatch(/already taken/);
   });
@@ -62,7 +106,7 @@ describe('buckets through the storage service (RGW)', () => {
   });
 
   it('says clearly when a bucket does not exist', async () => {
-    const missing = uniqueBucket();
+    const missing = uniqueBucket(dialect);
     const e = await failure(s.bridge.storage.openBucket({ accountId: s.id, bucket: missing }));
     expect(e.details).toMatchObject({ storageCode: 'NoSuchBucket', status: 404 });
     expect(e.message).toMatch(new RegExp(`There is no bucket named "${missing}"`));
@@ -71,7 +115,7 @@ describe('buckets through the storage service (RGW)', () => {
   });
 
   it('refuses to delete a non-empty bucket and says to delete its objects first', async () => {
-    const doomed = uniqueBucket();
+    const doomed = uniqueBucket(dialect);
     created.push(doomed);
     await s.bridge.storage.createBucket({ accountId: s.id, bucket: doomed });
     await s.storage.putObject({ accountId: s.id, bucket: doomed, key: 'keep/me.txt' }, 'hi');

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ResolvedAccount } from '../../../src-main/accounts/types';
 import { StorageClient } from '../../../src-main/storage/client';
+import { StorageError } from '../../../src-main/storage/errors';
+import { StorageService } from '../../../src-main/storage/service';
 import { testConnection } from '../../../src-main/storage/test-connection';
-import { fakeServer, LIST_XML, s3Account, type FakeServer } from './helpers';
+import { DIALECTS, fakeServer, LIST_XML, s3Account, type DialectName, type FakeServer } from './helpers';
 
 const servers: FakeServer[] = [];
 async function serve(...args: Parameters<typeof fakeServer>): Promise<FakeServer> {
@@ -14,15 +16,54 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-const fake = (url: string) => s3Account(url, 'AKIDFAKE', 'fake-secret-value');
+/** An account of either dialect whose every request goes to the fake server at `url`. */
+function fakeAccount(dialect: DialectName, url: string): ResolvedAccount {
+  if (dialect === 's3') return s3Account(url, 'AKIDFAKE', 'fake-secret-value');
+  const port = new URL(url).port;
+  return {
+    kind: 'cos',
+    name: 'fake',
+    secretId: 'AKIDFAKE',
+    appId: '1250000000',
+    region: 'ap-guangzhou',
+    endpointTemplate: `http://{bucket}.cos.{region}.localhost:${port}`,
+    serviceEndpoint: `http://service.cos.localhost:${port}`,
+    secret: { secretKey: 'fake-secret-value' },
+  };
+}
 
-describe('connection failures against local servers', () => {
+const AUTH = { s3: /^AWS4-HMAC-SHA256 /, cos: /^q-sign-algorithm=sha1&q-ak=AKIDFAKE&/ };
+
+describe.each(DIALECTS)('connection failures against local servers (%s)', (dialect) => {
+  const fake = (url: string) => fakeAccount(dialect, url);
+  const host = (port: number) => (dialect === 's3' ? `127.0.0.1:${port}` : `service.cos.localhost:${port}`);
+
   it('a refused connection gives a clear message and does not throw', async () => {
     const r = await testConnection(fake('http://127.0.0.1:1'), { timeoutMs: 2000 });
     expect(r.ok).toBe(false);
     expect(r.code).toBe('ECONNREFUSED');
     expect(r.message).toMatch(/refused/);
-    expect(r.message).toMatch(/127\.0\.0\.1:1/);
+    expect(r.message).toContain(host(1));
+  });
+
+  it('a refused connection on a bucket call, through the service, names the host', async () => {
+    const service = new StorageService({
+      resolveAccount: async () => fake('http://127.0.0.1:1'),
+      clientOptions: { baseDelayMs: 5, timeoutMs: 2000 },
+    });
+    try {
+      const e = await service
+        .listObjects({ accountId: 'acc', bucket: 'photos-1250000000', prefix: '', maxKeys: 1000 })
+        .catch((err: unknown) => err as StorageError);
+      expect(e).toBeInstanceOf(StorageError);
+      expect(e).toMatchObject({ code: 'NETWORK', details: { storageCode: 'ECONNREFUSED' } });
+      const where = dialect === 's3' ? '127.0.0.1:1' : 'photos-1250000000.cos.ap-guangzhou.localhost:1';
+      expect((e as StorageError).message).toContain(
+        `Could not connect to ${where}: the connection was refused`,
+      );
+    } finally {
+      await service.close();
+    }
   });
 
   it('a server that never answers times out with a clear message', async () => {
@@ -74,8 +115,8 @@ describe('connection failures against local servers', () => {
       const buckets = await client.listBuckets();
       expect(buckets.map((b) => b.name)).toEqual(['a', 'b']);
       expect(s.requests).toHaveLength(2);
-      expect(s.requests[0].headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
-      expect(s.requests[1].headers.authorization).toMatch(/^AWS4-HMAC-SHA256 /);
+      expect(s.requests[0].headers.authorization).toMatch(AUTH[dialect]);
+      expect(s.requests[1].headers.authorization).toMatch(AUTH[dialect]);
     } finally {
       await client.close();
     }
@@ -127,7 +168,10 @@ describe('.localhost endpoints', () => {
       res.writeHead(200);
       res.end();
     });
-    const account: ResolvedAccount = { ...fake(`http://s3.localhost:${s.port}`), pathStyle: false };
+    const account: ResolvedAccount = {
+      ...s3Account(`http://s3.localhost:${s.port}`, 'AKIDFAKE', 'fake-secret-value'),
+      pathStyle: false,
+    };
     const client = new StorageClient(account);
     try {
       const res = await client.request({ method: 'HEAD', bucket: 'photos', key: 'a b.jpg' });

@@ -31,8 +31,43 @@ export function s3Account(
   };
 }
 
-export function uniqueBucket(): string {
-  return `it-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+/** The dialects every operation test runs in: S3 straight to RGW, COS through the COS gateway. */
+export const DIALECTS = ['s3', 'cos'] as const;
+export type DialectName = (typeof DIALECTS)[number];
+
+/** The gateway's APPID and the region the COS accounts use; `<name>-<APPID>` is RGW bucket `<name>`. */
+export const APPID = '1250000000';
+export const COS_REGION = 'ap-guangzhou';
+export const UIN1 = '100000000001';
+export const UIN2 = '100000000002';
+
+/** A COS account that reaches an in-process gateway on `port` (virtual-hosted `.localhost` names). */
+export function cosAccount(
+  port: number,
+  secretId: string,
+  secretKey: string,
+): Extract<ResolvedAccount, { kind: 'cos' }> {
+  return {
+    kind: 'cos',
+    name: 'it-cos',
+    secretId,
+    appId: APPID,
+    region: COS_REGION,
+    endpointTemplate: `http://{bucket}.cos.{region}.localhost:${port}`,
+    serviceEndpoint: `http://service.cos.localhost:${port}`,
+    secret: { secretKey },
+  };
+}
+
+/** A fresh bucket name; COS names carry the `-<APPID>` suffix. */
+export function uniqueBucket(dialect: DialectName = 's3'): string {
+  const name = `it-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  return dialect === 'cos' ? `${name}-${APPID}` : name;
+}
+
+/** The RGW bucket behind a bucket name of either dialect. */
+export function rgwBucketName(bucket: string): string {
+  return bucket.endsWith(`-${APPID}`) ? bucket.slice(0, -APPID.length - 1) : bucket;
 }
 
 export interface FakeServer {

@@ -6,27 +6,71 @@ import { mapLimit } from '../../../src-main/storage/ops/pool';
 import { StorageService } from '../../../src-main/storage/service';
 import { list, text } from '../../../src-main/storage/xml';
 import { startMain } from '../../support/main';
-import { rgwEnv, s3Account } from './helpers';
+import type { ResolvedAccount } from '../../../src-main/accounts/types';
+import { startCosGateway, type CosGateway } from '../../cos-gateway/server';
+import {
+  COS_REGION,
+  UIN1,
+  UIN2,
+  cosAccount,
+  rgwBucketName,
+  rgwEnv,
+  s3Account,
+  uniqueBucket,
+  type DialectName,
+} from './helpers';
 
-/** The real service stack (router, validation, accounts) with both RGW users registered. */
-export async function storageStack() {
+/** An in-process COS gateway in front of RGW, knowing both RGW users. */
+export async function startGateway(env: ReturnType<typeof rgwEnv>): Promise<CosGateway> {
+  return startCosGateway({
+    port: 0,
+    s3Endpoint: env.endpoint,
+    users: [
+      { secretId: env.ak, secretKey: env.sk, uin: UIN1 },
+      { secretId: env.ak2, secretKey: env.sk2, uin: UIN2 },
+    ],
+    roleArn: process.env.ROLE_ARN,
+    log: process.env.COS_GATEWAY_LOG === '1',
+  });
+}
+
+/**
+ * The real service stack (router, validation, accounts) with both RGW users registered, in one
+ * dialect: `s3` talks SigV4 path-style to RGW; `cos` talks the COS dialect to an in-process
+ * COS gateway on a random port, which forwards to the same RGW.
+ */
+export async function storageStack(dialect: DialectName = 's3') {
   const env = rgwEnv();
+  const gateway = dialect === 'cos' ? await startGateway(env) : undefined;
+  const account = (ak: string, sk: string): ResolvedAccount =>
+    gateway ? cosAccount(gateway.port, ak, sk) : s3Account(env.endpoint, ak, sk);
   const { main, bridge } = await startMain();
-  const id = main.accounts.registerEphemeral(s3Account(env.endpoint, env.ak, env.sk));
-  const id2 = main.accounts.registerEphemeral(s3Account(env.endpoint, env.ak2, env.sk2));
+  const id = main.accounts.registerEphemeral(account(env.ak, env.sk));
+  const id2 = main.accounts.registerEphemeral(account(env.ak2, env.sk2));
   const storage = main.services.storage;
   expect(storage).toBeInstanceOf(StorageService);
   return {
+    dialect,
     env,
     main,
     bridge,
     id,
     id2,
+    gateway,
+    /** The region an account of this dialect defaults to. */
+    region: dialect === 'cos' ? COS_REGION : 'us-east-1',
+    /** This dialect's account for other keys (wrong secret, unknown id, …). */
+    account,
+    /** A fresh bucket name in this dialect's form. */
+    bucketName: () => uniqueBucket(dialect),
     /** Main-side calls (put/get) that the contract does not carry. */
     storage: storage as StorageService,
+    /** Removes a bucket (either dialect's name) straight on RGW. */
+    drop: (bucket: string) => dropBucket(env.endpoint, env.ak, env.sk, rgwBucketName(bucket)),
     async close() {
       await (storage as StorageService).close();
       main.close();
+      await gateway?.close();
     },
   };
 }
