@@ -4,6 +4,7 @@ import { StorageClient, type StorageClientOptions } from './client';
 import { StorageError } from './errors';
 import type { HttpResponse } from './http';
 import { listBucketsDenied } from './test-connection';
+import { withAppIdIfMissing } from './ops/bucket-names';
 import { createBucket, deleteBucket, openBucket } from './ops/buckets';
 import { transfer } from './ops/copy';
 import { deleteObjects } from './ops/delete';
@@ -77,23 +78,23 @@ export class StorageService implements Api {
 
   async createBucket(req: Req<'createBucket'>) {
     const { client, account } = await this.entry(req.accountId);
-    return createBucket(client, account, loc(req));
+    return createBucket(client, account, loc(req, account));
   }
 
   async deleteBucket(req: Req<'deleteBucket'>) {
-    const { client } = await this.entry(req.accountId);
-    await deleteBucket(client, loc(req));
+    const { client, account } = await this.entry(req.accountId);
+    await deleteBucket(client, loc(req, account));
     return { deleted: true };
   }
 
   async openBucket(req: Req<'openBucket'>) {
     const { client, account } = await this.entry(req.accountId);
-    return openBucket(client, account, loc(req));
+    return openBucket(client, account, loc(req, account));
   }
 
   async listObjects(req: Req<'listObjects'>) {
-    const { client } = await this.entry(req.accountId);
-    return listObjects(client, loc(req), {
+    const { client, account } = await this.entry(req.accountId);
+    return listObjects(client, loc(req, account), {
       prefix: req.prefix,
       delimiter: req.delimiter,
       marker: req.marker,
@@ -102,18 +103,18 @@ export class StorageService implements Api {
   }
 
   async headObject(req: Req<'headObject'>) {
-    const { client } = await this.entry(req.accountId);
-    return headObject(client, loc(req), req.key);
+    const { client, account } = await this.entry(req.accountId);
+    return headObject(client, loc(req, account), req.key);
   }
 
   async createFolder(req: Req<'createFolder'>) {
-    const { client } = await this.entry(req.accountId);
-    return createFolder(client, loc(req), req.key);
+    const { client, account } = await this.entry(req.accountId);
+    return createFolder(client, loc(req, account), req.key);
   }
 
   async deleteObjects(req: Req<'deleteObjects'>): Promise<BatchResult> {
-    const { client } = await this.entry(req.accountId);
-    return deleteObjects(client, loc(req), req.keys);
+    const { client, account } = await this.entry(req.accountId);
+    return deleteObjects(client, loc(req, account), req.keys);
   }
 
   async copyObject(req: Req<'copyObject'>): Promise<BatchResult> {
@@ -127,30 +128,30 @@ export class StorageService implements Api {
   // Main-side calls that move bytes; the renderer reaches them through transfers, not the contract.
 
   async getObject(a: ObjectAddress, opts?: GetOptions): Promise<HttpResponse> {
-    const { client } = await this.entry(a.accountId);
-    return getObject(client, loc(a), a.key, opts);
+    const { client, account } = await this.entry(a.accountId);
+    return getObject(client, loc(a, account), a.key, opts);
   }
 
   async getObjectBytes(a: ObjectAddress, opts?: GetOptions): Promise<Uint8Array> {
-    const { client } = await this.entry(a.accountId);
-    return getObjectBytes(client, loc(a), a.key, opts);
+    const { client, account } = await this.entry(a.accountId);
+    return getObjectBytes(client, loc(a, account), a.key, opts);
   }
 
   async putObject(a: ObjectAddress, body: string | Uint8Array, opts?: PutOptions): Promise<PutResult> {
-    const { client } = await this.entry(a.accountId);
-    return putObject(client, loc(a), a.key, body, opts);
+    const { client, account } = await this.entry(a.accountId);
+    return putObject(client, loc(a, account), a.key, body, opts);
   }
 
   async deleteObject(a: ObjectAddress): Promise<void> {
-    const { client } = await this.entry(a.accountId);
-    return deleteObject(client, loc(a), a.key);
+    const { client, account } = await this.entry(a.accountId);
+    return deleteObject(client, loc(a, account), a.key);
   }
 
   private async transfer(req: Req<'copyObject'>, move: boolean): Promise<BatchResult> {
-    const { client } = await this.entry(req.accountId);
-    const src = loc(req);
+    const { client, account } = await this.entry(req.accountId);
+    const src = loc(req, account);
     // The contract names no destination region: a bucket of the same account is assumed to share it.
-    const dst = req.toBucket === undefined ? src : { bucket: req.toBucket, region: req.region };
+    const dst = req.toBucket === undefined ? src : loc({ bucket: req.toBucket, region: req.region }, account);
     return transfer(client, { src, key: req.key, dst, toKey: req.toKey, move });
   }
 
@@ -171,6 +172,8 @@ export class StorageService implements Api {
   }
 }
 
-function loc(r: { bucket: string; region?: string }): BucketLoc {
-  return r.region === undefined ? { bucket: r.bucket } : { bucket: r.bucket, region: r.region };
+/** COS buckets are `<name>-<APPID>`: a short name typed by a person gets the account's APPID. */
+function loc(r: { bucket: string; region?: string }, account: ResolvedAccount): BucketLoc {
+  const bucket = account.kind === 'cos' ? withAppIdIfMissing(r.bucket, account.appId) : r.bucket;
+  return r.region === undefined ? { bucket } : { bucket, region: r.region };
 }
