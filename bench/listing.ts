@@ -15,7 +15,8 @@ import { timeToFirstRows } from './ui-first-rows';
 const { S3_ENDPOINT, AK, SK } = requireEnv('S3_ENDPOINT', 'AK', 'SK');
 const N = Number(process.env.BENCH_KEYS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const BUCKET = `bench-list-${N}`;
+// The 100,000-key folder is the one the e2e suite seeds (test/e2e/web-browse.test.ts), so a run reuses it.
+const BUCKET = process.env.BENCH_BUCKET ?? (N === 100_000 ? 'cosdesk-e2e-big' : `bench-list-${N}`);
 const PREFIX = 'big/';
 const backend: Backend = { endpoint: S3_ENDPOINT, accessKey: AK, secretKey: SK };
 const account = rgwAccount(S3_ENDPOINT, AK, SK);
@@ -82,8 +83,9 @@ const contenders: [string, () => Promise<{ seconds: number; lines: number }>][] 
   ['rclone ls', () => timeCommand(rcloneLs(backend, BUCKET, PREFIX))],
   ['aws s3 ls', () => timeCommand(awsLs(backend, BUCKET, PREFIX))],
 ];
+const only = process.env.BENCH_ONLY; // 'cli' (listing tools only) or 'ui'
 const rows: { tool: string; seconds: number; keysPerSec: number; lines: number }[] = [];
-for (const [tool, run] of contenders) {
+for (const [tool, run] of only === 'ui' ? [] : contenders) {
   const times: number[] = [];
   let lines = 0;
   // Runs interleave tool by tool; one warm-up run each is discarded.
@@ -96,7 +98,7 @@ for (const [tool, run] of contenders) {
   const seconds = median(times);
   rows.push({ tool, seconds, keysPerSec: N / seconds, lines });
 }
-const base = rows[0].seconds;
+const base = rows[0]?.seconds ?? 1;
 console.log(`\nListing ${N} keys (${BUCKET}/${PREFIX}) on RGW ${S3_ENDPOINT}, median of ${RUNS} runs`);
 console.log('| tool | seconds | keys/s | lines out | time vs cosdesk |');
 console.log('|---|---|---|---|---|');
@@ -106,6 +108,7 @@ for (const r of rows) {
   );
 }
 
+if (only === 'cli') process.exit(0);
 const ui = await timeToFirstRows({
   account: { endpoint: S3_ENDPOINT, accessKey: AK, secretKey: SK },
   bucket: BUCKET,

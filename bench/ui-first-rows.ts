@@ -53,18 +53,30 @@ export async function timeToFirstRows(
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(web.url);
     await page.locator('[data-testid=account-item]').first().click();
-    await page.locator(`[data-testid=bucket-row][data-bucket="${o.bucket}"]`).dblclick();
+    await page.getByTestId('open-bucket-by-name').click();
+    await page.getByTestId('bucket-name-input').fill(o.bucket);
+    await page.getByTestId('confirm-ok').click();
     const folder = page.locator(`[data-testid=object-row][data-key="${o.prefix}"]`);
-    const firstChild = page.locator(`[data-testid=object-row][data-key^="${o.prefix}"]`).first();
-    const status = page.getByTestId('listing-status');
+    const done = page.locator('[data-testid=listing-status][data-state=done]');
     for (let i = 0; i < o.runs; i++) {
-      await folder.waitFor();
-      await status.and(page.locator('[data-state=done]')).waitFor({ timeout: 120_000 });
+      await folder.waitFor().catch(async (e: unknown) => {
+        await page.screenshot({ path: '/tmp/bench-ui-fail.png' });
+        throw e;
+      });
+      await done.waitFor({ timeout: 120_000 });
       const t0 = performance.now();
       await folder.dblclick();
-      await firstChild.waitFor({ timeout: 60_000 });
+      // Polled every animation frame in the page: the first frame that shows a row of the folder.
+      await page.waitForFunction(
+        (prefix) =>
+          !!(
+            globalThis as unknown as { document: { querySelector(s: string): unknown } }
+          ).document.querySelector(`[data-testid=object-row][data-key^="${prefix}"]`),
+        o.prefix,
+        { polling: 'raf', timeout: 60_000 },
+      );
       firstRowsMs.push(performance.now() - t0);
-      await status.and(page.locator('[data-state=done]')).waitFor({ timeout: 300_000 });
+      await done.waitFor({ timeout: 300_000 });
       doneMs.push(performance.now() - t0);
       await page.getByTestId('nav-up').click();
     }
