@@ -11,6 +11,10 @@ import { createLogger, type Logger } from './log';
 import type { StorageClientOptions } from './storage/client';
 import { storageOptionsFromEnv } from './storage/options';
 import { StorageService } from './storage/service';
+import { TransfersService } from './transfers/service';
+import { PermissionsService } from './permissions/service';
+import { SharingService } from './sharing/service';
+import { TokenWatch } from './sharing/token-watch';
 
 export interface MainOptions {
   mode: AppInfo['mode'];
@@ -20,6 +24,10 @@ export interface MainOptions {
   testConnection?: (account: ResolvedAccount) => Promise<ConnectionTestResult>;
   /** Timeouts and retries of storage requests; default from COSDESK_TIMEOUT_MS / COSDESK_MAX_ATTEMPTS. */
   storageOptions?: StorageClientOptions;
+  /** Electron only: a native folder dialog; undefined when the user cancels. */
+  pickFolder?: () => Promise<string | undefined>;
+  /** Where downloads go when there is no dialog (web mode); default ~/Downloads/cosdesk. */
+  downloadDir?: string;
 }
 
 export interface Main {
@@ -29,6 +37,8 @@ export interface Main {
   accounts: AccountsService;
   sealer: SecretSealer;
   storage: StorageService;
+  transfers: TransfersService;
+  sharing: SharingService;
   /** Stop event delivery and close storage connections. */
   close(): Promise<void>;
 }
@@ -49,20 +59,57 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     sealer,
     hub,
     // A changed account (new secret, endpoint) must not keep signing with its old client.
-    onChange: () => storage.invalidate(),
+    onChange: async () => {
+      transfers.invalidate();
+      await storage.invalidate();
+      void tokenWatch.refresh().catch(() => undefined);
+    },
     test: opts.testConnection,
   });
-  const services: Services = { app: new AppService(opts.mode, keychain, sealer), accounts, storage };
+  const permissions = new PermissionsService({
+    resolveAccount: (id) => accounts.resolve(id),
+    dataDir: opts.dataDir,
+    clientOptions: opts.storageOptions ?? storageOptionsFromEnv(),
+  });
+  const transfers: TransfersService = new TransfersService({
+    dataDir: opts.dataDir,
+    resolveAccount: (id) => accounts.resolve(id),
+    clientOptions: opts.storageOptions ?? storageOptionsFromEnv(),
+    hub,
+    log,
+  });
+  const sharing = new SharingService({
+    resolveAccount: (id) => accounts.resolve(id),
+    dataDir: opts.dataDir,
+    hub,
+    clientOptions: opts.storageOptions ?? storageOptionsFromEnv(),
+  });
+  const tokenWatch = new TokenWatch(hub, () => accounts.list());
+  await tokenWatch.refresh().catch(() => undefined);
+  // The desktop app and web mode carry on with what the last run left; the CLI asks first.
+  if (opts.mode === 'electron' || opts.mode === 'web') await transfers.start();
+  const services: Services = {
+    app: new AppService(opts.mode, keychain, sealer, opts),
+    transfers,
+    accounts,
+    storage,
+    permissions,
+    sharing,
+  };
   return {
     services,
     router: createRouter(services, log),
     hub,
     accounts,
     storage,
+    transfers,
+    sharing,
     sealer,
     async close() {
+      tokenWatch.stop();
       hub.close();
       await storage.close();
+      await transfers.close();
     },
   };
 }

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createLogger } from '../log';
 import { createMain } from '../services';
+import { pickFolder } from './dialogs';
 import { registerIpc } from './ipc-transport';
 import { createMainWindow, lockNavigation } from './window';
 
@@ -17,7 +18,7 @@ const appUrl =
 app.enableSandbox();
 if (!app.requestSingleInstanceLock()) app.quit();
 
-const main = await createMain({ mode: 'electron', dataDir: app.getPath('userData'), log });
+const main = await createMain({ mode: 'electron', dataDir: app.getPath('userData'), log, pickFolder });
 app.on('web-contents-created', (_e, contents) => lockNavigation(contents));
 await app.whenReady();
 

@@ -6,6 +6,9 @@ import { bucketCommands } from './buckets';
 import { createCliContext, type GlobalFlags } from './context';
 import { lsCommand } from './ls';
 import { objectCommands } from './objects';
+import { transfersCommand } from './transfers';
+import { permissionCommands } from './permissions';
+import { sharingCommands } from './sharing';
 import { explainFailure } from './resolve';
 import { failAndExit, makeOut } from './output';
 
@@ -33,7 +36,14 @@ const ctx = createCliContext(makeOut(wantsJson), () => {
 });
 program.addCommand(accountsCommand(ctx));
 program.addCommand(lsCommand(ctx));
-for (const c of [...bucketCommands(ctx), ...objectCommands(ctx)]) program.addCommand(c);
+program.addCommand(transfersCommand(ctx));
+for (const c of [
+  ...bucketCommands(ctx),
+  ...objectCommands(ctx),
+  ...permissionCommands(ctx),
+  ...sharingCommands(ctx),
+])
+  program.addCommand(c);
 // Every command: usage errors come back here, as one `cosdesk: <reason>` line and exit 2.
 const quiet = (c: Command): void => {
   c.exitOverride().configureOutput({

@@ -16,6 +16,7 @@ import {
   type Session,
 } from './resolve';
 import type { Target } from './target';
+import { isLocalCopy, localCopy, type CpFlags } from './transfers';
 
 /** Object commands: rm, mkdir, mv, cp, stat. */
 export function objectCommands(ctx: CliContext): Command[] {
@@ -93,7 +94,13 @@ export function objectCommands(ctx: CliContext): Command[] {
     .argument('<src>', 'cos://<bucket>/<key> or s3://<bucket>/<key>')
     .argument('<dst>', 'same account: cos://<bucket>/<key> or s3://<bucket>/<folder>/')
     .option('-r, --recursive', 'copy the folder <key>/ and everything under it')
-    .action(async (srcText: string, dstText: string, o: { recursive?: boolean }) => {
+    .option('--concurrency <n>', 'local <-> remote: requests in flight (default 8)')
+    .option('--part-size <bytes>', 'local <-> remote: multipart part size (default 8 MiB)')
+    .option('--limit-rate <rate>', 'local <-> remote: bytes per second, e.g. 10M')
+    .option('--on-conflict <what>', 'local <-> remote: overwrite, skip or rename (default overwrite)')
+    .action(async (srcText: string, dstText: string, o: CpFlags) => {
+      // A local path on either side: the transfer engine moves the bytes.
+      if (isLocalCopy(srcText, dstText)) return localCopy(ctx, srcText, dstText, o);
       const { src, dst } = pair(srcText, dstText, o.recursive === true);
       const s = await openSession(ctx, src.dialect);
       let r: BatchResult;

@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { EVENT_CHANNEL, channelFor } from '../../src-shared/contract/channels';
 import { EVENT_NAMES, METHODS } from '../../src-shared/contract/methods';
 
@@ -24,6 +24,13 @@ api.events = {
     return () => {
       ipcRenderer.removeListener(EVENT_CHANNEL, handler);
     };
+  },
+};
+
+// Dropped files as local paths, so main reads them from disk instead of through the page.
+api.files = {
+  pathsOf(files: File[]): string[] {
+    return files.map((f) => webUtils.getPathForFile(f)).filter((p) => p !== '');
   },
 };
 

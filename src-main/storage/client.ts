@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { ResolvedAccount } from '../accounts/types';
 import { createCosDialect } from './dialects/cos/dialect';
 import { createS3Dialect } from './dialects/s3/dialect';
@@ -16,7 +17,11 @@ export interface StorageRequest {
   /** Raw values; a sub-resource such as `acl` or `uploads` is `''`. */
   query?: Record<string, string>;
   headers?: Record<string, string>;
-  body?: string | Uint8Array;
+  /**
+   * A streamed body is a factory, called once per attempt so a retry sends a fresh stream;
+   * its length must come in `headers['content-length']`.
+   */
+  body?: string | Uint8Array | (() => Readable);
   /** Overrides the method's default (GET/HEAD/PUT/DELETE are idempotent, POST is not). */
   idempotent?: boolean;
   signal?: AbortSignal;
@@ -59,13 +64,15 @@ export class StorageClient {
     const base: Record<string, string> = { 'user-agent': USER_AGENT };
     for (const [k, v] of Object.entries(req.headers ?? {})) base[k.toLowerCase()] = v;
     base['host'] = target.host;
-    if (req.body !== undefined) base['content-length'] = String(byteLength(req.body));
+    if (req.body !== undefined && typeof req.body !== 'function') {
+      base['content-length'] = String(byteLength(req.body));
+    }
     return this.http.send(
       async (signingTimeMs) => ({
         method,
         target,
         headers: await this.dialect.sign({ method, target, headers: base, signingTimeMs }),
-        body: req.body,
+        body: typeof req.body === 'function' ? req.body() : req.body,
       }),
       { idempotent: req.idempotent, signal: req.signal, ctx: ctxOf(req) },
     );

@@ -1,4 +1,5 @@
 import { lookup as dnsLookup } from 'node:dns';
+import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import type { RequestTarget } from './endpoints';
 import { localhostAwareLookup } from './endpoints';
@@ -15,7 +16,7 @@ export interface PreparedRequest {
   method: string;
   target: RequestTarget;
   headers: Record<string, string>;
-  body?: string | Uint8Array;
+  body?: string | Uint8Array | Readable;
 }
 
 export interface HttpResponse {

@@ -10,15 +10,27 @@ const log = createLogger('web');
 
 async function run(): Promise<void> {
   const { values } = parseArgs({
-    options: { port: { type: 'string' }, 'data-dir': { type: 'string' } },
+    options: { port: { type: 'string' }, 'data-dir': { type: 'string' }, 'download-dir': { type: 'string' } },
   });
   const port = values.port === undefined ? 0 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--port must be a number from 0 to 65535, not "${values.port}"`);
   }
-  const main = await createMain({ mode: 'web', dataDir: values['data-dir'] ?? defaultDataDir(), log });
+  const main = await createMain({
+    mode: 'web',
+    dataDir: values['data-dir'] ?? defaultDataDir(),
+    downloadDir: values['download-dir'],
+    log,
+  });
   const staticDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'renderer');
-  const server = await startWebServer({ router: main.router, hub: main.hub, staticDir, port, log });
+  const server = await startWebServer({
+    router: main.router,
+    hub: main.hub,
+    staticDir,
+    port,
+    log,
+    receiveUpload: (t, i, body) => main.transfers.receive(t, i, body),
+  });
   process.stdout.write(
     `cosdesk web mode is running. Open this address (it holds a one-time token):\n${server.url}\n`,
   );

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientFrame, ServerFrame } from '../../src-shared/contract/wire';
 import type { EventHub } from '../ipc/events';
@@ -15,6 +16,8 @@ export interface WebServerOptions {
   staticDir: string;
   port?: number;
   log: Logger;
+  /** Takes the bytes of a file the page announced with `transfers.webUpload`. */
+  receiveUpload?(uploadToken: string, index: number, body: Readable): Promise<void>;
 }
 
 export interface WebServer {
@@ -53,6 +56,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     void (async () => {
       // A foreign Host means DNS rebinding or a proxy: refuse before serving anything.
       if (!hosts.has(req.headers.host ?? '')) return end(res, 421, 'Misdirected request');
+      if (req.url?.startsWith('/upload/')) return upload(req, res);
       if (req.method !== 'GET' && req.method !== 'HEAD') return end(res, 405, 'Method not allowed');
       const file = await readStatic(opts.staticDir, req.url ?? '/');
       if (!file) return end(res, 404, 'Not found');
@@ -67,6 +71,23 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       res.end(req.method === 'HEAD' ? undefined : file.body);
     })();
   });
+
+  // Dropped files stream here: same token (in a header, never the address) and Origin as the socket.
+  async function upload(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const m = /^\/upload\/([\w-]{1,64})\/(\d{1,6})$/.exec(req.url ?? '');
+    if (req.method !== 'PUT') return end(res, 405, 'Method not allowed');
+    if (!origins.has(req.headers.origin ?? '')) return end(res, 403, 'Forbidden Origin');
+    const given = req.headers['x-cosdesk-token'];
+    if (typeof given !== 'string' || !sameToken(given, token)) return end(res, 401, 'Unauthorized');
+    if (!m || !opts.receiveUpload) return end(res, 404, 'Not found');
+    try {
+      await opts.receiveUpload(m[1], Number(m[2]), req);
+      end(res, 204, '');
+    } catch (e) {
+      opts.log.warn(`upload refused: ${e instanceof Error ? e.message : String(e)}`);
+      if (!res.headersSent) end(res, 404, 'No such upload');
+    }
+  }
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const url = new URL(req.url ?? '/', `http://${LOOPBACK}:${port}`);

@@ -8,10 +8,16 @@ import {
   updateAccountRequest,
 } from './accounts';
 import type { EventName, MethodMap } from './methods';
+import { sharingContract } from './sharing';
+import { permissionsContract } from './permissions';
 import { storageContract } from './storage';
+import { transfersContract, transfersEvents } from './transfers';
 
 export * from './accounts';
 export * from './storage';
+export * from './permissions';
+export * from './sharing';
+export * from './transfers';
 export * from './methods';
 export * from './channels';
 
@@ -31,6 +37,14 @@ export type AppInfo = z.infer<typeof appInfo>;
 export const contract = {
   app: {
     info: { request: empty, response: appInfo },
+    /**
+     * Where a download goes: the desktop app asks with a folder dialog (no path when the
+     * user cancels); web mode has no desktop and answers its configured folder (`fixed`).
+     */
+    chooseDownloadFolder: {
+      request: empty,
+      response: z.object({ path: z.string().optional(), fixed: z.boolean() }),
+    },
   },
   accounts: {
     list: { request: empty, response: z.array(accountView) },
@@ -42,11 +56,18 @@ export const contract = {
     testDraft: { request: testDraftRequest, response: connectionTestResult },
   },
   storage: storageContract,
+  transfers: transfersContract,
+  sharing: sharingContract,
+  permissions: permissionsContract,
 } as const;
 
 /** Events main sends to every view; payloads are validated before they leave main. */
 export const events = {
   'accounts.changed': z.object({ accounts: z.array(accountView) }),
+  /** A temporary key's token has run out: ask for fresh keys (and pause what uses the account). */
+  'accounts.tokenExpired': z.object({ accountId, expiresAt: z.string() }),
+  'sharing.linksChanged': z.object({ count: z.number() }),
+  ...transfersEvents,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type Contract = typeof contract;

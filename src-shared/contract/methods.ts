@@ -3,7 +3,7 @@
  * one-method-per-call bridge from it; `contract.ts` is type-checked against this list.
  */
 export const METHODS = {
-  app: ['info'],
+  app: ['info', 'chooseDownloadFolder'],
   accounts: ['list', 'get', 'add', 'update', 'remove', 'test', 'testDraft'],
   storage: [
     'listBuckets',
@@ -17,9 +17,43 @@ export const METHODS = {
     'copyObject',
     'moveObject',
   ],
+  transfers: [
+    'upload',
+    'download',
+    'list',
+    'pause',
+    'resume',
+    'cancel',
+    'retry',
+    'clear',
+    'resolveConflict',
+    'getLimits',
+    'setLimits',
+    'webUpload',
+  ],
+  sharing: ['limits', 'presign', 'listLinks', 'clearLinks', 'reissue', 'checkLink', 'mint'],
+  permissions: [
+    'getAcl',
+    'putAcl',
+    'getPolicy',
+    'putPolicy',
+    'deletePolicy',
+    'policyHistory',
+    'restorePolicy',
+    'folderPublic',
+    'setFolderPublic',
+    'countExposure',
+    'whoCanAccess',
+  ],
 } as const;
 
-export const EVENT_NAMES = ['accounts.changed'] as const;
+export const EVENT_NAMES = [
+  'accounts.changed',
+  'transfers.changed',
+  'transfers.progress',
+  'accounts.tokenExpired',
+  'sharing.linksChanged',
+] as const;
 
 export type MethodMap = typeof METHODS;
 export type ServiceName = keyof MethodMap;

@@ -104,4 +104,6 @@ export const session = {
   },
 };
 
-export default { app, BrowserWindow, ipcMain, shell, session };
+// Only referenced when the user downloads; the stub never opens it.
+export const dialog = { showOpenDialog: async () => ({ canceled: true, filePaths: [] }) };
+export default { app, BrowserWindow, ipcMain, shell, session, dialog };

@@ -10,6 +10,7 @@ import { startMain } from '../support/main';
 
 let server: WebServer;
 let stop: () => void;
+const received: string[] = [];
 
 beforeAll(async () => {
   const { main } = await startMain();
@@ -23,6 +24,10 @@ beforeAll(async () => {
     staticDir,
     port: 0,
     log: silentLogger,
+    receiveUpload: (t, i, body) => {
+      received.push(`${t}/${i}`);
+      return main.transfers.receive(t, i, body);
+    },
   });
   stop = () => main.close();
 });
@@ -126,6 +131,30 @@ describe('web mode server', () => {
     for (const p of ['/../package.json', '/%2e%2e/%2e%2e/etc/passwd', '/..%2fpackage.json']) {
       expect((await get(p)).status).toBe(404);
     }
+  });
+
+  it('takes dropped-file uploads only with the token header and this origin', async () => {
+    const put = (path: string, headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path, method: 'PUT', headers }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        });
+        req.on('error', reject);
+        req.end('hello');
+      });
+    const o = { origin: origin() };
+    expect(await put('/upload/abc/0', o)).toBe(401);
+    expect(await put(`/upload/abc/0?token=${server.token}`, o)).toBe(401);
+    expect(await put('/upload/abc/0', { ...o, 'x-cosdesk-token': 'wrong' })).toBe(401);
+    expect(await put('/upload/abc/0', { 'x-cosdesk-token': server.token })).toBe(403);
+    expect(
+      await put('/upload/abc/0', { origin: 'http://evil.example', 'x-cosdesk-token': server.token }),
+    ).toBe(403);
+    expect(received).toEqual([]);
+    // Past the checks, a slot nobody announced with transfers.webUpload is still refused.
+    expect(await put('/upload/abc/0', { ...o, 'x-cosdesk-token': server.token })).toBe(404);
+    expect(received).toEqual(['abc/0']);
   });
 
   it('refuses a foreign Host header (DNS rebinding)', async () => {

@@ -1,6 +1,9 @@
 import { createI18n } from 'vue-i18n';
 import en from './en';
 import zhCN from './zh-CN';
+import permissions from './permissions';
+import transfers from './transfers';
+import sharing from './sharing';
 
 export const LOCALES = [
   { value: 'en', label: 'English' },
@@ -29,7 +32,10 @@ export const i18n = createI18n({
   legacy: false,
   locale,
   fallbackLocale: 'en',
-  messages: { en, 'zh-CN': zhCN },
+  messages: {
+    en: { ...en, ...permissions.en, ...transfers.en, ...sharing.en },
+    'zh-CN': { ...zhCN, ...permissions.zhCN, ...transfers.zhCN, ...sharing.zhCN },
+  },
 });
 
 export function setLocale(next: Locale): void {

@@ -1,0 +1,183 @@
+import type { LinkEntry, PresignResponse, Services, ValidityLimits } from '../../src-shared/contract';
+import { AppError } from '../../src-shared/errors';
+import { maskKeyId } from '../accounts/service';
+import type { ResolvedAccount } from '../accounts/types';
+import type { EventHub } from '../ipc/events';
+import { StorageClient, type StorageClientOptions } from '../storage/client';
+import { EndpointError } from '../storage/endpoints';
+import { invalidEndpointError } from '../storage/errors';
+import { checkLink } from './check-link';
+import { LinkLog } from './link-log';
+import { mintKeys } from './mint';
+import { createPresigner } from './presign';
+import { findPublic, type PublicCheck } from './public';
+import { capValidity, validityLimits } from './validity';
+
+type Api = Services['sharing'];
+type Req<M extends keyof Api> = Parameters<Api[M]>[0];
+
+export interface SharingDeps {
+  resolveAccount: (id: string) => Promise<ResolvedAccount>;
+  dataDir: string;
+  hub: EventHub;
+  clientOptions?: StorageClientOptions;
+  now?: () => number;
+}
+
+const keyIdOf = (a: ResolvedAccount) => (a.kind === 'cos' ? a.secretId : a.accessKeyId);
+const credential = (a: ResolvedAccount) => ({
+  kind: a.kind,
+  id: a.id,
+  tokenExpiresAt: a.tokenExpiresAt,
+  hasToken: a.secret.sessionToken !== undefined,
+});
+
+/** Pre-signed links with honest validity, the link log, the link check and minting temporary keys. */
+export class SharingService implements Api {
+  readonly log: LinkLog;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: SharingDeps) {
+    this.log = new LinkLog(deps.dataDir);
+    this.now = deps.now ?? Date.now;
+  }
+
+  async limits({ accountId }: Req<'limits'>): Promise<ValidityLimits> {
+    return validityLimits(credential(await this.deps.resolveAccount(accountId)), this.now());
+  }
+
+  async presign(req: Req<'presign'>): Promise<PresignResponse> {
+    if (req.method === 'GET' && req.contentType) {
+      throw new AppError('VALIDATION', 'A fixed Content-Type applies to upload (PUT) links only.');
+    }
+    if (req.method === 'PUT' && req.downloadName) {
+      throw new AppError('VALIDATION', 'A download name applies to download (GET) links only.');
+    }
+    const account = await this.deps.resolveAccount(req.accountId);
+    const nowMs = this.now();
+    const { seconds, capped } = capValidity(credential(account), req.expiresSeconds, nowMs);
+    const startSec = Math.floor(nowMs / 1000);
+    const loc = { bucket: req.bucket, region: req.region };
+
+    let pub: PublicCheck = { reasons: new Map(), partial: false };
+    const checked = req.method === 'GET' && req.checkPublic;
+    if (checked) pub = await this.publicKeys(account, loc, req.keys);
+
+    const presigner = createPresigner(account);
+    const links = [];
+    try {
+      for (const key of req.keys) {
+        const publicReason = pub.reasons.get(key);
+        const o = { ...loc, key, customDomain: req.customDomain };
+        const url = publicReason
+          ? presigner.plainUrl(o)
+          : await presigner.sign({
+              ...o,
+              method: req.method,
+              startSec,
+              seconds,
+              contentType: req.contentType,
+              downloadName: req.downloadName,
+            });
+        links.push(publicReason ? { key, url, publicReason } : { key, url });
+      }
+    } catch (e) {
+      if (e instanceof EndpointError) throw invalidEndpointError(e.message);
+      throw e;
+    }
+
+    const expiresAt = new Date((startSec + seconds) * 1000).toISOString();
+    const keyIdMasked = maskKeyId(keyIdOf(account));
+    const temporaryKey = account.secret.sessionToken !== undefined;
+    if (req.log) {
+      const createdAt = new Date(nowMs).toISOString();
+      const entries: LinkEntry[] = links.map((l) => ({
+        id: LinkLog.newId(),
+        accountId: req.accountId,
+        keyIdMasked,
+        bucket: req.bucket,
+        region: req.region,
+        key: l.key,
+        method: req.method,
+        createdAt,
+        expiresAt: l.publicReason ? undefined : expiresAt,
+        // A URL signed with a temporary key embeds its token: keep the facts, not the URL.
+        url: temporaryKey && !l.publicReason ? undefined : l.url,
+        reissueNeeded: temporaryKey && !l.publicReason ? true : undefined,
+        publicReason: l.publicReason,
+        contentType: req.contentType,
+        downloadName: req.downloadName,
+        customDomain: req.customDomain,
+      }));
+      const count = await this.log.append(entries);
+      this.deps.hub.emit('sharing.linksChanged', { count });
+    }
+    return {
+      links,
+      method: req.method,
+      requestedSeconds: req.expiresSeconds,
+      seconds,
+      expiresAt,
+      capped,
+      keyIdMasked,
+      temporaryKey,
+      publicCheck: !checked ? 'skipped' : pub.partial ? 'partial' : 'done',
+    };
+  }
+
+  async listLinks(): Promise<{ entries: LinkEntry[] }> {
+    return { entries: await this.log.list() };
+  }
+
+  async clearLinks(): Promise<{ removed: number }> {
+    const removed = await this.log.clear();
+    this.deps.hub.emit('sharing.linksChanged', { count: 0 });
+    return { removed };
+  }
+
+  async reissue(req: Req<'reissue'>): Promise<PresignResponse> {
+    const e = await this.log.find(req.id);
+    if (!e) throw new AppError('NOT_FOUND', 'That link is no longer in the link log.', { id: req.id });
+    const previous = e.expiresAt
+      ? Math.round((Date.parse(e.expiresAt) - Date.parse(e.createdAt)) / 1000)
+      : 3600;
+    return this.presign({
+      accountId: e.accountId,
+      bucket: e.bucket,
+      region: e.region,
+      keys: [e.key],
+      method: e.method,
+      expiresSeconds: req.expiresSeconds ?? Math.max(1, previous),
+      contentType: e.contentType,
+      downloadName: e.downloadName,
+      customDomain: e.customDomain,
+      checkPublic: true,
+      log: true,
+    });
+  }
+
+  checkLink(req: Req<'checkLink'>) {
+    return checkLink(req.url);
+  }
+
+  async mint(req: Req<'mint'>) {
+    const account = await this.deps.resolveAccount(req.accountId);
+    return mintKeys(account, req);
+  }
+
+  private async publicKeys(
+    account: ResolvedAccount,
+    loc: { bucket: string; region?: string },
+    keys: readonly string[],
+  ): Promise<PublicCheck> {
+    const client = new StorageClient(account, { maxAttempts: 2, ...this.deps.clientOptions });
+    try {
+      return await findPublic(client, account.kind, loc, keys);
+    } catch {
+      // The check is a courtesy: when it cannot be made, a signed link still works.
+      return { reasons: new Map(), partial: true };
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+  }
+}

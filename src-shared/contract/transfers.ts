@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { accountId } from './accounts';
+import { bucketName, objectKey } from './storage';
+
+export const TRANSFER_STATES = [
+  'queued',
+  'running',
+  'paused',
+  'conflict',
+  'done',
+  'skipped',
+  'failed',
+  'cancelled',
+] as const;
+export const transferState = z.enum(TRANSFER_STATES);
+export type TransferState = z.infer<typeof transferState>;
+
+/** What to do when the destination already exists; `ask` makes the job wait in `conflict`. */
+export const conflictPolicy = z.enum(['ask', 'overwrite', 'skip', 'rename']);
+export type ConflictPolicy = z.infer<typeof conflictPolicy>;
+
+export const transferJob = z.object({
+  id: z.string(),
+  kind: z.enum(['upload', 'download']),
+  accountId: z.string(),
+  bucket: z.string(),
+  region: z.string().optional(),
+  key: z.string(),
+  localPath: z.string(),
+  size: z.number(),
+  transferred: z.number(),
+  state: transferState,
+  /** Why the job failed, in the user's words (en). */
+  error: z.string().optional(),
+  /** Bytes per second, smoothed. */
+  speed: z.number(),
+  etaSeconds: z.number().optional(),
+  batchId: z.string(),
+});
+export type TransferJob = z.infer<typeof transferJob>;
+
+export const transferSummary = z.object({
+  total: z.number(),
+  active: z.number(),
+  queued: z.number(),
+  done: z.number(),
+  failed: z.number(),
+  conflicts: z.number(),
+  bytesTotal: z.number(),
+  bytesDone: z.number(),
+  speed: z.number(),
+  etaSeconds: z.number().optional(),
+});
+export type TransferSummary = z.infer<typeof transferSummary>;
+
+export const transferLimits = z
+  .object({
+    /** Bytes per second; 0 means unlimited. */
+    uploadBps: z.number().int().min(0),
+    downloadBps: z.number().int().min(0),
+    concurrency: z.number().int().min(1).max(64).optional(),
+  })
+  .strict();
+export type TransferLimits = z.infer<typeof transferLimits>;
+
+const target = z
+  .object({
+    accountId,
+    bucket: bucketName,
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{1,64}$/)
+      .optional(),
+  })
+  .strict();
+
+const ids = z.object({ ids: z.array(z.string()).max(100_000).optional() }).strict();
+const affected = z.object({ affected: z.number() });
+
+export const TRANSFER_FILTERS = ['all', 'active', 'done', 'failed'] as const;
+
+export const transfersContract = {
+  /** Local files and folders (recursive) into `prefix` of a bucket; relative paths kept. */
+  upload: {
+    request: target
+      .extend({
+        paths: z.array(z.string().min(1)).min(1).max(10_000),
+        prefix: z.string().max(1024).default(''),
+        onConflict: conflictPolicy.default('ask'),
+      })
+      .strict(),
+    response: z.object({ batchId: z.string() }),
+  },
+  /** Objects and folders (keys ending in `/`, recursive) into a local folder, named relative to `prefix`. */
+  download: {
+    request: target
+      .extend({
+        keys: z.array(objectKey).min(1).max(10_000),
+        prefix: z.string().max(1024).default(''),
+        localDir: z.string().min(1),
+        onConflict: conflictPolicy.default('ask'),
+      })
+      .strict(),
+    response: z.object({ batchId: z.string() }),
+  },
+  list: {
+    request: z
+      .object({
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(500).default(100),
+        filter: z.enum(TRANSFER_FILTERS).default('all'),
+      })
+      .strict(),
+    response: z.object({ jobs: z.array(transferJob), total: z.number(), summary: transferSummary }),
+  },
+  pause: { request: ids, response: affected },
+  resume: { request: ids, response: affected },
+  cancel: { request: ids, response: affected },
+  retry: { request: ids, response: affected },
+  /** Forgets finished jobs (done, skipped, cancelled). */
+  clear: { request: z.object({}).strict(), response: affected },
+  resolveConflict: {
+    request: z
+      .object({
+        id: z.string(),
+        action: z.enum(['overwrite', 'skip', 'rename']),
+        applyToBatch: z.boolean().default(false),
+      })
+      .strict(),
+    response: affected,
+  },
+  getLimits: { request: z.object({}).strict(), response: transferLimits },
+  setLimits: { request: transferLimits, response: transferLimits },
+  /**
+   * Web mode: announce files the page will stream to `PUT /upload/<token>/<index>`; each
+   * becomes an upload once its bytes have arrived.
+   */
+  webUpload: {
+    request: target
+      .extend({
+        prefix: z.string().max(1024).default(''),
+        files: z
+          .array(z.object({ relativePath: z.string().min(1).max(1024), size: z.number().int().min(0) }))
+          .min(1)
+          .max(100_000),
+        onConflict: conflictPolicy.default('ask'),
+      })
+      .strict(),
+    response: z.object({ batchId: z.string(), token: z.string() }),
+  },
+} as const;
+
+export const transfersEvents = {
+  /** The queue changed shape (jobs added, removed, state changes): views refetch their page. */
+  'transfers.changed': z.object({ summary: transferSummary }),
+  /** Running jobs' progress, coalesced. */
+  'transfers.progress': z.object({
+    jobs: z.array(
+      z.object({
+        id: z.string(),
+        transferred: z.number(),
+        speed: z.number(),
+        etaSeconds: z.number().optional(),
+      }),
+    ),
+    summary: transferSummary,
+  }),
+} as const;
