@@ -78,6 +78,14 @@ const rclone = (args: string[]) => timed('rclone', ['copy', ...args], rcloneEnv(
 const aws = (args: string[]) =>
   timed(AWS, ['s3', 'cp', ...args, '--endpoint-url', S3_ENDPOINT, '--only-show-errors'], awsEnv(backend));
 
+const NO_TIMEOUT = ['--endpoint-url', S3_ENDPOINT, '--only-show-errors', '--cli-read-timeout', '0'];
+
+/** Keeps a result and shows it at once, so a later failure loses nothing. */
+function note(rows: Row[], r: Row): void {
+  rows.push(r);
+  console.error(`  ${r.what}: ${r.run.seconds.toFixed(2)} s, peak ${(r.run.peak / MiB).toFixed(0)} MiB`);
+}
+
 interface Row {
   what: string;
   tool: string;
@@ -124,17 +132,14 @@ async function main(): Promise<void> {
     ];
     for (const [tool, up, down, out] of bigTools) {
       console.error(`${tool}: big file`);
-      rows.push({ what: `upload ${fmtSize(BIG)}`, tool, bytes: BIG, run: await up() });
-      rows.push({ what: `download ${fmtSize(BIG)}`, tool, bytes: BIG, run: await down() });
+      note(rows, { what: `upload ${fmtSize(BIG)}`, tool, bytes: BIG, run: await up() });
+      note(rows, { what: `download ${fmtSize(BIG)}`, tool, bytes: BIG, run: await down() });
       if ((await sha256File(out)) !== bigSum) throw new Error(`${tool}: the downloaded file differs`);
       await rm(out, { force: true });
     }
-    // The 1 GiB objects would fill the memstore: gone before the small files go up.
-    await timed(
-      AWS,
-      ['s3', 'rm', `s3://${BUCKET}/`, '--recursive', '--endpoint-url', S3_ENDPOINT, '--only-show-errors'],
-      awsEnv(backend),
-    );
+    // The big objects go before the small files: deleting from the memstore is slow, and
+    // can outlast the AWS CLI's read timeout (hence none).
+    await timed(AWS, ['s3', 'rm', `s3://${BUCKET}/`, '--recursive', ...NO_TIMEOUT], awsEnv(backend));
     await rm(big, { force: true });
 
     const n = `${SMALL_COUNT} × 4 KiB`;
@@ -158,8 +163,8 @@ async function main(): Promise<void> {
     ];
     for (const [tool, up, down] of smallTools) {
       console.error(`${tool}: ${n}`);
-      rows.push({ what: `upload ${n}`, tool, bytes: smallBytes, run: await up() });
-      rows.push({ what: `download ${n}`, tool, bytes: smallBytes, run: await down() });
+      note(rows, { what: `upload ${n}`, tool, bytes: smallBytes, run: await up() });
+      note(rows, { what: `download ${n}`, tool, bytes: smallBytes, run: await down() });
     }
 
     const crc = crcThroughput(Math.max(MiB, Math.round(1024 * MiB * Math.min(1, SCALE * 4))));
@@ -172,7 +177,7 @@ async function main(): Promise<void> {
 }
 
 async function dropBucket(): Promise<void> {
-  await timed(AWS, ['s3', 'rb', `s3://${BUCKET}`, '--force', '--endpoint-url', S3_ENDPOINT], awsEnv(backend));
+  await timed(AWS, ['s3', 'rb', `s3://${BUCKET}`, '--force', ...NO_TIMEOUT], awsEnv(backend));
 }
 
 /** CRC-64/XZ over `bytes` in 4 MiB blocks, best of 3 runs; bytes per second. */

@@ -64,7 +64,7 @@ function gfMul(x: number, y: number): number {
   return z;
 }
 
-function rsDivisor(degree: number): number[] {
+export function rsDivisor(degree: number): number[] {
   const result = new Array<number>(degree).fill(0);
   result[degree - 1] = 1;
   let root = 1;
