@@ -9,6 +9,7 @@ import { Journal, type JobRecord } from './journal';
 import { Limiter } from './limiter';
 import { abortUpload } from './multipart';
 import { TokenBucket } from './throttle';
+import { StorageError } from '../storage/errors';
 import { runUpload } from './upload';
 
 export interface EngineOptions {
@@ -141,6 +142,22 @@ export class TransferEngine {
       this.setState(j, 'paused');
       return true;
     });
+  }
+
+  /**
+   * An account's temporary key has expired: hold its jobs (not fail them) until the user
+   * enters fresh keys and resumes. Returns how many jobs were paused.
+   */
+  pauseAccount(accountId: string, reason: string): number {
+    let n = 0;
+    for (const j of this.order) {
+      if (j.rec.accountId !== accountId) continue;
+      if (j.state !== 'queued' && j.state !== 'running' && j.state !== 'conflict') continue;
+      j.abort?.abort(new Error('paused'));
+      this.setState(j, 'paused', reason);
+      n++;
+    }
+    return n;
   }
 
   resume(ids?: string[]): number {
@@ -348,6 +365,7 @@ export class TransferEngine {
       if (abort.signal.aborted) return;
       if (e instanceof ConflictPending) this.setState(job, 'conflict');
       else if (e instanceof Skipped) this.setState(job, 'skipped');
+      else if (isExpiredCredential(e)) this.pauseAccount(job.rec.accountId, TOKEN_EXPIRED);
       else if (job.autoRetries < (this.opts.autoRetries ?? 3)) {
         job.autoRetries++;
         const delay = 1000 * 2 ** job.autoRetries;
@@ -474,4 +492,12 @@ function view(j: Job): TransferJob {
     etaSeconds: j.state === 'running' ? eta(j) : undefined,
     batchId: j.rec.batchId,
   };
+}
+
+export const TOKEN_EXPIRED =
+  'Paused: the temporary key has expired. Enter fresh keys for the account, then resume.';
+
+/** Retrying cannot help an expired token; the queue waits for fresh keys instead. */
+function isExpiredCredential(e: unknown): boolean {
+  return e instanceof StorageError && /^(ExpiredToken|TokenExpired|InvalidToken)$/.test(e.storageCode);
 }

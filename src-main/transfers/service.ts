@@ -11,7 +11,7 @@ import type { EventHub } from '../ipc/events';
 import type { Logger } from '../log';
 import { StorageClient, type StorageClientOptions } from '../storage/client';
 import { listObjects } from '../storage/ops/list';
-import { TransferEngine, type NewJob } from './engine';
+import { TOKEN_EXPIRED, TransferEngine, type NewJob } from './engine';
 import { safeLocalPath } from './safe-path';
 import { walkFiles } from './walk';
 
@@ -41,7 +41,14 @@ export class TransfersService implements Api {
 
   private opened: Promise<TransferEngine> | undefined;
 
-  constructor(private readonly deps: TransfersDeps) {}
+  constructor(private readonly deps: TransfersDeps) {
+    // A temporary key that runs out pauses its account's jobs; they resume with fresh keys.
+    deps.hub?.subscribe((name, payload) => {
+      if (name !== 'accounts.tokenExpired' || !this.opened) return;
+      const { accountId } = payload as { accountId: string };
+      void this.opened.then((e) => e.pauseAccount(accountId, TOKEN_EXPIRED));
+    });
+  }
 
   /**
    * The engine, with the journal read on first use: a CLI command that moves no bytes
