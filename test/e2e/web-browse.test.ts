@@ -192,11 +192,11 @@ describe('browsing a bucket in web mode (Chromium)', () => {
     await page.getByTestId('confirm-ok').click();
     await expect.poll(rowKeys).toEqual(['docs/notes/new stuff/', 'docs/notes/final draft.md', files[2]]);
 
-    // Properties from the context menu, with the later features shown but disabled.
+    // Properties from the context menu, which also offers download and copy link for a file.
     await row(files[2]).click({ button: 'right' });
     await page.getByTestId('context-menu').waitFor();
-    expect(await page.getByTestId('menu-download').isDisabled()).toBe(true);
-    expect(await page.getByTestId('menu-copy-link').isDisabled()).toBe(true);
+    expect(await page.getByTestId('menu-download').isDisabled()).toBe(false);
+    expect(await page.getByTestId('menu-copy-link').isDisabled()).toBe(false);
     await page.getByTestId('menu-properties').click();
     const panel = page.getByTestId('properties-panel');
     await expect.poll(() => panel.getByTestId('prop-size').textContent()).toMatch(/2,000/);

@@ -220,5 +220,16 @@ describe('transfers in web mode (Chromium)', () => {
     await expect.poll(summaryDone, { timeout: 60_000 }).toBe(32);
     const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
     expect(sha(readFileSync(out))).toBe(sha(bodyOf('one/two/big.bin', 20 * MiB)));
+
+    // The same file dropped again waits for an answer; "keep both" renames the new one.
+    await page.locator('[data-testid=breadcrumb][data-prefix=""]').click();
+    await listed('');
+    await dispatch('drop');
+    const dialog = page.getByTestId('conflict-dialog');
+    await dialog.waitFor({ timeout: 30_000 });
+    expect(await dialog.getAttribute('data-key')).toBe('single.txt');
+    await page.getByTestId('conflict-rename').click();
+    await expect.poll(summaryDone, { timeout: 30_000 }).toBe(33);
+    await expect.poll(rowKeys, { timeout: 30_000 }).toContain('single (1).txt');
   }, 240_000);
 });
