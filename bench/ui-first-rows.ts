@@ -33,6 +33,7 @@ export async function timeToFirstRows(
       'bench',
       '--endpoint',
       o.account.endpoint,
+      '--path-style',
     ],
     {
       encoding: 'utf8',

@@ -96,13 +96,19 @@ export function s3Target(fields: { endpoint: string; pathStyle: boolean }, loc: 
     if (loc.key !== undefined) throw new EndpointError('an object key needs a bucket');
     return build(base, [], query);
   }
-  if (fields.pathStyle) return build(base, [uriEncode(loc.bucket), ...keySegs], query);
+  // A bucket cannot be a sub-domain of an IP address: such endpoints are path-style whatever the flag says.
+  if (fields.pathStyle || isIpHost(base.hostname))
+    return build(base, [uriEncode(loc.bucket), ...keySegs], query);
   if (!HOST_SAFE_BUCKET.test(loc.bucket)) {
     throw new EndpointError(`not a valid bucket name for a virtual-hosted address: ${loc.bucket}`);
   }
   const vhost = new URL(base.href);
   vhost.hostname = `${loc.bucket}.${base.hostname}`;
   return build(vhost, keySegs, query);
+}
+
+function isIpHost(hostname: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname) || hostname.startsWith('[');
 }
 
 /** `localhost` and every name under `.localhost` (RFC 6761) mean this machine. */

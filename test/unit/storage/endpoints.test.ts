@@ -133,3 +133,14 @@ describe('.localhost resolution', () => {
     expect(calls).toEqual(['example.com']);
   });
 });
+
+describe('s3 endpoints on an IP address', () => {
+  it('address buckets path-style even when virtual-hosted was asked for', async () => {
+    const { s3Target } = await import('../../../src-main/storage/endpoints');
+    const t = s3Target({ endpoint: 'http://127.0.0.1:7480', pathStyle: false }, { bucket: 'b', key: 'k 1' });
+    expect(t.host).toBe('127.0.0.1:7480');
+    expect(t.encodedPath).toBe('/b/k%201');
+    const v6 = s3Target({ endpoint: 'http://[::1]:7480', pathStyle: false }, { bucket: 'b' });
+    expect(v6.encodedPath).toBe('/b');
+  });
+});
