@@ -1,13 +1,13 @@
-import { BrowserWindow, ipcMain, type IpcMainInvokeEvent } from 'electron';
+import { BrowserWindow, ipcMain, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
 import { ALL_METHODS, EVENT_CHANNEL, channelFor } from '../../src-shared/contract';
 import type { EventHub } from '../ipc/events';
 import type { Router } from '../ipc/router';
 import { isTrustedSender } from '../ipc/sender-check';
 import type { Logger } from '../log';
 
-/** One ipcMain handler per contract call, each checking who is calling before routing. */
-export function registerIpc(router: Router, hub: EventHub, appUrl: string, log: Logger): void {
-  const trusted = (e: IpcMainInvokeEvent): boolean => {
+/** Whether a message comes from our own window's main frame showing our own page. */
+export function trustedSender(appUrl: string) {
+  return (e: IpcMainInvokeEvent | IpcMainEvent): boolean => {
     const frame = e.senderFrame;
     if (!frame) return false;
     const windows = new Set(BrowserWindow.getAllWindows().map((w) => w.webContents.id));
@@ -16,6 +16,11 @@ export function registerIpc(router: Router, hub: EventHub, appUrl: string, log: 
       { windows, appUrl },
     );
   };
+}
+
+/** One ipcMain handler per contract call, each checking who is calling before routing. */
+export function registerIpc(router: Router, hub: EventHub, appUrl: string, log: Logger): void {
+  const trusted = trustedSender(appUrl);
   for (const method of ALL_METHODS) {
     ipcMain.handle(channelFor(method), async (event, payload: unknown) => {
       if (!trusted(event)) {

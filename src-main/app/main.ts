@@ -4,7 +4,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createLogger } from '../log';
 import { createMain } from '../services';
 import { pickFolder } from './dialogs';
-import { registerIpc } from './ipc-transport';
+import { registerDragOut } from './drag-out';
+import { registerIpc, trustedSender } from './ipc-transport';
 import { createMainWindow, lockNavigation } from './window';
 
 const log = createLogger('app');
@@ -23,6 +24,7 @@ app.on('web-contents-created', (_e, contents) => lockNavigation(contents));
 await app.whenReady();
 
 registerIpc(main.router, main.hub, appUrl, log);
+registerDragOut(main.storage, trustedSender(appUrl), join(outDir, '..', 'resources'), log);
 
 // Nothing in cosdesk needs camera, notifications or other browser permissions.
 session.defaultSession.setPermissionRequestHandler((_wc, _perm, callback) => callback(false));

@@ -1,5 +1,5 @@
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
-import { EVENT_CHANNEL, channelFor } from '../../src-shared/contract/channels';
+import { DRAG_OUT_CHANNEL, EVENT_CHANNEL, channelFor } from '../../src-shared/contract/channels';
 import { EVENT_NAMES, METHODS } from '../../src-shared/contract/methods';
 
 // One method per contract call; the page never sees a channel name or ipcRenderer.
@@ -31,6 +31,10 @@ api.events = {
 api.files = {
   pathsOf(files: File[]): string[] {
     return files.map((f) => webUtils.getPathForFile(f)).filter((p) => p !== '');
+  },
+  // Objects dragged out to the desktop; main checks the sender and the payload.
+  dragOut(req: unknown): void {
+    ipcRenderer.send(DRAG_OUT_CHANNEL, req);
   },
 };
 

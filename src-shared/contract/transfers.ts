@@ -166,3 +166,20 @@ export const transfersEvents = {
     summary: transferSummary,
   }),
 } as const;
+
+/**
+ * Dragging objects out of the window to the desktop (Electron only). Not a contract call:
+ * the drag must start from the very window that sent it, so the Electron shell handles it.
+ */
+export const dragOutRequest = z
+  .object({
+    accountId,
+    bucket: bucketName,
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{1,64}$/)
+      .optional(),
+    keys: z.array(objectKey).min(1).max(100),
+  })
+  .strict();
+export type DragOutRequest = z.infer<typeof dragOutRequest>;

@@ -53,6 +53,11 @@ describe('built Electron main bundle', () => {
     expect(r.externalOpened).toEqual(['https://cloud.tencent.com/document/product/436']);
   });
 
+  it('listens for drag-out and starts no drag for a stranger or an invalid payload', () => {
+    expect(r.dragOutRegistered).toBe(true);
+    expect(r.dragsStarted).toBe(0);
+  });
+
   it('denies browser permission requests', () => {
     expect(r.permissionGranted).toBe(false);
   });

@@ -4,6 +4,8 @@
 const state = {
   windows: [],
   handlers: new Map(),
+  listeners: new Map(),
+  drags: [],
   openExternal: [],
   permissionHandler: undefined,
   sandboxEnabled: false,
@@ -35,6 +37,12 @@ class WebContents extends Emitter {
   }
   send(...args) {
     state.sent.push(args);
+  }
+  startDrag(item) {
+    state.drags.push(item);
+  }
+  isDestroyed() {
+    return false;
   }
 }
 
@@ -83,6 +91,9 @@ export class BrowserWindow extends Emitter {
 }
 
 export const ipcMain = {
+  on(channel, fn) {
+    state.listeners.set(channel, fn);
+  },
   handle(channel, fn) {
     if (state.handlers.has(channel)) throw new Error(`second handler for ${channel}`);
     state.handlers.set(channel, fn);

@@ -51,6 +51,21 @@ const report = {
     { sender: { id: 999 }, senderFrame: { url: wc.mainFrame.url } },
   ),
 };
+// Drag-out: a one-way message, checked for sender and payload before anything is fetched.
+const dragOut = s.listeners.get('cosdesk:drag-out');
+report.dragOutRegistered = typeof dragOut === 'function';
+dragOut(
+  { sender: { id: 999, isDestroyed: () => false }, senderFrame: { url: wc.mainFrame.url } },
+  {
+    accountId: 'acc-x',
+    bucket: 'b',
+    keys: ['a.txt'],
+  },
+);
+dragOut(own, { accountId: 'acc-x', bucket: 'b', keys: [] });
+dragOut(own, { bucket: 'b', keys: ['a.txt'], extra: true });
+await new Promise((r) => setTimeout(r, 100));
+report.dragsStarted = s.drags.length;
 // A page that navigated elsewhere (were navigation ever allowed) must lose access too.
 foreignPage.senderFrame.url = 'https://evil.example/';
 report.foreignOriginCall = await call('cosdesk:accounts.list', {}, foreignPage);

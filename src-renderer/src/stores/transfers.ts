@@ -20,6 +20,11 @@ export interface UploadTarget {
 
 interface PreloadFiles {
   pathsOf(files: File[]): string[];
+  dragOut?(req: { accountId: string; bucket: string; region?: string; keys: string[] }): void;
+}
+
+function preloadFiles(): PreloadFiles | undefined {
+  return (globalThis as { cosdesk?: { files?: PreloadFiles } }).cosdesk?.files;
 }
 
 const PAGE = 100;
@@ -192,6 +197,15 @@ export const useTransfersStore = defineStore('transfers', () => {
     return bridge().app.chooseDownloadFolder({});
   }
 
+  /** Only the desktop app can hand files to the OS as a drag. */
+  const canDragOut = !!preloadFiles()?.dragOut;
+
+  /** Objects dragged to the desktop: main fetches them, then starts a native drag. */
+  function dragOut(target: Omit<UploadTarget, 'prefix'>, keys: string[]): void {
+    const files = keys.filter((k) => !k.endsWith('/')).slice(0, 100);
+    if (files.length > 0) preloadFiles()?.dragOut?.({ ...target, keys: files });
+  }
+
   async function download(
     target: Omit<UploadTarget, 'prefix'> & { prefix: string },
     keys: string[],
@@ -272,6 +286,8 @@ export const useTransfersStore = defineStore('transfers', () => {
     clear,
     resolve,
     setLimits,
+    canDragOut,
+    dragOut,
     download,
     chooseFolder,
     uploadDropped,
