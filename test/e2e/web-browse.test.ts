@@ -1,13 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser';
 import { requireEnv } from '../support/main';
 import { bigKeys, createSeeder, NESTED_KEYS, rgwAccount, SIZED } from '../support/seed';
 import { startWebMode, type WebMode } from '../support/web-mode';
+import { addRgwAccount } from '../support/cli';
 
 // Issue 3 §4–5 as a person does it: web mode in Chromium over a real RGW, with a folder of
 // 100,000 objects that must start rendering before its listing has finished.
@@ -24,14 +24,6 @@ type PageDocument = { querySelector(s: string): { dataset: Record<string, string
 let browser: Browser;
 let web: WebMode | undefined;
 let page: Page;
-
-function cli(args: string[], env: Record<string, string>) {
-  return spawnSync(process.execPath, [resolve('bin/cosdesk.js'), ...args], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, COSDESK_HOME: home, ...env },
-  });
-}
 
 const row = (key: string) => page.locator(`[data-testid=object-row][data-key="${key}"]`);
 const rowKeys = () =>
@@ -67,25 +59,7 @@ beforeAll(async () => {
     await seeder.close();
   }
 
-  const add = cli(
-    [
-      'accounts',
-      'add',
-      '--kind',
-      's3',
-      '--name',
-      'rgw',
-      '--endpoint',
-      S3_ENDPOINT,
-      '--region',
-      'us-east-1',
-      '--path-style',
-      '--secret-id',
-      AK,
-    ],
-    { COSDESK_SECRET_KEY: SK },
-  );
-  expect(add.status, add.stderr).toBe(0);
+  addRgwAccount(home);
 
   browser = await launchChromium();
   web = await startWebMode({ COSDESK_HOME: home });

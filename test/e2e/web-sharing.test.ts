@@ -1,7 +1,6 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectSignedUrl } from '../../src-shared/sharing/inspect';
@@ -9,6 +8,7 @@ import { launchChromium } from '../support/browser';
 import { requireEnv } from '../support/main';
 import { createSeeder, rgwAccount } from '../support/seed';
 import { startWebMode, type WebMode } from '../support/web-mode';
+import { addRgwAccount, runCli } from '../support/cli';
 
 // Issue 6 as a person does it: select an object, make a link, see its QR code, copy it, find
 // it in the link log with its countdown, and the link downloads the object.
@@ -23,13 +23,7 @@ let context: BrowserContext;
 let web: WebMode | undefined;
 let page: Page;
 
-function cli(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [resolve('bin/cosdesk.js'), ...args], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, COSDESK_HOME: home, ...env },
-  });
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runCli(home, args, env);
 
 /** The little of the page's globals the test reads (this file compiles without the DOM lib). */
 type PageWindow = { navigator: { clipboard: { readText(): Promise<string> } } };
@@ -44,25 +38,7 @@ beforeAll(async () => {
   } finally {
     await seeder.close();
   }
-  const add = cli(
-    [
-      'accounts',
-      'add',
-      '--kind',
-      's3',
-      '--name',
-      'rgw',
-      '--endpoint',
-      S3_ENDPOINT,
-      '--region',
-      'us-east-1',
-      '--path-style',
-      '--secret-id',
-      AK,
-    ],
-    { COSDESK_SECRET_KEY: SK },
-  );
-  expect(add.status, add.stderr).toBe(0);
+  addRgwAccount(home);
   browser = await launchChromium();
   web = await startWebMode({ COSDESK_HOME: home });
   context = await browser.newContext({ viewport: { width: 1280, height: 860 } });

@@ -2,13 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser';
 import { requireEnv } from '../support/main';
 import { createSeeder, rgwAccount } from '../support/seed';
 import { startWebMode, type WebMode } from '../support/web-mode';
+import { addRgwAccount } from '../support/cli';
 
 // Issue 5 §9 as a person does it: a folder dropped on the object browser in web mode goes up
 // through the page (streamed to the server), shows in the transfer panel, lands in the
@@ -48,14 +49,6 @@ async function listed(prefix: string): Promise<void> {
     .toBe('done');
 }
 
-function cli(args: string[], env: Record<string, string>) {
-  return spawnSync(process.execPath, [resolve('bin/cosdesk.js'), ...args], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    env: { ...process.env, COSDESK_HOME: home, ...env },
-  });
-}
-
 beforeAll(async () => {
   for (const f of FILES) {
     mkdirSync(join(src, f.rel, '..'), { recursive: true });
@@ -64,25 +57,7 @@ beforeAll(async () => {
   const seeder = createSeeder(rgwAccount(S3_ENDPOINT, AK, SK));
   await seeder.createBucket(BUCKET);
   await seeder.close();
-  const add = cli(
-    [
-      'accounts',
-      'add',
-      '--kind',
-      's3',
-      '--name',
-      'rgw',
-      '--endpoint',
-      S3_ENDPOINT,
-      '--region',
-      'us-east-1',
-      '--path-style',
-      '--secret-id',
-      AK,
-    ],
-    { COSDESK_SECRET_KEY: SK },
-  );
-  expect(add.status, add.stderr).toBe(0);
+  addRgwAccount(home);
   browser = await launchChromium();
   web = await startWebMode({ COSDESK_HOME: home, COSDESK_DOWNLOAD_DIR: downloads });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
