@@ -47,11 +47,12 @@ export interface Main {
 export async function createMain(opts: MainOptions): Promise<Main> {
   const log = opts.log ?? createLogger(opts.mode);
   const hub = new EventHub();
+  const clientOptions = opts.storageOptions ?? storageOptionsFromEnv();
   const sealer = await SecretSealer.create();
   const keychain = opts.keychain ?? new KeytarKeychain();
   const storage: StorageService = new StorageService({
     resolveAccount: (id) => accounts.resolve(id),
-    clientOptions: opts.storageOptions ?? storageOptionsFromEnv(),
+    clientOptions,
   });
   const accounts: AccountsService = new AccountsService({
     registry: new AccountRegistry(opts.dataDir),
@@ -69,12 +70,12 @@ export async function createMain(opts: MainOptions): Promise<Main> {
   const permissions = new PermissionsService({
     resolveAccount: (id) => accounts.resolve(id),
     dataDir: opts.dataDir,
-    clientOptions: opts.storageOptions ?? storageOptionsFromEnv(),
+    clientOptions,
   });
   const transfers: TransfersService = new TransfersService({
     dataDir: opts.dataDir,
     resolveAccount: (id) => accounts.resolve(id),
-    clientOptions: opts.storageOptions ?? storageOptionsFromEnv(),
+    clientOptions,
     hub,
     log,
   });
@@ -82,7 +83,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     resolveAccount: (id) => accounts.resolve(id),
     dataDir: opts.dataDir,
     hub,
-    clientOptions: opts.storageOptions ?? storageOptionsFromEnv(),
+    clientOptions,
   });
   const tokenWatch = new TokenWatch(hub, () => accounts.list());
   await tokenWatch.refresh().catch(() => undefined);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { accountId } from './accounts';
-import { bucketName, objectKey } from './storage';
+import { bucketName, bucketRef, objectKey } from './storage';
 
 export const TRANSFER_STATES = [
   'queued',
@@ -171,15 +171,5 @@ export const transfersEvents = {
  * Dragging objects out of the window to the desktop (Electron only). Not a contract call:
  * the drag must start from the very window that sent it, so the Electron shell handles it.
  */
-export const dragOutRequest = z
-  .object({
-    accountId,
-    bucket: bucketName,
-    region: z
-      .string()
-      .regex(/^[a-z0-9-]{1,64}$/)
-      .optional(),
-    keys: z.array(objectKey).min(1).max(100),
-  })
-  .strict();
+export const dragOutRequest = bucketRef.extend({ keys: z.array(objectKey).min(1).max(100) }).strict();
 export type DragOutRequest = z.infer<typeof dragOutRequest>;
