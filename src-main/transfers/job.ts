@@ -1,4 +1,4 @@
-import type { TransferState } from '../../src-shared/contract';
+import type { TransferState, Verification } from '../../src-shared/contract';
 import type { StorageClient } from '../storage/client';
 import { StorageError } from '../storage/errors';
 import { IntegrityError } from './hash';
@@ -22,6 +22,8 @@ export interface Job {
   sampleAt: number;
   autoRetries: number;
   abort?: AbortController;
+  /** Set by runUpload / runDownload when the bytes were checked end to end (journaled with `done`). */
+  verified?: Verification;
   /** The user's answer to a conflict, for this job only. */
   resolution?: 'overwrite' | 'skip' | 'rename';
 }

@@ -19,6 +19,15 @@ export type TransferState = z.infer<typeof transferState>;
 export const conflictPolicy = z.enum(['ask', 'overwrite', 'skip', 'rename']);
 export type ConflictPolicy = z.infer<typeof conflictPolicy>;
 
+/**
+ * How a finished job's bytes were checked end to end: `crc64` (COS), `md5` (single-part S3
+ * ETag), `multipart-etag` (S3 composite ETag re-derived from part MD5s), or `size-only` when
+ * the object's checksum cannot be checked (SSE-KMS, unknown layout): never called verified.
+ */
+export const VERIFICATIONS = ['crc64', 'md5', 'multipart-etag', 'size-only'] as const;
+export const verification = z.enum(VERIFICATIONS);
+export type Verification = z.infer<typeof verification>;
+
 export const transferJob = z.object({
   id: z.string(),
   kind: z.enum(['upload', 'download']),
@@ -36,6 +45,8 @@ export const transferJob = z.object({
   speed: z.number(),
   etaSeconds: z.number().optional(),
   batchId: z.string(),
+  /** Set once the job is done: how its bytes were checked. */
+  verified: verification.optional(),
 });
 export type TransferJob = z.infer<typeof transferJob>;
 
