@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { AccessReportView, AclView } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
-import { BUCKET_CANNED, OBJECT_CANNED, camId, cannedOf, lastUin } from '../../src-shared/permissions/model';
+import {
+  BUCKET_CANNED,
+  OBJECT_CANNED,
+  cannedOf,
+  granteeOfChoice,
+  type GranteeChoice,
+} from '../../src-shared/permissions/model';
 import { ruleText } from '../../src-shared/permissions/evaluate';
 import type { Grant, Permission } from '../../src-shared/permissions/model';
 import type { CliContext } from './context';
@@ -34,7 +40,10 @@ export function permissionCommands(ctx: CliContext): Command[] {
     .command('set')
     .argument('<target>', 'cos://<bucket>[/<key>] or s3://<bucket>[/<key>]')
     .option('--canned <acl>', `bucket: ${BUCKET_CANNED.join('|')}; object: ${OBJECT_CANNED.join('|')}`)
-    .option('--grant-read <ids>', 'comma-separated: uin / user id, "anyone" or "authenticated"')
+    .option(
+      '--grant-read <ids>',
+      'comma-separated: another root account (COS uin X, S3 canonical user id), a COS sub-account O/S (sub uin S of root account O), "anyone" or "authenticated"',
+    )
     .option('--grant-write <ids>', 'as --grant-read (buckets only)')
     .option('--grant-read-acp <ids>', 'as --grant-read')
     .option('--grant-write-acp <ids>', 'as --grant-read')
@@ -185,18 +194,25 @@ function ref(s: Session, t: Target) {
     : { accountId: s.accountId, bucket: t.bucket, region: s.region };
 }
 
-function granteeOf(s: Session, ownerId: string, id: string): Grant['grantee'] {
+/**
+ * A grantee as typed on the command line. COS: `X` is the root account X (CAM id
+ * `qcs::cam::uin/X:uin/X`), `O/S` the sub-account S of root account O, a full CAM id is kept;
+ * S3: a canonical user id. `anyone` and `authenticated` are the two groups.
+ */
+export function granteeOf(s: Pick<Session, 'kind'>, ownerId: string, id: string): Grant['grantee'] {
   const lower = id.toLowerCase();
-  if (lower === 'anyone' || lower === 'all' || lower === 'allusers') return { type: 'group', group: 'all' };
-  if (lower === 'authenticated' || lower === 'authenticatedusers')
-    return { type: 'group', group: 'authenticated' };
-  if (s.kind === 'cos' && !id.startsWith('qcs::')) {
-    const uin = lastUin(id);
-    if (!uin)
-      throw new AppError('VALIDATION', `"${id}" is not a uin: a COS grantee is a number like 100000000002.`);
-    return { type: 'user', id: camId(lastUin(ownerId) ?? uin, uin) };
-  }
-  return { type: 'user', id };
+  let choice: GranteeChoice;
+  if (lower === 'anyone' || lower === 'all' || lower === 'allusers') choice = { kind: 'all' };
+  else if (lower === 'authenticated' || lower === 'authenticatedusers') choice = { kind: 'authenticated' };
+  else if (s.kind === 'cos') {
+    const cam = /^qcs::cam::uin\/(\d+):uin\/(\d+)$/.exec(id);
+    const pair = cam ?? /^(\d+)\/(\d+)$/.exec(id);
+    if (pair && pair[1] !== pair[2]) choice = { kind: 'sub', account: pair[1], sub: pair[2] };
+    else choice = { kind: 'root', account: pair ? pair[1] : id };
+  } else choice = { kind: 'root', account: id };
+  const r = granteeOfChoice(s.kind, choice, ownerId);
+  if (!r.ok) throw new AppError('VALIDATION', r.en, { messageZh: r.zh });
+  return r.value;
 }
 
 function aclText(a: AclView): string {

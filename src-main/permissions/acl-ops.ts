@@ -10,6 +10,7 @@ import {
 import type { StorageClient } from '../storage/client';
 import { malformedResponseError } from '../storage/errors';
 import { escapeXml, list, text, child } from '../storage/xml';
+import { bodyHeaders } from '../storage/ops/body';
 import type { BucketLoc } from '../storage/ops/types';
 
 /** `GET ?acl` of the bucket, or of an object when `key` is given. */
@@ -76,7 +77,7 @@ export async function putAcl(
   if (change.grants !== undefined) {
     const owner = (await getAcl(client, loc, key)).owner;
     body = aclXml(dialect, owner, change.grants);
-    headers['content-type'] = 'application/xml';
+    Object.assign(headers, bodyHeaders(body));
   } else if (change.canned !== undefined) {
     headers[`${client.dialect.headerPrefix}acl`] = change.canned;
   }

@@ -1,5 +1,6 @@
 import type { StorageClient } from '../storage/client';
 import { StorageError } from '../storage/errors';
+import { bodyHeaders } from '../storage/ops/body';
 import type { BucketLoc } from '../storage/ops/types';
 
 const NO_POLICY = new Set(['NoSuchPolicy', 'NoSuchBucketPolicy']);
@@ -27,7 +28,7 @@ export async function putPolicyText(client: StorageClient, loc: BucketLoc, json:
     bucket: loc.bucket,
     region: loc.region,
     query: { policy: '' },
-    headers: { 'content-type': 'application/json' },
+    headers: bodyHeaders(json, 'application/json'),
     body: json,
   });
   await res.body.dump();

@@ -1,6 +1,12 @@
 import type { PolicyView, Services } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
-import { cannedOf, lastUin, type Acl, type PermDialect } from '../../src-shared/permissions/model';
+import {
+  cannedOf,
+  cosCamId,
+  parseCosUser,
+  type Acl,
+  type PermDialect,
+} from '../../src-shared/permissions/model';
 import {
   isObj,
   parsePolicy,
@@ -232,10 +238,12 @@ function statementsOf(doc: Json, dialect: PermDialect): PolicyStatement[] {
   );
 }
 
-/** A user as typed (a uin, or an S3 user id) → the id ACLs use. */
-function userIdOf(s: Session, bucketAcl: Acl, user: string): string {
+/**
+ * A user as typed → the id ACLs use. COS: `X` is the root account X, `O/S` the sub-account S
+ * of O (never a sub-user of the bucket owner named after another account); S3: the user id.
+ */
+function userIdOf(s: Session, _bucketAcl: Acl, user: string): string {
   if (s.dialect === 's3' || user.startsWith('qcs::')) return user;
-  const root = lastUin(bucketAcl.owner.id) ?? '';
-  const uin = lastUin(user) ?? user;
-  return `qcs::cam::uin/${root}:uin/${uin}`;
+  const u = parseCosUser(user);
+  return u ? cosCamId(u) : user;
 }

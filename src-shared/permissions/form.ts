@@ -1,5 +1,5 @@
 import { ACTION_GROUPS, actionsOf, groupsOf, type ActionGroup } from './actions';
-import { camId, lastUin, type PermDialect } from './model';
+import { cosCamId, cosHeaderId, parseCosUser, type PermDialect } from './model';
 import {
   principalUserId,
   resourceOf,
@@ -12,7 +12,10 @@ import {
 export interface StatementForm {
   sid: string;
   effect: 'allow' | 'deny';
-  /** Comma-separated: `*` for anyone, COS uins or S3 user ids (full ids and ARNs kept as typed). */
+  /**
+   * Comma-separated: `*` for anyone; COS `X` (root account X) or `O/S` (sub-account S of O);
+   * S3 user ids. Full CAM ids and ARNs are kept as typed.
+   */
   principals: string;
   groups: ActionGroup[];
   /** Actions no group covers, kept as they were. */
@@ -32,7 +35,9 @@ export function toForm(dialect: PermDialect, bucket: string, s: PolicyStatement)
     principals: s.principals
       .map((p) => {
         const id = principalUserId(dialect, p);
-        return dialect === 'cos' && id !== '*' ? (lastUin(id) ?? id) : id;
+        if (dialect !== 'cos' || id === '*') return id;
+        const u = parseCosUser(id);
+        return u ? cosHeaderId(u) : id;
       })
       .join(', '),
     groups,
@@ -52,7 +57,7 @@ export function toForm(dialect: PermDialect, bucket: string, s: PolicyStatement)
 export function fromForm(
   dialect: PermDialect,
   ctx: ResourceContext,
-  ownerId: string,
+  _ownerId: string,
   f: StatementForm,
 ): PolicyStatement {
   const principals = f.principals
@@ -61,7 +66,11 @@ export function fromForm(
     .filter(Boolean)
     .map((p) => {
       if (p === '*') return '*';
-      if (dialect === 'cos') return p.startsWith('qcs::') ? p : camId(lastUin(ownerId) ?? p, lastUin(p) ?? p);
+      if (dialect === 'cos' && !p.startsWith('qcs::')) {
+        // `X` is the root account X (never a sub-user of the owner); `O/S` the sub-account S of O.
+        const u = parseCosUser(p);
+        return u ? cosCamId(u) : p;
+      }
       return p;
     });
   const actions = f.groups.includes('full')

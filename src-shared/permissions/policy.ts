@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COS_ANYONE, lastUin, type PermDialect } from './model';
+import { COS_ANYONE, sameUser, type PermDialect } from './model';
 
 /** One statement in dialect-neutral form; `'*'` in principals means anyone. */
 export interface PolicyStatement {
@@ -183,8 +183,8 @@ export function principalCovers(dialect: PermDialect, principal: string, userId:
   const p = principalUserId(dialect, principal);
   if (p === '*') return true;
   if (dialect === 's3') return p === userId;
-  const a = lastUin(p);
-  return a !== undefined ? a === lastUin(userId) : p === userId;
+  // The whole (root, uin) pair: `uin/<owner>:uin/<X>` is a sub-user of the owner, not the root account X.
+  return sameUser(p, userId);
 }
 
 /** The resource pattern as `<bucket>/<path>` (both dialects), for matching; '*' covers all. */

@@ -14,12 +14,30 @@ const COPY_CONCURRENCY = 8;
 /**
  * The copy-source header value. The whole key is percent-encoded, `/` included, so a server
  * cannot read `.` or `..` segments as a path to normalise.
+ *
+ * COS names the source by its canonical bucket host, whatever endpoint the client talks to
+ * (accelerate, custom domain, private endpoint, port): `<bucket>-<appid>.cos.<region>.myqcloud.com/<key>`
+ * (PUT Object - Copy, cloud.tencent.com/document/product/436/10881).
  */
 export function copySource(client: StorageClient, src: BucketLoc, key: string): string {
   if (client.dialect.kind === 's3') return `/${src.bucket}/${uriEncode(key)}`;
-  // COS names the source by its bucket host, as the account's endpoint template builds it.
-  const t = client.resolve({ bucket: src.bucket, region: src.region });
-  return `${t.host}${t.encodedPath.replace(/\/$/, '')}/${uriEncode(key)}`;
+  const region = src.region ?? client.dialect.region;
+  if (!region) {
+    throw new AppError(
+      'VALIDATION',
+      `The region of the bucket "${src.bucket}" is not known, so the copy source cannot be named: set the account's region.`,
+      { messageZh: `不知道存储桶“${src.bucket}”所在的地域，无法指定复制源：请设置账号的地域。` },
+    );
+  }
+  return `${src.bucket}.cos.${region}.myqcloud.com/${uriEncode(key)}`;
+}
+
+/**
+ * Keep the source's metadata. COS spells the directive `Copy` (or `Replaced`) and refuses
+ * anything else (436/10881); S3 spells it `COPY` (or `REPLACE`).
+ */
+export function metadataDirective(client: StorageClient): string {
+  return client.dialect.kind === 'cos' ? 'Copy' : 'COPY';
 }
 
 /** Server-side copy of one object. A 200 whose body is an `<Error>` is a failure too. */
@@ -39,7 +57,7 @@ export async function copyObject(
     key: toKey,
     headers: {
       [`${prefix}copy-source`]: copySource(client, src, key),
-      [`${prefix}metadata-directive`]: 'COPY',
+      [`${prefix}metadata-directive`]: metadataDirective(client),
     },
     signal: opts.signal,
   });

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { BatchResult, KeyError } from '../../../src-shared/contract';
 import type { StorageClient } from '../client';
 import { describeStorageError, malformedResponseError, StorageError } from '../errors';
 import { escapeXml, list, text } from '../xml';
+import { bodyHeaders } from './body';
 import { listAllKeys } from './list';
 import type { BucketLoc, OpOptions } from './types';
 
@@ -61,10 +61,7 @@ export async function deleteBatch(
       region: loc.region,
       query: { delete: '' },
       body,
-      headers: {
-        'content-md5': createHash('md5').update(body, 'utf8').digest('base64'),
-        'content-type': 'application/xml',
-      },
+      headers: bodyHeaders(body),
       // Deleting the same keys again has the same outcome.
       idempotent: true,
       signal: opts.signal,

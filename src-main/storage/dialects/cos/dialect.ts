@@ -8,6 +8,7 @@ export function createCosDialect(account: CosFields & { secret: SecretPlain }): 
   return {
     kind: 'cos',
     headerPrefix: 'x-cos-',
+    region: account.region,
     target: (loc) => cosTarget(account, loc),
     async sign({ method, target, headers, signingTimeMs }) {
       const out = { ...headers };
