@@ -7,7 +7,7 @@
  * headers/ACLs/policies/errors (translate.ts), keeps CRC64 sidecars (store.ts, crc64.ts),
  * and answers STS GetFederationToken via RGW AssumeRole (sts.ts).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,8 +19,11 @@ import { RgwClient, type RgwCredentials } from './rgw';
 import { SidecarStore } from './store';
 import { TempKeys, verifyTc3 } from './sts';
 import {
+  CosRuleError,
   HOP_BY_HOP,
   Identities,
+  metadataDirectiveToS3,
+  renderCosPolicy,
   PolicyError,
   aclXmlToCos,
   aclXmlToS3,
@@ -41,6 +44,8 @@ export interface GatewayUser {
   secretId: string;
   secretKey: string;
   uin: string;
+  /** The root account's uin when this user is a sub-account (CAM `qcs::cam::uin/<rootUin>:uin/<uin>`); a root account when omitted. */
+  rootUin?: string;
   /** RGW user id; discovered from RGW (GET / owner) when omitted. */
   rgwUser?: string;
 }
@@ -62,6 +67,11 @@ export interface CosGatewayOptions {
   log?: boolean;
   /** Accepted clock skew for a key time that starts in the future (seconds). */
   maxSkewSeconds?: number;
+  /**
+   * Also require Content-MD5 on Complete Multipart Upload (the official SDK always sends it;
+   * COS's document, 436/7742, does not mark it required). Off by default.
+   */
+  requireCompleteMd5?: boolean;
 }
 
 export interface CosGateway {
@@ -165,7 +175,7 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
   for (const u of opts.users) {
     const rgwUser = u.rgwUser ?? (await discoverRgwUser(rgw, u));
     users.set(u.secretId, { ...u, rgwUser });
-    ids.add(rgwUser, u.uin);
+    ids.add(rgwUser, u.uin, u.rootUin ?? u.uin);
   }
 
   // ------------------------------------------------------------------ helpers
@@ -218,9 +228,9 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
       if (n.startsWith('x-cos-')) {
         const rest = n.slice(6);
         if (rest === 'copy-source') {
-          const src = copySourceToS3(value, ids);
-          if (!src) throw new HttpError(400, 'InvalidArgument', `Invalid x-cos-copy-source "${value}"`);
-          out['x-amz-copy-source'] = src;
+          out['x-amz-copy-source'] = copySourceToS3(value, ids, (b) => store.region(b));
+        } else if (rest === 'metadata-directive') {
+          out['x-amz-metadata-directive'] = metadataDirectiveToS3(value);
         } else if (rest === 'acl') {
           if (value !== 'default') out['x-amz-acl'] = value;
         } else if (rest.startsWith('grant-')) {
@@ -275,6 +285,31 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
     return { kind: 'temp', rgw: temp!.rgw };
   };
 
+  /**
+   * Content-MD5 of a buffered body: InvalidDigest when it is not the base64 of 16 bytes,
+   * BadDigest when it does not match, MissingContentMD5 when `required` and absent
+   * (COS error codes, cloud.tencent.com/document/product/436/7730; `required` cites the
+   * operation's own document).
+   */
+  const checkMd5 = (req: IncomingMessage, raw: Buffer, required: string | false) => {
+    const h = req.headers['content-md5'];
+    const v = Array.isArray(h) ? h[0] : h;
+    if (v === undefined) {
+      if (required)
+        throw new HttpError(
+          400,
+          'MissingContentMD5',
+          `Missing required header for this request: Content-MD5 (${required}).`,
+        );
+      return;
+    }
+    const digest = Buffer.from(v, 'base64');
+    if (digest.length !== 16 || digest.toString('base64') !== v.trim())
+      throw new HttpError(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.');
+    if (!createHash('md5').update(raw).digest().equals(digest))
+      throw new HttpError(400, 'BadDigest', 'The Content-MD5 you specified did not match what we received.');
+  };
+
   // ------------------------------------------------------------------ STS
 
   const handleSts = async (req: IncomingMessage, res: ServerResponse, rawPath: string, rawQuery: string) => {
@@ -303,24 +338,37 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
     } catch {
       return fail('InvalidParameter', 'Request body is not valid JSON.');
     }
+    // GetFederationToken (cloud.tencent.com/document/product/1312/33228; COS temporary keys,
+    // 436/14048): DurationSeconds defaults to 1800, at most 7200 for a root account and
+    // 129600 for a sub-account; Name is 2–32 characters of [\w+=,.@-]; Policy is URL-encoded
+    // JSON without a principal.
+    const root = ids.isRoot(user.rgwUser);
+    const maxDuration = root ? 7200 : 129600;
     const duration = params.DurationSeconds === undefined ? 1800 : Number(params.DurationSeconds);
-    if (!Number.isInteger(duration) || duration < 1 || duration > 7200) {
-      return fail('InvalidParameter.DurationSecondsError', 'DurationSeconds must be between 1 and 7200.');
+    if (!Number.isInteger(duration) || duration < 1 || duration > maxDuration) {
+      return fail(
+        'InvalidParameter.DurationSecondsError',
+        `DurationSeconds must be between 1 and ${maxDuration} for a ${root ? 'root account' : 'sub-account'}.`,
+      );
     }
     if (typeof params.Name !== 'string' || !params.Name)
       return fail('MissingParameter', 'The request is missing a required parameter `Name`.');
+    if (!/^[\w+=,.@-]{2,32}$/.test(params.Name))
+      return fail('InvalidParameter', 'Name must be 2 to 32 characters of letters, digits and +=,.@-_.');
     let awsPolicy: string | undefined;
     if (params.Policy !== undefined) {
       const raw = String(params.Policy);
+      // URL-encoded means no raw JSON punctuation or spaces survive (1312/33228: "需要做 urlencode").
+      if (/[{}"\s:,[\]]/.test(raw))
+        return fail(
+          'InvalidParameter',
+          'Policy must be URL-encoded JSON (encodeURIComponent of the document).',
+        );
       let doc: unknown;
       try {
-        doc = JSON.parse(raw);
+        doc = JSON.parse(pctDecode(raw));
       } catch {
-        try {
-          doc = JSON.parse(pctDecode(raw));
-        } catch {
-          return fail('InvalidParameter.PolicyTooLong', 'Policy is not valid JSON.');
-        }
+        return fail('InvalidParameter', 'Policy is not valid JSON once URL-decoded.');
       }
       try {
         awsPolicy = JSON.stringify(policyToS3(doc as Record<string, unknown>, ids, false));
@@ -334,7 +382,9 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
       Version: '2011-06-15',
       RoleArn: opts.roleArn,
       RoleSessionName: params.Name.replace(/[^\w+=,.@-]/g, '_').slice(0, 64) || 'cos',
-      DurationSeconds: String(Math.max(900, duration)), // RGW minimum; the gateway enforces the shorter life itself
+      // RGW takes 900 s to the role's max session (3600 s by default): the gateway enforces the
+      // COS life itself (ExpiredToken), so a longer COS token outlives its RGW session after 1 h.
+      DurationSeconds: String(Math.min(3600, Math.max(900, duration))),
     });
     if (awsPolicy) form.set('Policy', awsPolicy);
     const formBody = form.toString();
@@ -452,15 +502,25 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
       delete headers['content-type'];
     } else if (has('acl') && method === 'PUT') {
       const raw = await readBody(req);
+      // PUT Bucket acl (436/7737) / PUT Object acl (436/7748): a body goes with Content-MD5.
+      if (raw.length) checkMd5(req, raw, 'PUT acl with a body, 436/7737');
       const x = raw.length ? Buffer.from(aclXmlToS3(raw.toString('utf8'), ids)) : Buffer.alloc(0);
       body = x;
       headers['content-length'] = String(x.length);
       delete headers['content-md5'];
     } else if (has('policy') && method === 'PUT') {
-      const raw = (await readBody(req)).toString('utf8');
+      const rawBody = await readBody(req);
+      // PUT Bucket policy (436/8282) sends Content-MD5 with the document.
+      checkMd5(req, rawBody, 'PUT Bucket policy, 436/8282');
+      const raw = rawBody.toString('utf8');
       let s3: string;
       try {
-        s3 = JSON.stringify(policyToS3(raw, ids, true));
+        s3 = JSON.stringify(
+          policyToS3(raw, ids, true, {
+            bucket: target.cosBucket,
+            region: store.region(bucket) ?? target.region,
+          }),
+        );
       } catch (e) {
         throw new HttpError(
           400,
@@ -477,12 +537,31 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
       return r.finish();
     } else if (has('uploadId') && method === 'POST') {
       const raw = await readBody(req);
+      checkMd5(req, raw, opts.requireCompleteMd5 ? 'Complete Multipart Upload, 436/7742' : false);
       body = raw;
       const text = raw.toString('utf8');
       completeParts = [...text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map((m) => ({
         n: Number(/<PartNumber>\s*(\d+)\s*<\/PartNumber>/.exec(m[1])?.[1] ?? NaN),
         etag: xmlUnescape(/<ETag>([^<]*)<\/ETag>/.exec(m[1])?.[1] ?? ''),
       }));
+    } else if (has('delete') && method === 'POST') {
+      // DELETE Multiple Objects requires Content-MD5 (cloud.tencent.com/document/product/436/8289).
+      const raw = await readBody(req);
+      checkMd5(req, raw, 'DELETE Multiple Objects, 436/8289');
+      body = raw;
+    } else if (!key && method === 'PUT' && (has('cors') || has('lifecycle') || has('tagging'))) {
+      // PUT Bucket cors (436/8279), lifecycle (436/8280) and tagging (436/34838) require Content-MD5.
+      const raw = await readBody(req);
+      checkMd5(
+        req,
+        raw,
+        has('cors')
+          ? 'PUT Bucket cors, 436/8279'
+          : has('lifecycle')
+            ? 'PUT Bucket lifecycle, 436/8280'
+            : 'PUT Bucket tagging, 436/34838',
+      );
+      body = raw;
     } else if (method === 'PUT' && key && !sub && !headers['x-amz-copy-source']) {
       tap = new CrcTap();
       req.pipe(tap);
@@ -596,9 +675,10 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
       let out: string;
       try {
         const same = saved && JSON.stringify(JSON.parse(text)) === JSON.stringify(JSON.parse(saved.s3));
-        out = same
-          ? saved.cos
-          : JSON.stringify(policyToCos(text, ids, store.region(bucket) ?? target.region));
+        // COS answers a re-rendered document, never the text as written (GET Bucket policy, 436/8276).
+        out = JSON.stringify(
+          renderCosPolicy(same ? saved.cos : policyToCos(text, ids, store.region(bucket) ?? target.region)),
+        );
       } catch {
         out = text;
       }
@@ -727,7 +807,9 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
       const err =
         e instanceof HttpError
           ? e
-          : new HttpError(500, 'InternalError', `Gateway error: ${(e as Error)?.message ?? String(e)}`);
+          : e instanceof CosRuleError
+            ? new HttpError(e.status, e.code, e.message)
+            : new HttpError(500, 'InternalError', `Gateway error: ${(e as Error)?.message ?? String(e)}`);
       if (!(e instanceof HttpError) && opts.log)
         process.stderr.write(`cos-gateway error: ${(e as Error)?.stack ?? String(e)}\n`);
       sendError(res, method, err, resource);

@@ -9,39 +9,109 @@ export const S3_ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 export const S3_AUTH_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
 export const COS_ANYONE = 'qcs::cam::anyone:anyone';
 
-/** Who is who: RGW user id ↔ COS uin. */
+/** A COS user: its root account's uin and its own (equal for a root account). */
+export interface CosUser {
+  root: string;
+  uin: string;
+}
+
+/** Refused by the gateway as COS would: status, COS error code, message. */
+export class CosRuleError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A grantee / principal id in one of the forms COS documents, or null:
+ * `qcs::cam::uin/<root>:uin/<uin>` (CAM id), and in grant headers `<uin>` (a root account)
+ * or `<root>/<sub>` (a sub-account) (PUT Bucket acl, cloud.tencent.com/document/product/436/7737;
+ * PUT Object acl, 436/7748).
+ */
+export function parseCosId(id: string, headerForms: boolean): CosUser | null {
+  const s = id.trim();
+  let m = /^qcs::cam::uin\/(\d+):uin\/(\d+)$/.exec(s);
+  if (m) return { root: m[1], uin: m[2] };
+  if (!headerForms) return null;
+  m = /^(\d+)\/(\d+)$/.exec(s);
+  if (m) return { root: m[1], uin: m[2] };
+  m = /^(\d+)$/.exec(s);
+  if (m) return { root: m[1], uin: m[1] };
+  return null;
+}
+
+/** Who is who: RGW user id ↔ COS user (root uin, uin). Each RGW user is one CAM user. */
 export class Identities {
-  private readonly byUin = new Map<string, string>();
-  private readonly byRgw = new Map<string, string>();
+  private readonly byPair = new Map<string, string>();
+  private readonly byRgw = new Map<string, CosUser>();
 
   constructor(readonly appId: string) {}
 
-  add(rgwUser: string, uin: string): void {
-    this.byUin.set(uin, rgwUser);
-    this.byRgw.set(rgwUser, uin);
+  /** A root account when `root` is omitted (or equal to `uin`); a sub-account of `root` otherwise. */
+  add(rgwUser: string, uin: string, root = uin): void {
+    this.byPair.set(`${root}/${uin}`, rgwUser);
+    this.byRgw.set(rgwUser, { root, uin });
   }
 
-  uinOf(rgwUser: string): string | undefined {
+  userOf(rgwUser: string): CosUser | undefined {
     return this.byRgw.get(rgwUser);
   }
 
-  rgwOf(uin: string): string | undefined {
-    return this.byUin.get(uin);
+  uinOf(rgwUser: string): string | undefined {
+    return this.byRgw.get(rgwUser)?.uin;
   }
 
-  /** `qcs::cam::uin/<root>:uin/<sub>` for an RGW user (each RGW user is its own root account). */
+  /** Whether the RGW user is a root account (GetFederationToken limits differ, 1312/33228 on STS). */
+  isRoot(rgwUser: string): boolean {
+    const u = this.byRgw.get(rgwUser);
+    return u !== undefined && u.root === u.uin;
+  }
+
+  /** `qcs::cam::uin/<root>:uin/<uin>` for an RGW user. */
   camId(rgwUser: string): string {
-    const uin = this.byRgw.get(rgwUser);
-    return uin ? `qcs::cam::uin/${uin}:uin/${uin}` : rgwUser;
+    const u = this.byRgw.get(rgwUser);
+    return u ? `qcs::cam::uin/${u.root}:uin/${u.uin}` : rgwUser;
   }
 
-  /** RGW user id for a COS principal (`qcs::cam::uin/x:uin/y`, `uin/y`, or a bare uin); undefined if unknown. */
-  rgwOfCam(id: string): string | undefined {
-    const s = id.trim();
-    const m = /uin\/(\d+)(?!.*uin\/)/.exec(s);
-    if (m) return this.byUin.get(m[1]);
-    if (/^\d+$/.test(s)) return this.byUin.get(s);
-    return undefined;
+  /**
+   * RGW user id for a COS principal, matched on the whole (root, uin) pair: `uin/1:uin/2` is a
+   * sub-user of account 1, not the root account 2. Undefined when nobody has that id.
+   */
+  rgwOfCam(id: string, headerForms = false): string | undefined {
+    const u = parseCosId(id, headerForms);
+    return u ? this.byPair.get(`${u.root}/${u.uin}`) : undefined;
+  }
+
+  /**
+   * A grantee id → RGW user, or a CosRuleError: a malformed id is InvalidArgument; a
+   * well-formed id naming no user (e.g. the owner's uin as root of another root account) too.
+   */
+  grantee(id: string, headerForms: boolean): string {
+    const u = parseCosId(id, headerForms);
+    if (!u) {
+      throw new CosRuleError(
+        400,
+        'InvalidArgument',
+        `Invalid grantee id "${id}": use id="<uin>" for a root account or id="<root uin>/<sub uin>" for a sub-account (or the CAM id qcs::cam::uin/<root>:uin/<uin>).`,
+      );
+    }
+    const rgw = this.byPair.get(`${u.root}/${u.uin}`);
+    if (!rgw) {
+      throw new CosRuleError(
+        400,
+        'InvalidArgument',
+        `The grantee qcs::cam::uin/${u.root}:uin/${u.uin} does not exist` +
+          (u.root !== u.uin && this.byPair.has(`${u.uin}/${u.uin}`)
+            ? ` (${u.uin} is a root account: name it id="${u.uin}", not as a sub-account of ${u.root})`
+            : '') +
+          '.',
+      );
+    }
+    return rgw;
   }
 
   // ---- bucket names ----
@@ -82,15 +152,15 @@ function mapTag(xml: string, tag: string, fn: (text: string) => string): string 
   return xml.replace(re, (_m, t: string) => `<${tag}>${xmlEscape(fn(xmlUnescape(t)))}</${tag}>`);
 }
 
-/** RGW owner/grantee ids → COS CAM ids (with DisplayName = uin, as COS does). */
+/** RGW owner/grantee ids → COS CAM ids, DisplayName the CAM id too (GET Bucket acl, 436/7733). */
 function idsToCos(xml: string, ids: Identities): string {
   let out = xml.replace(
     /<ID>([^<]*)<\/ID>(\s*)<DisplayName>([^<]*)<\/DisplayName>/g,
     (m, id: string, ws: string) => {
-      const uin = ids.uinOf(xmlUnescape(id));
-      return uin
-        ? `<ID>${xmlEscape(ids.camId(xmlUnescape(id)))}</ID>${ws}<DisplayName>${uin}</DisplayName>`
-        : m;
+      const rgw = xmlUnescape(id);
+      if (!ids.userOf(rgw)) return m;
+      const cam = xmlEscape(ids.camId(rgw));
+      return `<ID>${cam}</ID>${ws}<DisplayName>${cam}</DisplayName>`;
     },
   );
   out = mapTag(out, 'ID', (id) => (id.startsWith('qcs::') ? id : ids.camId(id)));
@@ -136,53 +206,108 @@ export function listBucketsToCos(
 // ---------------------------------------------------------------------------------------------
 // ACL
 
-/** COS AccessControlPolicy body → RGW form. Unknown uins are left as they are (RGW rejects them). */
+const S3_GROUPS: Record<string, string> = { [COS_ALL_USERS]: S3_ALL_USERS, [COS_AUTH_USERS]: S3_AUTH_USERS };
+
+/**
+ * COS AccessControlPolicy body → RGW form. Grantees are CAM ids (`qcs::cam::uin/<root>:uin/<uin>`)
+ * or COS group URIs (PUT Bucket acl, cloud.tencent.com/document/product/436/7737; PUT Object acl,
+ * 436/7748); anything else, or a CAM id naming nobody, is refused with InvalidArgument.
+ */
 export function aclXmlToS3(xml: string, ids: Identities): string {
-  // A CanonicalUser "anyone" is the AllUsers group on S3.
-  let out = xml.replace(
-    /<Grantee([^>]*)>\s*<ID>\s*qcs::cam::anyone:anyone\s*<\/ID>[\s\S]*?<\/Grantee>/g,
-    (_m, attrs: string) =>
-      `<Grantee${attrs.replace(/CanonicalUser/, 'Group')}><URI>${S3_ALL_USERS}</URI></Grantee>`,
-  );
-  out = mapTag(out, 'ID', (id) => ids.rgwOfCam(id) ?? id);
-  out = mapTag(out, 'URI', (u) =>
-    u === COS_ALL_USERS ? S3_ALL_USERS : u === COS_AUTH_USERS ? S3_AUTH_USERS : u,
-  );
-  // COS DisplayName is the uin; RGW ignores DisplayName, drop it to avoid confusion.
-  out = out.replace(/<DisplayName>[^<]*<\/DisplayName>/g, '');
-  // RGW needs xsi:type (the SDK's json2xml writes none; COS infers it) and the xsi namespace.
-  out = out.replace(/<Grantee([^>]*)>([\s\S]*?)<\/Grantee>/g, (_m, attrs: string, inner: string) => {
-    let a = attrs;
-    if (!/xsi:type/.test(a)) a += ` xsi:type="${/<URI>/.test(inner) ? 'Group' : 'CanonicalUser'}"`;
-    if (!/xmlns:xsi/.test(a)) a = ` xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"${a}`;
-    return `<Grantee${a}>${inner}</Grantee>`;
+  if (!/<AccessControlPolicy[\s>]/.test(xml) || !/<\/AccessControlPolicy>/.test(xml)) {
+    throw new CosRuleError(
+      400,
+      'MalformedXML',
+      'The XML you provided was not well-formed or did not validate.',
+    );
+  }
+  let out = xml.replace(/<Grantee([^>]*)>([\s\S]*?)<\/Grantee>/g, (_m, attrs: string, inner: string) => {
+    const id = /<ID>([^<]*)<\/ID>/.exec(inner)?.[1];
+    const uri = /<URI>([^<]*)<\/URI>/.exec(inner)?.[1];
+    let body: string;
+    let type: string;
+    if (uri !== undefined) {
+      const s3 = S3_GROUPS[xmlUnescape(uri).trim()];
+      if (!s3)
+        throw new CosRuleError(
+          400,
+          'InvalidArgument',
+          `Invalid group URI "${xmlUnescape(uri)}": COS groups are ${COS_ALL_USERS} and ${COS_AUTH_USERS}.`,
+        );
+      body = `<URI>${s3}</URI>`;
+      type = 'Group';
+    } else if (id !== undefined) {
+      const v = xmlUnescape(id).trim();
+      if (v === COS_ANYONE) {
+        body = `<URI>${S3_ALL_USERS}</URI>`;
+        type = 'Group';
+      } else {
+        body = `<ID>${xmlEscape(ids.grantee(v, false))}</ID>`;
+        type = 'CanonicalUser';
+      }
+    } else {
+      throw new CosRuleError(400, 'InvalidArgument', 'A Grantee needs an ID or a URI.');
+    }
+    void attrs;
+    return `<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="${type}">${body}</Grantee>`;
+  });
+  // The owner: a CAM id of a known user.
+  out = out.replace(/<Owner>([\s\S]*?)<\/Owner>/, (_m, inner: string) => {
+    const id = /<ID>([^<]*)<\/ID>/.exec(inner)?.[1];
+    if (id === undefined) return '<Owner></Owner>';
+    return `<Owner><ID>${xmlEscape(ids.grantee(xmlUnescape(id), false))}</ID></Owner>`;
   });
   return out;
 }
 
+/**
+ * RGW ACL → COS form (GET Bucket acl, 436/7733; GET Object acl, 436/7744): CAM ids in ID and
+ * DisplayName, a root account's grantee typed `RootAccount`, a sub-account's `CanonicalUser`,
+ * COS group URIs.
+ */
 export function aclXmlToCos(xml: string, ids: Identities): string {
-  return groupsToCos(idsToCos(xml, ids));
+  const typed = xml.replace(/<Grantee([^>]*)>([\s\S]*?)<\/Grantee>/g, (m, attrs: string, inner: string) => {
+    const id = /<ID>([^<]*)<\/ID>/.exec(inner)?.[1];
+    if (id === undefined) return m;
+    const rgw = xmlUnescape(id);
+    if (!ids.userOf(rgw)) return m;
+    const type = ids.isRoot(rgw) ? 'RootAccount' : 'CanonicalUser';
+    return `<Grantee${attrs.replace(/xsi:type="[^"]*"/, `xsi:type="${type}"`)}>${inner}</Grantee>`;
+  });
+  return groupsToCos(idsToCos(typed, ids));
 }
 
-/** `id="qcs::cam::uin/1:uin/2",uri="…"` → `id="tester2",uri="…"` (grant header values). */
+/**
+ * A grant header value → RGW's. COS documents `id="<uin>"` for a root account and
+ * `id="<root uin>/<sub uin>"` for a sub-account, comma-separated (PUT Bucket acl,
+ * cloud.tencent.com/document/product/436/7737; PUT Object acl, 436/7748); the official SDK
+ * passes CAM ids (`id="qcs::cam::uin/<root>:uin/<uin>"`) and group URIs too. Anything else,
+ * or an id naming nobody, is InvalidArgument.
+ */
 export function grantHeaderToS3(value: string, ids: Identities): string {
-  return value
+  const items = value
     .split(',')
     .map((g) => g.trim())
-    .filter(Boolean)
+    .filter(Boolean);
+  if (items.length === 0) throw new CosRuleError(400, 'InvalidArgument', 'Empty grant header.');
+  return items
     .map((g) => {
-      const m = /^(id|uri|emailAddress)\s*=\s*"?([^"]*)"?$/i.exec(g);
-      if (!m) return g;
-      const kind = m[1].toLowerCase();
-      const v = m[2];
-      if (kind === 'id') {
-        if (v === COS_ANYONE) return `uri="${S3_ALL_USERS}"`;
-        return `id="${ids.rgwOfCam(v) ?? v}"`;
+      const m = /^(id|uri)\s*=\s*"([^"]*)"$/i.exec(g);
+      if (!m) {
+        throw new CosRuleError(
+          400,
+          'InvalidArgument',
+          `Invalid grant "${g}": write id="<uin>", id="<root uin>/<sub uin>" or uri="<group>".`,
+        );
       }
-      if (kind === 'uri') {
-        return `uri="${v === COS_ALL_USERS ? S3_ALL_USERS : v === COS_AUTH_USERS ? S3_AUTH_USERS : v}"`;
+      const v = m[2].trim();
+      if (m[1].toLowerCase() === 'uri') {
+        const s3 = S3_GROUPS[v];
+        if (!s3) throw new CosRuleError(400, 'InvalidArgument', `Invalid group URI "${v}".`);
+        return `uri="${s3}"`;
       }
-      return g;
+      if (v === COS_ANYONE) return `uri="${S3_ALL_USERS}"`;
+      return `id="${ids.grantee(v, true)}"`;
     })
     .join(', ');
 }
@@ -291,20 +416,54 @@ function actionToS3(a: string): string[] {
   return [`s3:${name}`];
 }
 
-/** `qcs::cos:<region>:uid/<appid>:<bucket>-<appid>/<path>` (or the old `prefix//<appid>/<bucket>/…`) → ARN. */
-function resourceToS3(r: string, ids: Identities): string {
+/** Where a policy's resources must point: the bucket a bucket policy is for, and its region. */
+export interface PolicyScope {
+  /** COS bucket name (`<name>-<appid>`); undefined for an STS session policy (any bucket). */
+  bucket?: string;
+  /** The bucket's region; undefined when unknown. */
+  region?: string;
+}
+
+/**
+ * `qcs::cos:<region>:uid/<appid>:<bucket>-<appid>/<path>` (or the old `prefix//<appid>/<bucket>/…`) → ARN.
+ * The region must be the bucket's (or `*`), the APPID the account's, and a bucket policy may
+ * only name its own bucket (PUT Bucket policy, cloud.tencent.com/document/product/436/8282;
+ * resource syntax: COS API policy guide, 436/31923, and CAM resource description, 598/10606).
+ */
+function resourceToS3(r: string, ids: Identities, scope: PolicyScope): string {
   const s = r.trim();
-  if (s === '*') return 'arn:aws:s3:::*';
-  const m = /^qcs::cos:[^:]*:uid\/(\d+):(.*)$/.exec(s);
+  if (s === '*') {
+    if (scope.bucket)
+      throw new PolicyError(
+        `Resource "*" is not in this bucket: name qcs::cos:<region>:uid/${ids.appId}:${scope.bucket}/<path>`,
+      );
+    return 'arn:aws:s3:::*';
+  }
+  const m = /^qcs::cos:([^:]*):uid\/(\d*):(.*)$/.exec(s);
   if (!m) throw new PolicyError(`Unsupported resource "${r}"`);
-  let rest = m[2];
+  const [, region, appId] = m;
+  if (appId !== ids.appId)
+    throw new PolicyError(
+      `Resource "${r}" names APPID ${appId || '(none)'}, not this account's ${ids.appId}`,
+    );
+  if (region !== '*' && !/^[a-z]+(-[a-z0-9]+)+$/.test(region))
+    throw new PolicyError(`Resource "${r}" names no valid region`);
+  if (region !== '*' && scope.region && region !== scope.region)
+    throw new PolicyError(`Resource "${r}" names region ${region}, but the bucket is in ${scope.region}`);
+  let rest = m[3];
   const old = /^prefix\/\/\d+\/([^/]+)(\/.*)?$/.exec(rest);
   if (old) rest = ids.cosBucket(old[1]) + (old[2] ?? '');
   const slash = rest.indexOf('/');
   const bucket = slash < 0 ? rest : rest.slice(0, slash);
   const path = slash < 0 ? '' : rest.slice(slash);
+  if (scope.bucket && bucket !== scope.bucket)
+    throw new PolicyError(`Resource "${r}" is not in the bucket ${scope.bucket}`);
   if (bucket === '*') return `arn:aws:s3:::*${path}`;
-  const rgw = ids.rgwBucket(bucket) ?? bucket;
+  const rgw = ids.rgwBucket(bucket);
+  if (!rgw)
+    throw new PolicyError(
+      `Resource "${r}" names the bucket "${bucket}", which lacks the -${ids.appId} suffix`,
+    );
   return `arn:aws:s3:::${rgw}${path}`;
 }
 
@@ -360,7 +519,12 @@ function conditionToS3(c: unknown): Json | undefined {
  * COS policy JSON → AWS policy JSON. `withPrincipal` false for STS session policies
  * (they have no principal).
  */
-export function policyToS3(doc: string | Json, ids: Identities, withPrincipal = true): Json {
+export function policyToS3(
+  doc: string | Json,
+  ids: Identities,
+  withPrincipal = true,
+  scope: PolicyScope = {},
+): Json {
   const p: Json = typeof doc === 'string' ? (JSON.parse(doc) as Json) : doc;
   const statements = arr(prop(p, 'statement') as Json | Json[]);
   if (statements.length === 0) throw new PolicyError('Policy has no statement');
@@ -374,6 +538,8 @@ export function policyToS3(doc: string | Json, ids: Identities, withPrincipal = 
       const sid = prop(st, 'sid');
       if (typeof sid === 'string') out.Sid = sid;
       out.Effect = effect === 'allow' ? 'Allow' : 'Deny';
+      if (!withPrincipal && prop(st, 'principal') !== undefined)
+        throw new PolicyError('A temporary key policy has no principal');
       if (withPrincipal) {
         const principal = principalToS3(prop(st, 'principal'), ids);
         if (principal === undefined) throw new PolicyError('Statement has no principal');
@@ -382,7 +548,9 @@ export function policyToS3(doc: string | Json, ids: Identities, withPrincipal = 
       const actions = [...new Set(arr(prop(st, 'action') as string | string[]).flatMap(actionToS3))];
       if (actions.length === 0) throw new PolicyError('Statement has no action');
       out.Action = actions;
-      const resources = arr(prop(st, 'resource') as string | string[]).map((r) => resourceToS3(r, ids));
+      const resources = arr(prop(st, 'resource') as string | string[]).map((r) =>
+        resourceToS3(r, ids, scope),
+      );
       if (resources.length === 0) throw new PolicyError('Statement has no resource');
       // COS lets "<bucket>/*" cover bucket-level actions (GetBucket…); S3 wants the bucket ARN itself.
       if (actions.some((a) => BUCKET_LEVEL.has(a))) {
@@ -396,6 +564,37 @@ export function policyToS3(doc: string | Json, ids: Identities, withPrincipal = 
       if (cond) out.Condition = cond;
       return out;
     }),
+  };
+}
+
+/**
+ * A COS policy as GET Bucket policy answers it: re-rendered with capitalised keys
+ * (`Statement`, `Principal`, `Effect`, `Action`, `Resource`, `Condition`, `Sid`) beside a
+ * lower-case `version` (GET Bucket policy, cloud.tencent.com/document/product/436/8276).
+ */
+export function renderCosPolicy(doc: string | Json): Json {
+  const p: Json = typeof doc === 'string' ? (JSON.parse(doc) as Json) : doc;
+  return {
+    Statement: arr(prop(p, 'statement') as Json | Json[]).map((st) => {
+      const out: Json = {};
+      const principal = prop(st, 'principal');
+      if (principal !== undefined) {
+        const list =
+          principal && typeof principal === 'object' && !Array.isArray(principal)
+            ? arr(prop(principal as Json, 'qcs') as string | string[])
+            : arr(principal as string | string[]);
+        out.Principal = { qcs: list.map((x) => (x === '*' ? COS_ANYONE : x)) };
+      }
+      out.Effect = String(prop(st, 'effect') ?? '').toLowerCase();
+      out.Action = arr(prop(st, 'action') as string | string[]);
+      out.Resource = arr(prop(st, 'resource') as string | string[]);
+      const cond = prop(st, 'condition');
+      if (cond !== undefined) out.Condition = cond;
+      const sid = prop(st, 'sid');
+      if (typeof sid === 'string') out.Sid = sid;
+      return out;
+    }),
+    version: String(prop(p, 'version') ?? '2.0'),
   };
 }
 
@@ -471,9 +670,26 @@ export const HOP_BY_HOP = new Set([
   'date',
 ]);
 
-/** COS x-cos-copy-source value → S3 x-amz-copy-source (`/<bucket>/<encoded key>[?versionId=]`). */
-export function copySourceToS3(value: string, ids: Identities): string | null {
-  let v = value.trim().replace(/^https?:\/\//, '');
+/**
+ * COS x-cos-copy-source → S3 x-amz-copy-source (`/<bucket>/<encoded key>[?versionId=]`).
+ * COS takes only `<bucket>-<appid>.cos.<region>.myqcloud.com/<URL-encoded key>[?versionId=]`
+ * (PUT Object - Copy, cloud.tencent.com/document/product/436/10881; Upload Part - Copy,
+ * 436/8287), whatever endpoint the request itself went to; the official SDK's
+ * `getSourceParams` accepts the same host forms. Anything else is InvalidArgument.
+ * `regionOf` gives the region a known bucket lives in.
+ */
+export function copySourceToS3(
+  value: string,
+  ids: Identities,
+  regionOf: (rgwBucket: string) => string | undefined = () => undefined,
+): string {
+  const refuse = (why: string) =>
+    new CosRuleError(
+      400,
+      'InvalidArgument',
+      `Invalid x-cos-copy-source "${value}": ${why}. Write <bucket>-<appid>.cos.<region>.myqcloud.com/<URL-encoded key>.`,
+    );
+  let v = value.trim();
   let version = '';
   const q = v.indexOf('?');
   if (q >= 0) {
@@ -483,27 +699,41 @@ export function copySourceToS3(value: string, ids: Identities): string | null {
     v = v.slice(0, q);
   }
   const slash = v.indexOf('/');
-  if (slash < 0) return null;
+  if (slash < 0) throw refuse('no key');
   const host = v.slice(0, slash);
   const encodedKey = v.slice(slash + 1);
   const m =
-    /^([a-z0-9-]+)\.cos(?:v6|-cdc|-internal)?\.[^.]+\.(?:localhost|myqcloud\.com|tencentcos\.cn)(?::\d+)?$/.exec(
+    /^([a-z0-9-]+)\.cos(?:v6|-cdc|-cdz|-internal)?\.([a-z0-9-]+)\.(?:myqcloud\.com|tencentcos\.cn)$/.exec(
       host,
     );
-  let cosBucket: string;
-  if (m) cosBucket = m[1];
-  else if (/^[a-z0-9-]+$/.test(host))
-    cosBucket = host; // bare "<bucket>-<appid>/key"
-  else return null;
-  const rgw = ids.rgwBucket(cosBucket);
-  if (!rgw) return null;
+  if (!m) throw refuse(`"${host}" is not a COS bucket host`);
+  const rgw = ids.rgwBucket(m[1]);
+  if (!rgw) throw refuse(`the bucket "${m[1]}" lacks the -${ids.appId} suffix`);
+  const known = regionOf(rgw);
+  if (known && known !== m[2]) throw refuse(`the bucket ${m[1]} is in ${known}, not ${m[2]}`);
+  if (!encodedKey) throw refuse('no key');
+  if (/[^A-Za-z0-9\-_.~%/!$&'()*+,;=:@]/.test(encodedKey)) throw refuse('the key is not URL-encoded');
   let key: string;
   try {
     key = decodeURIComponent(encodedKey);
   } catch {
-    key = encodedKey;
+    throw refuse('the key has a broken percent-encoding');
   }
   return `/${rgw}/${encodeKeyPath(key)}${version}`;
+}
+
+/**
+ * x-cos-metadata-directive → S3: `Copy` (the default) or `Replaced`; COS refuses other values
+ * (PUT Object - Copy, cloud.tencent.com/document/product/436/10881).
+ */
+export function metadataDirectiveToS3(value: string): string {
+  if (value === 'Copy') return 'COPY';
+  if (value === 'Replaced') return 'REPLACE';
+  throw new CosRuleError(
+    400,
+    'InvalidArgument',
+    `Invalid x-cos-metadata-directive "${value}": COS takes Copy or Replaced.`,
+  );
 }
 
 /** RFC 3986 strict encoding, keeping '/' (SigV4 canonical URI friendly). */
