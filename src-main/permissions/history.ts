@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PolicyVersion } from '../../src-shared/contract';
+import { samePolicy } from '../../src-shared/permissions/policy';
 import { writeFileAtomic } from '../fs-atomic';
 
 export const HISTORY_LIMIT = 20;
@@ -25,12 +26,13 @@ export class PolicyHistory {
     }
   }
 
-  /** Adds a version at the front unless it equals the newest one; keeps the last 20. */
+  /** Adds a version at the front unless it says what the newest one says; keeps the last 20. */
   record(accountId: string, bucket: string, document: string, kind: PolicyVersion['kind']): Promise<void> {
     const path = this.file(accountId, bucket);
     const next = (this.chains.get(path) ?? Promise.resolve()).then(async () => {
       const all = await this.list(accountId, bucket);
-      if (all[0]?.document === document) return;
+      // The server's re-rendering of what we saved is the same version (COS capitalises keys).
+      if (all[0] && samePolicy(all[0].document, document)) return;
       const entry: PolicyVersion = {
         id: `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
         savedAt: new Date().toISOString(),

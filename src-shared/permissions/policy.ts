@@ -212,6 +212,33 @@ export function resourceOf(dialect: PermDialect, ctx: ResourceContext, path: str
   return `qcs::cos:${ctx.region ?? '*'}:uid/${appId}:${tail}`;
 }
 
+/**
+ * Whether two policy texts say the same thing. Servers re-render what they were given (COS
+ * answers capitalised keys, GET Bucket policy 436/8276), so compare documents, never text:
+ * keys case-insensitively, values as they are (effect case-insensitively).
+ */
+export function samePolicy(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    return JSON.stringify(canonical(JSON.parse(a))) === JSON.stringify(canonical(JSON.parse(b)));
+  } catch {
+    return false;
+  }
+}
+
+function canonical(v: unknown, key = ''): unknown {
+  if (Array.isArray(v)) return v.map((x) => canonical(x, key));
+  if (isObj(v)) {
+    return Object.fromEntries(
+      Object.keys(v)
+        .map((k) => [k.toLowerCase(), canonical(v[k], k.toLowerCase())] as const)
+        .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)),
+    );
+  }
+  if (key === 'effect' && typeof v === 'string') return v.toLowerCase();
+  return v;
+}
+
 /** Pretty JSON as the editor and the diff show it. */
 export function prettyPolicy(doc: unknown): string {
   return JSON.stringify(doc, null, 2);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src-shared/errors';
 import { sameUser } from '../../../src-shared/permissions/model';
+import { samePolicy } from '../../../src-shared/permissions/policy';
 import { DIALECTS, UIN2 } from '../storage/helpers';
 import { failure, putAll, storageStack, type Stack } from '../storage/stack';
 import { user2Id } from './matrix';
@@ -123,10 +124,11 @@ describe.each(DIALECTS)('ACLs and the policy editor (%s)', (dialect) => {
     await s.bridge.permissions.setFolderPublic({ ...ref, prefix: 'two/', public: true });
     const history = await s.bridge.permissions.policyHistory(ref);
     expect(history.map((h) => h.kind)).toEqual(['saved', 'saved']);
-    expect(history[1].document).toBe(v1);
+    // The server re-renders what it was given (COS capitalises keys, 436/8276): compare documents.
+    expect(samePolicy(history[1].document, v1!)).toBe(true);
     await s.bridge.permissions.restorePolicy({ ...ref, id: history[1].id });
-    expect((await s.bridge.permissions.getPolicy(ref)).document).toBe(v1);
-    expect((await s.bridge.permissions.policyHistory(ref))[0].document).toBe(v1);
+    expect(samePolicy((await s.bridge.permissions.getPolicy(ref)).document!, v1!)).toBe(true);
+    expect(samePolicy((await s.bridge.permissions.policyHistory(ref))[0].document, v1!)).toBe(true);
 
     const got = await cosdesk(s, ['policy', 'get', `${scheme(dialect)}://${bucket}`, '--json']);
     expect(JSON.stringify(JSON.parse(got.stdout).policy)).toContain('cosdesk-public-read:one/');

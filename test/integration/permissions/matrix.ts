@@ -106,7 +106,7 @@ export const CASES: Case[] = [
 ];
 
 export function user2Id(dialect: PermDialect): string {
-  return dialect === 'cos' ? `qcs::cam::uin/${UIN1}:uin/${UIN2}` : 'tester2';
+  return dialect === 'cos' ? `qcs::cam::uin/${UIN2}:uin/${UIN2}` : 'tester2';
 }
 
 export function grantsOf(dialect: PermDialect, ownerId: string, specs: [Who, Permission][]): Grant[] {

@@ -163,9 +163,11 @@ describe('policy documents', () => {
     expect(fromForm('s3', { bucket: 'b' }, owner, f)).toEqual(s);
     const cos = fromForm('cos', { bucket: 'b-125', region: 'ap-guangzhou' }, 'qcs::cam::uin/1:uin/1', {
       ...f,
-      principals: '2',
+      principals: '2, 1/11',
     });
-    expect(cos.principals).toEqual(['qcs::cam::uin/1:uin/2']);
+    // `2` is the root account 2, never a sub-user of the owner; `1/11` the sub-account 11 of 1.
+    expect(cos.principals).toEqual(['qcs::cam::uin/2:uin/2', 'qcs::cam::uin/1:uin/11']);
+    expect(toForm('cos', 'b-125', cos).principals).toBe('2, 1/11');
     expect(cos.resources[1]).toBe('qcs::cos:ap-guangzhou:uid/125:b-125/docs/*');
   });
 

@@ -29,16 +29,22 @@ describe('copy source', () => {
     );
   });
 
-  it("COS: the source bucket's host from the endpoint template, in its own region", () => {
+  it("COS: the source bucket's canonical host in its own region, whatever the endpoint template", () => {
     expect(copySource(cos(), { bucket: 'p-125' }, 'a/b c')).toBe(
       'p-125.cos.ap-guangzhou.myqcloud.com/a%2Fb%20c',
     );
     expect(copySource(cos(), { bucket: 'p-125', region: 'ap-beijing' }, 'k')).toBe(
       'p-125.cos.ap-beijing.myqcloud.com/k',
     );
-    expect(copySource(cos('http://gw.localhost:9000/{bucket}'), { bucket: 'p-125' }, 'k')).toBe(
-      'gw.localhost:9000/p-125/k',
-    );
+    // COS wants <bucket>-<appid>.cos.<region>.myqcloud.com/<key> (PUT Object - Copy, 436/10881),
+    // not the host a custom, private or accelerate endpoint gives.
+    for (const t of [
+      'http://gw.localhost:9000/{bucket}',
+      'https://{bucket}.cos.accelerate.myqcloud.com',
+      'https://files.example.com:8443',
+    ]) {
+      expect(copySource(cos(t), { bucket: 'p-125' }, 'k'), t).toBe('p-125.cos.ap-guangzhou.myqcloud.com/k');
+    }
   });
 });
 
