@@ -6,7 +6,7 @@ import {
   type PolicyStatement,
 } from '../../../src-shared/permissions';
 import type { Grant, PermDialect, Permission } from '../../../src-shared/permissions/model';
-import { APPID, COS_REGION, UIN1, UIN2 } from '../storage/helpers';
+import { APPID, COS_REGION, UIN2 } from '../storage/helpers';
 
 export type Who = 'user2' | 'all' | 'auth';
 export interface StatementSpec {
