@@ -169,7 +169,10 @@ export function permissionCommands(ctx: CliContext): Command[] {
   const access = new Command('access')
     .description('who can read, write and list an object or a folder, and which rule decides')
     .argument('<target>', 'cos://<bucket>/<key> or s3://<bucket>/<folder>/')
-    .option('--user <ids>', 'also answer for these users (comma-separated uins / user ids)')
+    .option(
+      '--user <ids>',
+      'also answer for these users, comma-separated: COS X (root account) or O/S (sub-account S of O); S3 user ids',
+    )
     .action(async (text: string, o: { user?: string }) => {
       const t = bucketTarget(text);
       const s = await openSession(ctx, t.dialect);
