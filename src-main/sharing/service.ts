@@ -54,14 +54,22 @@ export class SharingService implements Api {
       throw new AppError('VALIDATION', 'A download name applies to download (GET) links only.');
     }
     const account = await this.deps.resolveAccount(req.accountId);
-    const nowMs = this.now();
-    const { seconds, capped } = capValidity(credential(account), req.expiresSeconds, nowMs);
-    const startSec = Math.floor(nowMs / 1000);
     const loc = { bucket: req.bucket, region: req.region };
-
+    const client = new StorageClient(account, { maxAttempts: 2, ...this.deps.clientOptions });
     let pub: PublicCheck = { reasons: new Map(), partial: false };
     const checked = req.method === 'GET' && req.checkPublic;
-    if (checked) pub = await this.publicKeys(account, loc, req.keys);
+    let offsetMs: number;
+    try {
+      // A link counts in the server's time: "valid 1 hour" must hold however far off this clock is.
+      offsetMs = (await client.syncClock(loc)).offsetMs;
+      if (checked) pub = await this.publicKeys(client, account, loc, req.keys);
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+    const localMs = this.now();
+    const serverMs = localMs + offsetMs;
+    const { seconds, capped } = capValidity(credential(account), req.expiresSeconds, serverMs);
+    const startSec = Math.floor(serverMs / 1000);
 
     const presigner = createPresigner(account);
     const links = [];
@@ -86,11 +94,12 @@ export class SharingService implements Api {
       throw e;
     }
 
-    const expiresAt = new Date((startSec + seconds) * 1000).toISOString();
+    // When this computer's clock will read the link's end (what the page counts down to).
+    const expiresAt = new Date((startSec + seconds) * 1000 - offsetMs).toISOString();
     const keyIdMasked = maskKeyId(keyIdOf(account));
     const temporaryKey = account.secret.sessionToken !== undefined;
     if (req.log) {
-      const createdAt = new Date(nowMs).toISOString();
+      const createdAt = new Date(localMs).toISOString();
       const entries: LinkEntry[] = links.map((l) => ({
         id: LinkLog.newId(),
         accountId: req.accountId,
@@ -166,18 +175,16 @@ export class SharingService implements Api {
   }
 
   private async publicKeys(
+    client: StorageClient,
     account: ResolvedAccount,
     loc: { bucket: string; region?: string },
     keys: readonly string[],
   ): Promise<PublicCheck> {
-    const client = new StorageClient(account, { maxAttempts: 2, ...this.deps.clientOptions });
     try {
       return await findPublic(client, account.kind, loc, keys);
     } catch {
       // The check is a courtesy: when it cannot be made, a signed link still works.
       return { reasons: new Map(), partial: true };
-    } finally {
-      await client.close().catch(() => undefined);
     }
   }
 }
