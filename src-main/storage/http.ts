@@ -248,6 +248,7 @@ export class HttpClient {
 class Watchdog {
   private readonly controller = new AbortController();
   private last = performance.now();
+  private paused = false;
   private limit: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -268,6 +269,19 @@ class Watchdog {
     this.limit = this.idleMs;
   }
 
+  /**
+   * While the request waits on its own body (a throttled or slow local source), the connection
+   * is not silent by the server's fault: the clock stops until the next chunk is handed over.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.touch();
+  }
+
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -275,6 +289,7 @@ class Watchdog {
 
   private arm(ms: number): void {
     this.timer = setTimeout(() => {
+      if (this.paused) return this.arm(this.limit);
       const quiet = performance.now() - this.last;
       if (quiet >= this.limit) this.controller.abort(idleTimeout(this.idleMs));
       else this.arm(this.limit - quiet);
@@ -303,11 +318,13 @@ function watchedBody(
     })();
   }
   return (async function* () {
+    dog.pause();
     for await (const chunk of body) {
-      dog.touch();
+      dog.resume();
       yield (typeof chunk === 'string' ? Buffer.from(chunk) : chunk) as Uint8Array;
+      dog.pause();
     }
-    dog.touch();
+    dog.resume();
   })();
 }
 
