@@ -60,6 +60,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     server.once('error', reject);
     server.listen(opts.port ?? 0, LOOPBACK, () => resolve());
   });
+  // Once listening, a failure to accept (too many open files, …) is logged, never fatal.
+  server.on('error', (e) => opts.log.warn(`web server: ${e.message}`));
   const port = (server.address() as AddressInfo).port;
   const origins = new Set([`http://${LOOPBACK}:${port}`, `http://localhost:${port}`]);
   const hosts = new Set([`${LOOPBACK}:${port}`, `localhost:${port}`]);
