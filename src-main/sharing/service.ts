@@ -14,6 +14,9 @@ import { findPublic, type PublicCheck } from './public';
 import { capValidity, validityLimits } from './validity';
 
 type Api = Services['sharing'];
+
+/** How long making a link may wait to learn the server's clock. */
+const CLOCK_PROBE_MS = 5_000;
 type Req<M extends keyof Api> = Parameters<Api[M]>[0];
 
 export interface SharingDeps {
@@ -61,7 +64,8 @@ export class SharingService implements Api {
     let offsetMs: number;
     try {
       // A link counts in the server's time: "valid 1 hour" must hold however far off this clock is.
-      offsetMs = (await client.syncClock(loc)).offsetMs;
+      // Asked once per server and process; offline, the link is signed by this computer's clock.
+      offsetMs = (await client.syncClock(loc, AbortSignal.timeout(CLOCK_PROBE_MS))).offsetMs;
       if (checked) pub = await this.publicKeys(client, account, loc, req.keys);
     } finally {
       await client.close().catch(() => undefined);
