@@ -4,6 +4,7 @@ import { maskKeyId } from '../accounts/service';
 import type { ResolvedAccount } from '../accounts/types';
 import type { EventHub } from '../ipc/events';
 import { StorageClient, type StorageClientOptions } from '../storage/client';
+import { serverClock, serverKeyOf } from '../storage/clock';
 import { EndpointError } from '../storage/endpoints';
 import { invalidEndpointError } from '../storage/errors';
 import { checkLink } from './check-link';
@@ -46,7 +47,10 @@ export class SharingService implements Api {
   }
 
   async limits({ accountId }: Req<'limits'>): Promise<ValidityLimits> {
-    return validityLimits(credential(await this.deps.resolveAccount(accountId)), this.now());
+    const account = await this.deps.resolveAccount(accountId);
+    // A token's expiry is in the server's time: compare with the server clock as known so far.
+    const clock = serverClock(serverKeyOf(account), this.deps.clientOptions?.now ?? Date.now);
+    return validityLimits(credential(account), this.now() + clock.offsetMs);
   }
 
   async presign(req: Req<'presign'>): Promise<PresignResponse> {
