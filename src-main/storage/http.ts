@@ -110,7 +110,9 @@ export class HttpClient {
         ? serverClock(opts.serverKey, opts.now ?? Date.now)
         : new ServerClock(opts.now ?? Date.now));
     this.agent = new Agent({
-      connections: 16,
+      // Above any concurrency the app runs (transfers: at most 64, plus listings), so a request
+      // never waits in a queue for a connection while its silence timer runs.
+      connections: 128,
       keepAliveTimeout: 30_000,
       // Silence before the response headers is watched by us (see Watchdog); undici's own
       // header timer does not count a slowly sent body as activity.
@@ -186,6 +188,8 @@ export class HttpClient {
       const method = req.method.toUpperCase();
       const errorBody = method === 'HEAD' ? '' : await readCapped(res.body);
       if (method === 'HEAD') await res.body.dump().catch(() => undefined);
+      // A server may refuse before taking the whole body: the rest of it is not going anywhere.
+      if (isReadable(req.body)) req.body.destroy();
       let se = storageErrorFromResponse({
         status: res.statusCode,
         body: errorBody,
