@@ -182,6 +182,24 @@ describe('HttpClient', () => {
     expect(await res.body.text()).toBe(String(20 * 1024));
   });
 
+  it('waiting on its own slow body (a throttle) is not silence of the server', async () => {
+    const s = await serve((req, res) => {
+      let n = 0;
+      req.on('data', (c: Buffer) => (n += c.length));
+      req.on('end', () => res.writeHead(200).end(String(n)));
+    });
+    const { c } = client({ idleTimeoutMs: 250, connectTimeoutMs: 250, maxAttempts: 1 });
+    const target = s3Target({ endpoint: s.url, pathStyle: true }, { bucket: 'b', key: 'k' });
+    const res = await c.send(async () => ({
+      method: 'PUT',
+      target,
+      headers: { host: target.host, 'content-length': String(4 * 1024) },
+      // Gaps of 600 ms between chunks, each longer than the 250 ms of silence allowed.
+      body: Readable.from(trickle(4, 1024, 600), { objectMode: false }),
+    }));
+    expect(await res.body.text()).toBe(String(4 * 1024));
+  });
+
   it('a big in-memory body is watched as it goes out, not as one lump', async () => {
     const s = await serve((req, res) => {
       let n = 0;
