@@ -4,6 +4,7 @@ import { maskKeyId } from '../accounts/service';
 import type { ResolvedAccount } from '../accounts/types';
 import type { EventHub } from '../ipc/events';
 import { StorageClient, type StorageClientOptions } from '../storage/client';
+import { serverClock, serverKeyOf } from '../storage/clock';
 import { EndpointError } from '../storage/endpoints';
 import { invalidEndpointError } from '../storage/errors';
 import { checkLink } from './check-link';
@@ -14,6 +15,9 @@ import { findPublic, type PublicCheck } from './public';
 import { capValidity, validityLimits } from './validity';
 
 type Api = Services['sharing'];
+
+/** How long making a link may wait to learn the server's clock. */
+const CLOCK_PROBE_MS = 5_000;
 type Req<M extends keyof Api> = Parameters<Api[M]>[0];
 
 export interface SharingDeps {
@@ -43,7 +47,10 @@ export class SharingService implements Api {
   }
 
   async limits({ accountId }: Req<'limits'>): Promise<ValidityLimits> {
-    return validityLimits(credential(await this.deps.resolveAccount(accountId)), this.now());
+    const account = await this.deps.resolveAccount(accountId);
+    // A token's expiry is in the server's time: compare with the server clock as known so far.
+    const clock = serverClock(serverKeyOf(account), this.deps.clientOptions?.now ?? Date.now);
+    return validityLimits(credential(account), this.now() + clock.offsetMs);
   }
 
   async presign(req: Req<'presign'>): Promise<PresignResponse> {
@@ -54,14 +61,23 @@ export class SharingService implements Api {
       throw new AppError('VALIDATION', 'A download name applies to download (GET) links only.');
     }
     const account = await this.deps.resolveAccount(req.accountId);
-    const nowMs = this.now();
-    const { seconds, capped } = capValidity(credential(account), req.expiresSeconds, nowMs);
-    const startSec = Math.floor(nowMs / 1000);
     const loc = { bucket: req.bucket, region: req.region };
-
+    const client = new StorageClient(account, { maxAttempts: 2, ...this.deps.clientOptions });
     let pub: PublicCheck = { reasons: new Map(), partial: false };
     const checked = req.method === 'GET' && req.checkPublic;
-    if (checked) pub = await this.publicKeys(account, loc, req.keys);
+    let offsetMs: number;
+    try {
+      // A link counts in the server's time: "valid 1 hour" must hold however far off this clock is.
+      // Asked once per server and process; offline, the link is signed by this computer's clock.
+      offsetMs = (await client.syncClock(loc, AbortSignal.timeout(CLOCK_PROBE_MS))).offsetMs;
+      if (checked) pub = await this.publicKeys(client, account, loc, req.keys);
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+    const localMs = this.now();
+    const serverMs = localMs + offsetMs;
+    const { seconds, capped } = capValidity(credential(account), req.expiresSeconds, serverMs);
+    const startSec = Math.floor(serverMs / 1000);
 
     const presigner = createPresigner(account);
     const links = [];
@@ -86,11 +102,12 @@ export class SharingService implements Api {
       throw e;
     }
 
-    const expiresAt = new Date((startSec + seconds) * 1000).toISOString();
+    // When this computer's clock will read the link's end (what the page counts down to).
+    const expiresAt = new Date((startSec + seconds) * 1000 - offsetMs).toISOString();
     const keyIdMasked = maskKeyId(keyIdOf(account));
     const temporaryKey = account.secret.sessionToken !== undefined;
     if (req.log) {
-      const createdAt = new Date(nowMs).toISOString();
+      const createdAt = new Date(localMs).toISOString();
       const entries: LinkEntry[] = links.map((l) => ({
         id: LinkLog.newId(),
         accountId: req.accountId,
@@ -166,18 +183,16 @@ export class SharingService implements Api {
   }
 
   private async publicKeys(
+    client: StorageClient,
     account: ResolvedAccount,
     loc: { bucket: string; region?: string },
     keys: readonly string[],
   ): Promise<PublicCheck> {
-    const client = new StorageClient(account, { maxAttempts: 2, ...this.deps.clientOptions });
     try {
       return await findPublic(client, account.kind, loc, keys);
     } catch {
       // The check is a courtesy: when it cannot be made, a signed link still works.
       return { reasons: new Map(), partial: true };
-    } finally {
-      await client.close().catch(() => undefined);
     }
   }
 }

@@ -3,6 +3,7 @@ import type { ResolvedAccount } from '../accounts/types';
 import { createCosDialect } from './dialects/cos/dialect';
 import { createS3Dialect } from './dialects/s3/dialect';
 import type { Dialect } from './dialects/types';
+import { serverKeyOf, type ServerClock } from './clock';
 import { EndpointError, type RequestTarget } from './endpoints';
 import { invalidEndpointError, malformedResponseError, type MessageContext } from './errors';
 import { HttpClient, type HttpOptions, type HttpResponse } from './http';
@@ -34,7 +35,7 @@ export interface BucketSummary {
 }
 
 export interface StorageClientOptions extends HttpOptions {
-  /** Shorthand for the connect and response-header timeouts. */
+  /** Shorthand for the connect timeout and the longest silence (`idleTimeoutMs`). */
   timeoutMs?: number;
 }
 
@@ -51,8 +52,9 @@ export class StorageClient {
     const { timeoutMs, ...http } = opts;
     this.http = new HttpClient({
       connectTimeoutMs: timeoutMs,
-      headersTimeoutMs: timeoutMs,
-      responseTimeoutMs: timeoutMs,
+      idleTimeoutMs: timeoutMs,
+      // Every client of this server shares the clock offset any of them learned.
+      serverKey: serverKeyOf(account),
       ...http,
     });
   }
@@ -140,6 +142,30 @@ export class StorageClient {
 
   close(): Promise<void> {
     return this.http.close();
+  }
+
+  /** The server's clock as this client knows it (shared by the clients of one server). */
+  get clock(): ServerClock {
+    return this.http.clock;
+  }
+
+  /**
+   * Makes sure the server's clock is known: when no answer of this server has been seen yet,
+   * asks it once (a HEAD of the bucket, or of the service) and reads its `Date`. Whatever the
+   * answer (even a refusal), the clock is learned; a network failure leaves it as it was.
+   */
+  async syncClock(
+    loc: { bucket?: string; region?: string } = {},
+    signal?: AbortSignal,
+  ): Promise<ServerClock> {
+    if (this.http.clock.known) return this.http.clock;
+    try {
+      const res = await this.request({ method: 'HEAD', bucket: loc.bucket, region: loc.region, signal });
+      await res.body.dump();
+    } catch {
+      // A refusal still carried a Date (learned in send); an unreachable server teaches nothing.
+    }
+    return this.http.clock;
   }
 
   /** Where a request would go; also how copy requests name their source. */

@@ -1,4 +1,5 @@
 import { AppError } from '../../src-shared/errors';
+import { describeOffset, SMALL_OFFSET_MS } from './clock';
 import { describeStorageError, type MessageContext } from './messages';
 import { parseXml, text, XmlSyntaxError } from './xml';
 
@@ -54,6 +55,21 @@ export class StorageError extends AppError {
 /** COS reports a stale signature as AccessDenied "Request has expired": it is a clock problem. */
 export function isExpiredRequest(d: { storageCode: string; serverMessage?: string }): boolean {
   return d.storageCode === 'AccessDenied' && /request has expired/i.test(d.serverMessage ?? '');
+}
+
+/**
+ * A skew error we could not fix by following the server's clock: say by how much this
+ * computer's clock is off, and that the fix is setting it right.
+ */
+export function clockSkewError(se: StorageError, offsetMs: number): StorageError {
+  if (Math.abs(offsetMs) < SMALL_OFFSET_MS) return se;
+  const off = describeOffset(offsetMs);
+  const en = offsetMs > 0 ? 'behind' : 'ahead of';
+  const zh = offsetMs > 0 ? '慢' : '快';
+  return se.restate({
+    en: `This computer's clock is ${off.en} ${en} the server's, and the server refused the request for it. Fix the clock (set the correct time or enable automatic time) and try again.`,
+    zh: `本机时钟比服务器${zh}了 ${off.zh}，服务器因此拒绝了请求。请校准系统时间（或开启自动对时）后重试。`,
+  });
 }
 
 function describeCode(d: { storageCode: string; serverMessage?: string }): string {
@@ -147,6 +163,7 @@ const NETWORK_CODES: Record<string, string> = {
   UND_ERR_CONNECT_TIMEOUT: 'ETIMEDOUT',
   UND_ERR_HEADERS_TIMEOUT: 'ETIMEDOUT',
   UND_ERR_BODY_TIMEOUT: 'ETIMEDOUT',
+  COSDESK_IDLE_TIMEOUT: 'ETIMEDOUT',
   ECONNRESET: 'ECONNRESET',
   ECONNABORTED: 'ECONNRESET',
   EPIPE: 'ECONNRESET',

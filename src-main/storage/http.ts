@@ -3,7 +3,9 @@ import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import type { RequestTarget } from './endpoints';
 import { localhostAwareLookup } from './endpoints';
+import { ServerClock, serverClock, SKEW_SUSPECT_MS } from './clock';
 import {
+  clockSkewError,
   isExpiredRequest,
   StorageError,
   storageErrorFromNetwork,
@@ -26,21 +28,30 @@ export interface HttpResponse {
 }
 
 export interface HttpOptions {
+  /** Time allowed to open a connection (TCP and TLS). */
   connectTimeoutMs?: number;
-  /** Time allowed for the response headers once the request is sent. */
-  headersTimeoutMs?: number;
   /**
-   * Deadline from sending until the response headers arrive, connect included. Kept by us
-   * because undici's own header timer ticks once a second, too coarse for short timeouts.
+   * Longest silence allowed: no request-body bytes taken by the connection and no response
+   * bytes arriving. Not a deadline: a slow or throttled transfer that keeps moving never times
+   * out; a server that stops answering is noticed after this long. The first silence (until
+   * the request starts moving) also allows the connect time.
    */
+  idleTimeoutMs?: number;
+  /** @deprecated Old name of `idleTimeoutMs`. */
+  headersTimeoutMs?: number;
+  /** @deprecated Old name of `idleTimeoutMs`. */
   responseTimeoutMs?: number;
-  /** Longest silence allowed between two chunks of a response body. */
+  /** @deprecated Old name of `idleTimeoutMs` for the response body. */
   bodyTimeoutMs?: number;
   maxAttempts?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
   /** Injectable for tests; the local clock in ms. */
   now?: () => number;
+  /** The server clock to learn and sign with; by default one shared per `serverKey` and `now`. */
+  clock?: ServerClock;
+  /** Names the server for the shared clock (see serverKeyOf); a private clock without it. */
+  serverKey?: string;
   random?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -57,43 +68,72 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 const NOT_SENT_CAUSES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN']);
 const RETRYABLE_NETWORK = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH']);
 const ERROR_BODY_LIMIT = 64 * 1024;
+/** Bodies in memory go out in slices this big, so the silence timer sees them move. */
+const BODY_SLICE = 64 * 1024;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
 const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class HttpClient {
-  /** Server time minus local time, learned from a skew error; applied to every later signature. */
-  clockOffsetMs = 0;
+  /** The server's clock as learned from its `Date` headers; every signature uses it. */
+  readonly clock: ServerClock;
   private readonly agent: Agent;
-  private readonly opts: Required<Omit<HttpOptions, 'connectTimeoutMs'>>;
+  private readonly opts: Required<
+    Omit<
+      HttpOptions,
+      'headersTimeoutMs' | 'responseTimeoutMs' | 'bodyTimeoutMs' | 'clock' | 'serverKey' | 'now'
+    >
+  >;
+  /** Whether this client has looked at a server's `Date` yet. */
+  private learned = false;
 
   constructor(opts: HttpOptions = {}) {
+    const idle =
+      opts.idleTimeoutMs ??
+      opts.responseTimeoutMs ??
+      opts.headersTimeoutMs ??
+      opts.bodyTimeoutMs ??
+      DEFAULT_IDLE_TIMEOUT_MS;
     this.opts = {
-      responseTimeoutMs:
-        opts.responseTimeoutMs ?? (opts.connectTimeoutMs ?? 10_000) + (opts.headersTimeoutMs ?? 30_000),
-      headersTimeoutMs: opts.headersTimeoutMs ?? 30_000,
-      bodyTimeoutMs: opts.bodyTimeoutMs ?? 60_000,
+      connectTimeoutMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      idleTimeoutMs: idle,
       maxAttempts: Math.max(1, opts.maxAttempts ?? 4),
       baseDelayMs: opts.baseDelayMs ?? 200,
       maxDelayMs: opts.maxDelayMs ?? 5_000,
-      now: opts.now ?? Date.now,
       random: opts.random ?? Math.random,
       sleep: opts.sleep ?? defaultSleep,
     };
+    this.clock =
+      opts.clock ??
+      (opts.serverKey !== undefined
+        ? serverClock(opts.serverKey, opts.now ?? Date.now)
+        : new ServerClock(opts.now ?? Date.now));
     this.agent = new Agent({
-      connections: 16,
+      // Above any concurrency the app runs (transfers: at most 64, plus listings), so a request
+      // never waits in a queue for a connection while its silence timer runs.
+      connections: 128,
       keepAliveTimeout: 30_000,
-      headersTimeout: this.opts.headersTimeoutMs,
-      bodyTimeout: this.opts.bodyTimeoutMs,
+      // Silence before the response headers is watched by us (see Watchdog); undici's own
+      // header timer does not count a slowly sent body as activity.
+      headersTimeout: 0,
+      // Between chunks of a response body; a body paused by a slow reader does not count.
+      bodyTimeout: opts.bodyTimeoutMs ?? idle,
       connect: {
-        timeout: opts.connectTimeoutMs ?? 10_000,
+        timeout: this.opts.connectTimeoutMs,
         lookup: localhostAwareLookup(dnsLookup as never) as never,
       },
     });
   }
 
+  /** Server time minus local time, as learned. */
+  get clockOffsetMs(): number {
+    return this.clock.offsetMs;
+  }
+
   /** The clock to sign with: the local clock corrected by what the server told us. */
   signingTime(): number {
-    return this.opts.now() + this.clockOffsetMs;
+    return this.clock.serverNow();
   }
 
   async send(
@@ -105,22 +145,25 @@ export class HttpClient {
     for (;;) {
       attempt++;
       if (so.signal?.aborted) throw storageErrorFromNetwork(so.signal.reason, so.ctx);
-      const req = await build(this.signingTime());
+      const signedAt = this.signingTime();
+      const req = await build(signedAt);
       const idempotent = so.idempotent ?? IDEMPOTENT_METHODS.has(req.method.toUpperCase());
       const ctx = { host: req.target.host, ...so.ctx };
       let res: Dispatcher.ResponseData;
-      const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(responseTimeout()), this.opts.responseTimeoutMs);
+      const dog = new Watchdog(this.opts.connectTimeoutMs + this.opts.idleTimeoutMs, this.opts.idleTimeoutMs);
+      const body = watchedBody(req.body, dog);
       try {
         res = await this.agent.request({
           origin: req.target.origin,
           path: req.target.path,
           method: req.method as Dispatcher.HttpMethod,
           headers: req.headers,
-          body: req.body,
-          signal: so.signal ? AbortSignal.any([so.signal, deadline.signal]) : deadline.signal,
+          // undici takes async iterables (its docs say so; its types lag).
+          body: body as Readable | undefined,
+          signal: so.signal ? AbortSignal.any([so.signal, dog.signal]) : dog.signal,
         });
       } catch (err) {
+        if (isReadable(req.body)) req.body.destroy();
         const se = storageErrorFromNetwork(so.signal?.aborted ? so.signal.reason : err, ctx);
         const cause = se.details.cause ?? '';
         const retryable = RETRYABLE_NETWORK.has(se.storageCode) && (idempotent || NOT_SENT_CAUSES.has(cause));
@@ -130,29 +173,53 @@ export class HttpClient {
         }
         throw se;
       } finally {
-        clearTimeout(timer);
+        dog.stop();
       }
+      const receivedAt = this.clock.now();
+      const headers = flatten(res.headers);
 
       if (isSuccess(res.statusCode)) {
-        return { status: res.statusCode, headers: flatten(res.headers), body: res.body };
+        // The first answer tells how far off this computer's clock is.
+        if (!this.learned) this.clock.observe(headers['date'], receivedAt);
+        this.learned = true;
+        return { status: res.statusCode, headers, body: res.body };
       }
 
-      const headers = flatten(res.headers);
-      const se = storageErrorFromResponse({
+      const method = req.method.toUpperCase();
+      const errorBody = method === 'HEAD' ? '' : await readCapped(res.body);
+      if (method === 'HEAD') await res.body.dump().catch(() => undefined);
+      // A server may refuse before taking the whole body: the rest of it is not going anywhere.
+      if (isReadable(req.body)) req.body.destroy();
+      let se = storageErrorFromResponse({
         status: res.statusCode,
-        body: req.method.toUpperCase() === 'HEAD' ? '' : await readCapped(res.body),
+        body: errorBody,
         requestIdHeader: headers['x-cos-request-id'] ?? headers['x-amz-request-id'],
         ctx,
       });
+      this.learned = true;
 
-      if (!clockCorrected && isClockError(se)) {
-        const serverTime = Date.parse(headers['date'] ?? '');
-        if (Number.isFinite(serverTime)) {
-          this.clockOffsetMs = serverTime - this.opts.now();
+      // A skew error names itself in its body; a HEAD has none, so a 403 whose Date is far
+      // from the time we signed with is taken for one.
+      const distance = ServerClock.distance(headers['date'], signedAt);
+      const skewed =
+        isClockError(se) ||
+        (errorBody.trim() === '' &&
+          res.statusCode === 403 &&
+          distance !== undefined &&
+          Math.abs(distance) >= SKEW_SUSPECT_MS);
+      if (skewed) {
+        const corrected = this.clock.observe(headers['date'], receivedAt, true);
+        if (corrected && !clockCorrected) {
           clockCorrected = true;
           attempt--;
           continue;
         }
+        // How far this computer's clock is from the server's, whatever we signed with.
+        if (isClockError(se)) {
+          se = clockSkewError(se, ServerClock.distance(headers['date'], receivedAt) ?? this.clock.offsetMs);
+        }
+      } else {
+        this.clock.observe(headers['date'], receivedAt);
       }
 
       if (idempotent && attempt < this.opts.maxAttempts && isRetryableStatus(se)) {
@@ -178,8 +245,95 @@ export class HttpClient {
   }
 }
 
-function responseTimeout(): Error {
-  return Object.assign(new Error('no response in time'), { code: 'UND_ERR_HEADERS_TIMEOUT' });
+/**
+ * Aborts a request after a silence: nothing sent, nothing received for `idleMs` (the first
+ * silence may last `firstMs`, which allows for connecting). Cheap to touch on every chunk.
+ */
+class Watchdog {
+  private readonly controller = new AbortController();
+  private last = performance.now();
+  private paused = false;
+  private limit: number;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    firstMs: number,
+    private readonly idleMs: number,
+  ) {
+    this.limit = firstMs;
+    this.arm(firstMs);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  touch(): void {
+    this.last = performance.now();
+    this.limit = this.idleMs;
+  }
+
+  /**
+   * While the request waits on its own body (a throttled or slow local source), the connection
+   * is not silent by the server's fault: the clock stops until the next chunk is handed over.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.touch();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => {
+      if (this.paused) return this.arm(this.limit);
+      const quiet = performance.now() - this.last;
+      if (quiet >= this.limit) this.controller.abort(idleTimeout(this.idleMs));
+      else this.arm(this.limit - quiet);
+    }, ms);
+  }
+}
+
+function isReadable(b: PreparedRequest['body']): b is Readable {
+  return typeof b === 'object' && b !== null && !(b instanceof Uint8Array);
+}
+
+/** The request body as chunks that touch the watchdog as the connection takes them. */
+function watchedBody(
+  body: PreparedRequest['body'],
+  dog: Watchdog,
+): PreparedRequest['body'] | AsyncIterable<Uint8Array> {
+  if (body === undefined || typeof body === 'string') return body;
+  if (body instanceof Uint8Array) {
+    if (body.byteLength <= BODY_SLICE) return body;
+    return (async function* () {
+      for (let i = 0; i < body.byteLength; i += BODY_SLICE) {
+        dog.touch();
+        yield body.subarray(i, i + BODY_SLICE);
+      }
+      dog.touch();
+    })();
+  }
+  return (async function* () {
+    dog.pause();
+    for await (const chunk of body) {
+      dog.resume();
+      yield (typeof chunk === 'string' ? Buffer.from(chunk) : chunk) as Uint8Array;
+      dog.pause();
+    }
+    dog.resume();
+  })();
+}
+
+function idleTimeout(ms: number): Error {
+  return Object.assign(new Error(`nothing moved for ${ms} ms`), { code: 'COSDESK_IDLE_TIMEOUT' });
 }
 
 function isSuccess(status: number): boolean {

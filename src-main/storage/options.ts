@@ -2,7 +2,8 @@ import type { StorageClientOptions } from './client';
 
 /**
  * Request timeout and attempts from the environment, for the headless modes and tests:
- * COSDESK_TIMEOUT_MS (connect and response deadline) and COSDESK_MAX_ATTEMPTS.
+ * COSDESK_TIMEOUT_MS (the connect timeout and the longest silence allowed: a transfer that keeps
+ * moving never times out, however slow) and COSDESK_MAX_ATTEMPTS.
  */
 export function storageOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): StorageClientOptions {
   const out: StorageClientOptions = {};

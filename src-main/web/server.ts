@@ -2,7 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { ClientFrame, ServerFrame } from '../../src-shared/contract/wire';
 import type { EventHub } from '../ipc/events';
 import type { Router } from '../ipc/router';
@@ -28,6 +28,13 @@ export interface WebServer {
 }
 
 const LOOPBACK = '127.0.0.1';
+/** The largest websocket frame the server takes (ws `maxPayload`). */
+export const MAX_FRAME_BYTES = 1 << 20;
+
+function rawText(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data as ArrayBuffer).toString('utf8');
+}
 
 /**
  * Loopback web mode: serves the renderer and carries contract calls over a websocket.
@@ -37,13 +44,24 @@ const LOOPBACK = '127.0.0.1';
 export async function startWebServer(opts: WebServerOptions): Promise<WebServer> {
   const token = randomBytes(24).toString('base64url');
   const server = createServer();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1 << 20 });
+  // One frame is at most 1 MiB: bigger calls are split by the page (the bridge chunks them).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
   const sockets = new Set<WebSocket>();
+  wss.on('error', (e) => opts.log.warn(`websocket server: ${e.message}`));
+  // A broken HTTP request gets its 400 and is dropped; it never takes the process down.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (socket.writable && err.code !== 'ECONNRESET') {
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+    socket.destroy();
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, LOOPBACK, () => resolve());
   });
+  // Once listening, a failure to accept (too many open files, …) is logged, never fatal.
+  server.on('error', (e) => opts.log.warn(`web server: ${e.message}`));
   const port = (server.address() as AddressInfo).port;
   const origins = new Set([`http://${LOOPBACK}:${port}`, `http://localhost:${port}`]);
   const hosts = new Set([`${LOOPBACK}:${port}`, `localhost:${port}`]);
@@ -90,6 +108,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // Until ws owns it, a reset of this socket must not become an unhandled 'error'.
+    socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', `http://${LOOPBACK}:${port}`);
     const refuse = (status: number, text: string) => {
       opts.log.warn(`websocket refused: ${text}`);
@@ -102,7 +122,16 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));
-      ws.on('message', (data) => void onMessage(ws, data.toString()));
+      // A frame over the cap (1009), invalid UTF-8 (1007) or a broken frame (1002): ws has
+      // already closed this socket with that code; the server and its other sockets live on.
+      ws.on('error', (e) => opts.log.warn(`websocket closed: ${e.message}`));
+      ws.on('message', (data, isBinary) => {
+        if (isBinary) return ws.close(1003, 'text frames only');
+        onMessage(ws, rawText(data)).catch((e: unknown) => {
+          opts.log.warn(`websocket call failed: ${e instanceof Error ? e.message : String(e)}`);
+          ws.close(1011, 'internal error');
+        });
+      });
     });
   });
 

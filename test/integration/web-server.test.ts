@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -160,4 +161,80 @@ describe('web mode server', () => {
   it('refuses a foreign Host header (DNS rebinding)', async () => {
     expect((await get('/', 'evil.example')).status).toBe(421);
   });
+
+  // Issue 10, Deliver 7: a bad frame closes that one socket with a proper code; the process
+  // (here: the test runner itself) lives on and serves the next client.
+  async function stillServes(): Promise<void> {
+    const other = await connect(server.token, { Origin: origin() });
+    expect((await call(other, 'app.info', {})).ok).toBe(true);
+    other.close();
+  }
+
+  function closeCode(ws: WebSocket): Promise<number> {
+    // The server's close frame is the answer; the client's own error (if any) is expected.
+    ws.on('error', () => undefined);
+    return new Promise((r) => ws.once('close', (code) => r(code)));
+  }
+
+  it('closes a socket that sends a 2 MiB frame with 1009 (too big), and keeps serving', async () => {
+    const ws = await connect(server.token, { Origin: origin() });
+    const closed = closeCode(ws);
+    ws.send(JSON.stringify({ t: 'call', id: 1, method: 'app.info', params: { pad: 'x'.repeat(2 << 20) } }));
+    expect(await closed).toBe(1009);
+    await stillServes();
+  });
+
+  it('closes a socket that sends invalid UTF-8 with 1007, and keeps serving', async () => {
+    const ws = await connect(server.token, { Origin: origin() });
+    const closed = closeCode(ws);
+    ws.send(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]), { binary: false });
+    expect(await closed).toBe(1007);
+    await stillServes();
+  });
+
+  it('survives garbage: a broken frame after the handshake, and raw bytes instead of HTTP', async () => {
+    const raw = connectRaw();
+    raw.write(
+      `GET /ws?token=${encodeURIComponent(server.token)} HTTP/1.1\r\n` +
+        `Host: 127.0.0.1:${server.port}\r\nOrigin: ${origin()}\r\n` +
+        'Upgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    await raw.until((t) => t.includes('\r\n\r\n'));
+    expect(raw.text()).toMatch(/^HTTP\/1\.1 101/);
+    // Reserved bits set, a made-up opcode, no mask: nothing a client may send.
+    raw.write(Buffer.from([0xff, 0xff, 0x00, 0x01, 0x02, 0x03, 0x04, 0x05]));
+    await raw.closed;
+    await stillServes();
+
+    const junk = connectRaw();
+    junk.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, 0x0d, 0x0a]));
+    junk.write('\r\n\r\nGARBAGE / HTTP/9\r\n\r\n');
+    await junk.closed;
+    await stillServes();
+  });
 });
+
+/** A plain TCP connection to the server, collecting what it answers. */
+function connectRaw() {
+  const sock = netConnect(server.port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  const waiters: Array<() => void> = [];
+  sock.on('data', (c: Buffer) => {
+    chunks.push(c);
+    for (const w of waiters.splice(0)) w();
+  });
+  sock.on('error', () => undefined);
+  const closed = new Promise<void>((r) => sock.once('close', () => r()));
+  const text = () => Buffer.concat(chunks).toString('latin1');
+  return {
+    write: (d: string | Buffer) => sock.write(d),
+    text,
+    closed,
+    async until(ok: (t: string) => boolean): Promise<void> {
+      for (let i = 0; i < 100 && !ok(text()); i++) {
+        await Promise.race([new Promise<void>((r) => waiters.push(r)), closed]);
+      }
+    },
+  };
+}

@@ -181,6 +181,7 @@ const en = {
     deleteOne: 'Delete “{name}”?',
     deleteMany: 'Delete {n} items?',
     deleteFolders: 'Folders are deleted with everything inside them.',
+    deleting: 'Deleting… {done} of {total}',
     deleteCannotUndo: 'This cannot be undone.',
     deleted: 'Deleted {n} | Deleted {n} | Deleted {n}',
     someFailed: '{n} could not be deleted | {n} could not be deleted | {n} could not be deleted',

@@ -180,6 +180,7 @@ const zhCN: Messages = {
     deleteOne: '删除“{name}”？',
     deleteMany: '删除 {n} 个项目？',
     deleteFolders: '文件夹会连同其中的全部内容一起删除。',
+    deleting: '正在删除… {done} / {total}',
     deleteCannotUndo: '此操作无法撤销。',
     deleted: '已删除 {n} 项',
     someFailed: '{n} 项未能删除',

@@ -11,6 +11,7 @@ import {
 } from '../browse/entries';
 import { isFolderKey, nameProblem, parentPrefix, renameDestination } from '../browse/keys';
 import { toAppError } from './app-error';
+import { onChunkProgress } from '../bridge';
 import { bridge } from './bridge';
 
 export interface BrowserLocation {
@@ -58,6 +59,8 @@ export const useBrowserStore = defineStore('browser', () => {
   const backStack = ref<BrowserLocation[]>([]);
   const forwardStack = ref<BrowserLocation[]>([]);
 
+  /** A delete under way, in items answered of all (null when none runs). */
+  const deleteProgress = ref<{ done: number; total: number } | null>(null);
   const propertiesKey = ref<string | null>(null);
   const properties = shallowRef<ObjectProperties | null>(null);
   const propertiesLoading = ref(false);
@@ -327,8 +330,20 @@ export const useBrowserStore = defineStore('browser', () => {
   async function deleteKeys(keys: readonly string[]): Promise<BatchResult> {
     const loc = requireLocation();
     if (keys.length === 0) return { done: [], errors: [] };
-    const result = await bridge().storage.deleteObjects({ ...ref$(loc), keys: [...keys] });
-    if (propertiesKey.value && keys.includes(propertiesKey.value)) closeProperties();
+    // A long list goes in pieces (the bridge splits it); show how far it got.
+    deleteProgress.value = { done: 0, total: keys.length };
+    const stop = onChunkProgress((p) => {
+      if (p.method === 'storage.deleteObjects') deleteProgress.value = { done: p.done, total: p.total };
+    });
+    let result: BatchResult;
+    try {
+      result = await bridge().storage.deleteObjects({ ...ref$(loc), keys: [...keys] });
+    } finally {
+      stop();
+      deleteProgress.value = null;
+    }
+    const gone = new Set(keys);
+    if (propertiesKey.value && gone.has(propertiesKey.value)) closeProperties();
     await reload();
     return result;
   }
@@ -406,6 +421,7 @@ export const useBrowserStore = defineStore('browser', () => {
     createFolder,
     rename,
     deleteKeys,
+    deleteProgress,
     showProperties,
     closeProperties,
   };

@@ -27,6 +27,8 @@ export function curl(
       const cut = all.indexOf('\r\n\r\n');
       resolve({ status, headers: all.slice(0, cut), body: all.slice(cut + 4) });
     });
+    // curl may be done (a GET reads no stdin) before this write lands: EPIPE is not a failure.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.body ?? '');
   });
 }
