@@ -11,7 +11,7 @@ import type { EventHub } from '../ipc/events';
 import type { Logger } from '../log';
 import { StorageClient, type StorageClientOptions } from '../storage/client';
 import { listObjects } from '../storage/ops/list';
-import { TOKEN_EXPIRED, TransferEngine, type NewJob } from './engine';
+import { engineOptionsFromEnv, TOKEN_EXPIRED, TransferEngine, type NewJob } from './engine';
 import { safeLocalPath } from './safe-path';
 import { walkFiles } from './walk';
 
@@ -56,6 +56,7 @@ export class TransfersService implements Api {
    */
   engine(): Promise<TransferEngine> {
     this.opened ??= TransferEngine.open({
+      ...engineOptionsFromEnv(),
       dir: join(this.deps.dataDir, 'transfers'),
       concurrency: this.deps.concurrency,
       clientFor: (id) => this.client(id),
@@ -63,6 +64,15 @@ export class TransfersService implements Api {
       onProgress: (p) => this.deps.hub?.emit('transfers.progress', p),
     });
     return this.opened;
+  }
+
+  /** The queue as the journal holds it, read without writing anything (`transfers list`). */
+  snapshot(): Promise<TransferEngine> {
+    return TransferEngine.open({
+      dir: join(this.deps.dataDir, 'transfers'),
+      readOnly: true,
+      clientFor: () => Promise.reject(new Error('a read-only transfer queue moves no bytes')),
+    });
   }
 
   /** Opens the journal and carries on with what the last run left unfinished. */
