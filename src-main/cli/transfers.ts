@@ -121,7 +121,9 @@ export async function localCopy(
       );
     }
   }
-  await waitWithProgress(ctx, transfers, (j) => batches.includes(j.batchId));
+  await waitWithProgress(ctx, transfers, (j) => batches.includes(j.batchId), {
+    queueing: () => batches.flatMap((b) => transfers.queueingFailures(b)),
+  });
 }
 
 /**
@@ -132,6 +134,12 @@ async function waitWithProgress(
   ctx: CliContext,
   transfers: import('../transfers/service').TransfersService,
   mine: (j: TransferJob) => boolean,
+  o: {
+    /** Why some of the files could not even be queued (a failed folder walk or listing). */
+    queueing?: () => string[];
+    /** What to answer for jobs that wait in a conflict (`transfers resume --on-conflict`). */
+    onConflict?: 'overwrite' | 'skip' | 'rename';
+  } = {},
 ): Promise<void> {
   const engine = await transfers.engine();
   warnDamage(engine);
@@ -145,11 +153,20 @@ async function waitWithProgress(
       }, 200)
     : undefined;
   await transfers.idle();
+  // Conflicts answered by the flag run again; bounded, as each answer ends a conflict for good.
+  for (let round = 0; o.onConflict && round < 3; round++) {
+    const waiting = engine
+      .list(0, Number.MAX_SAFE_INTEGER, 'active')
+      .jobs.filter((j) => j.state === 'conflict' && mine(j));
+    if (waiting.length === 0) break;
+    for (const j of waiting) engine.resolveConflict(j.id, o.onConflict, false);
+    await transfers.idle();
+  }
   if (timer) {
     clearInterval(timer);
     process.stderr.write('\n');
   }
-  report(ctx, engine, mine);
+  report(ctx, engine, mine, o.queueing?.() ?? []);
 }
 
 /** One line per job that did not end well, a summary line, and the per-job outcomes for --json. */
@@ -157,6 +174,7 @@ function report(
   ctx: CliContext,
   engine: import('../transfers/engine').TransferEngine,
   mine: (j: TransferJob) => boolean,
+  queueing: string[],
 ): void {
   const s = engine.summary(mine);
   const jobs = engine.list(0, Number.MAX_SAFE_INTEGER).jobs.filter(mine);
@@ -165,7 +183,7 @@ function report(
   const sizeOnly = done.filter((j) => j.verified === 'size-only').length;
   const verified = done.filter((j) => j.verified !== undefined && j.verified !== 'size-only').length;
   const bad = jobs.filter((j) => j.state !== 'done' && j.state !== 'skipped');
-  const lines: string[] = [];
+  const lines: string[] = queueing.map((q) => `failed: not every file could be queued: ${q}`);
   for (const j of bad.slice(0, 50)) {
     const what =
       j.kind === 'upload'
@@ -173,7 +191,7 @@ function report(
         : `${j.bucket}/${j.key} -> ${j.localPath}`;
     const why =
       j.state === 'conflict'
-        ? 'the destination exists and nobody chose what to do: run again with --on-conflict overwrite, skip or rename.'
+        ? 'the destination exists and nobody chose what to do: answer in the app, or run cosdesk transfers resume --on-conflict overwrite|skip|rename.'
         : (j.error ?? j.note ?? '');
     // A failure's reason names the file and the object itself.
     lines.push(j.error ? `${j.state}: ${j.error}` : `${j.state}: ${what}${why ? `: ${why}` : ''}`);
@@ -194,7 +212,7 @@ function report(
   }
   lines.push(parts.join('; ') + '.');
   const failed = jobs.filter((j) => j.state === 'failed');
-  const ok = jobs.every((j) => j.state === 'done' || j.state === 'skipped');
+  const ok = queueing.length === 0 && jobs.every((j) => j.state === 'done' || j.state === 'skipped');
   ctx.out.print(lines.join('\n'), {
     ok,
     summary: s,
@@ -210,6 +228,7 @@ function report(
       verified: j.verified,
     })),
     failed,
+    ...(queueing.length > 0 ? { queueing } : {}),
     ...(engine.damage.skipped > 0 ? { journalDamage: engine.damage } : {}),
   });
   if (!ok) process.exitCode = 1;
@@ -262,7 +281,12 @@ export function transfersCommand(ctx: CliContext): Command {
     .description('carry on with every unfinished job and wait for it (ad-hoc accounts: give the same flags)')
     .option('--concurrency <n>', 'requests in flight at once')
     .option('--limit-rate <bytes/s>', 'bandwidth cap in each direction, like 10M or 512k')
-    .action(async (o: { concurrency?: string; limitRate?: string }) => {
+    .option(
+      '--on-conflict <policy>',
+      'answer for jobs waiting on an existing destination: overwrite, skip or rename',
+    )
+    .action(async (o: { concurrency?: string; limitRate?: string; onConflict?: string }) => {
+      const answer = o.onConflict === undefined ? undefined : conflict(o.onConflict);
       const { main } = await ctx.main();
       const engine = await main.transfers.engine();
       engine.setLimits({
@@ -279,7 +303,9 @@ export function transfersCommand(ctx: CliContext): Command {
       const ids = new Set(engine.unfinished());
       engine.resume();
       engine.start();
-      await waitWithProgress(ctx, main.transfers, (j) => ids.has(j.id));
+      await waitWithProgress(ctx, main.transfers, (j) => ids.has(j.id), {
+        onConflict: answer as 'overwrite' | 'skip' | 'rename' | undefined,
+      });
     });
   cmd
     .command('cancel')

@@ -138,6 +138,49 @@ describe('cosdesk cp and transfers: honest outcomes', () => {
     expect(r.stdout).toMatch(/failed: .*(a file of that name is in the way|is a file, not a folder)/);
   });
 
+  it('a folder that cannot be listed (access denied): exit 1 with the reason, not "0 of 0"', async () => {
+    const r = await cosdesk(
+      ['cp', '-r', `s3://${B}/`, join(work, 'nolist') + '/', ...conn],
+      adHoc(newHome(), AK2, SK2),
+    );
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/failed: not every file could be queued: .*access denied/i);
+  });
+
+  it('transfers resume: a job waiting on an existing file is reported (exit 1), --on-conflict answers it', async () => {
+    const home = newHome();
+    const dest = join(work, 'exists.txt');
+    writeFileSync(dest, 'edited by the user');
+    spawnSync('mkdir', ['-p', join(home, 'transfers')]);
+    writeFileSync(
+      journalOf(home),
+      jobLine({
+        id: 'asks',
+        kind: 'download',
+        batchId: 'app',
+        accountId: 'tmp-app',
+        bucket: B,
+        key: 'seed.txt',
+        localPath: dest,
+        size: 0,
+        onConflict: 'ask',
+      }),
+    );
+    const asked = await cosdesk(['transfers', 'resume', ...conn], adHoc(home));
+    expect(asked.code, asked.stdout + asked.stderr).toBe(1);
+    expect(asked.stdout).toMatch(/conflict: .*seed\.txt.*--on-conflict/);
+    expect(readFileSync(dest, 'utf8')).toBe('edited by the user');
+    const skipped = await cosdesk(
+      ['transfers', 'resume', '--on-conflict', 'skip', '--json', ...conn],
+      adHoc(home),
+    );
+    expect(skipped.code, skipped.stdout + skipped.stderr).toBe(0);
+    expect(JSON.parse(skipped.stdout).jobs).toEqual([
+      expect.objectContaining({ id: 'asks', state: 'skipped' }),
+    ]);
+    expect(readFileSync(dest, 'utf8')).toBe('edited by the user');
+  });
+
   it('a server that keeps answering 503: bounded retries, then exit 1 saying it kept failing', async () => {
     let requests = 0;
     const server: Server = createServer((req, res) => {
