@@ -307,6 +307,41 @@ describe('cosdesk cp and transfers: honest outcomes', () => {
     expect(after.mode & 0o777).toBe(0o600);
   });
 
+  it('transfers list says how each done job was checked; size-checked only is never called verified', async () => {
+    const home = newHome();
+    spawnSync('mkdir', ['-p', join(home, 'transfers')]);
+    const job = (id: string) => ({
+      id,
+      kind: 'download',
+      batchId: 'x',
+      accountId: 'a',
+      bucket: B,
+      key: `${id}.bin`,
+      localPath: join(work, `${id}.bin`),
+      size: 3,
+      onConflict: 'overwrite',
+    });
+    writeFileSync(
+      journalOf(home),
+      jobLine(job('sizeonly')) +
+        JSON.stringify({ t: 'state', id: 'sizeonly', state: 'done', verified: 'size-only' }) +
+        '\n' +
+        jobLine(job('crc')) +
+        JSON.stringify({ t: 'state', id: 'crc', state: 'done', verified: 'crc64' }) +
+        '\n',
+    );
+    const text = await cosdesk(['transfers', 'list'], { COSDESK_HOME: home });
+    expect(text.code, text.stderr).toBe(0);
+    const lineOf = (id: string) => text.stdout.split('\n').find((l) => l.startsWith(id)) ?? '';
+    expect(lineOf('sizeonly')).toMatch(/\bdone\s+size only\b/);
+    expect(lineOf('crc')).toMatch(/\bdone\s+crc64\b/);
+    const doc = JSON.parse((await cosdesk(['transfers', 'list', '--json'], { COSDESK_HOME: home })).stdout);
+    expect(doc).toEqual([
+      expect.objectContaining({ id: 'sizeonly', state: 'done', verified: 'size-only' }),
+      expect.objectContaining({ id: 'crc', state: 'done', verified: 'crc64' }),
+    ]);
+  });
+
   it('cp runs only its own jobs: a job another process left queued waits for transfers resume', async () => {
     const home = newHome();
     addRgwAccount(home);
