@@ -137,26 +137,41 @@ export class Journal {
   ): Promise<{ journal: Journal; jobs: ReplayedJob[]; damage: JournalDamage }> {
     const path = join(dir, JOURNAL_FILE);
     if (o.readOnly) {
-      const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return '';
-        throw e;
-      });
+      const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) =>
+        e.code === 'ENOENT' ? '' : undefined,
+      );
+      if (text === undefined) return { journal: new Journal(path, true), jobs: [], damage: { skipped: 1 } };
       const { jobs, skipped } = replay(text);
       return { journal: new Journal(path, true), jobs, damage: { skipped } };
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
-    const { jobs, skipped } = existsSync(path)
-      ? replay(readFileSync(path, 'utf8'))
-      : { jobs: [], skipped: 0 };
+    let text: string;
+    try {
+      text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    } catch {
+      // Unreadable (a folder in its place, an I/O error): set it aside whole and start afresh.
+      const aside = `${path}.damaged-${stamp()}`;
+      renameSync(path, aside);
+      return Journal.start(path, [], { skipped: 1, backup: aside });
+    }
+    const { jobs, skipped } = replay(text);
     const damage: JournalDamage = { skipped };
     if (skipped > 0) {
       // Before the rewrite drops what could not be read: the user (or support) may want it back.
-      damage.backup = `${path}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+      damage.backup = `${path}.damaged-${stamp()}`;
       copyFileSync(path, damage.backup);
       chmodSync(damage.backup, 0o600);
     }
     const live = jobs.filter((j) => j.state !== 'done' && j.state !== 'skipped' && j.state !== 'cancelled');
+    return Journal.start(path, live, damage);
+  }
+
+  private static async start(
+    path: string,
+    live: ReplayedJob[],
+    damage: JournalDamage,
+  ): Promise<{ journal: Journal; jobs: ReplayedJob[]; damage: JournalDamage }> {
     writeSnapshot(path, live);
     const journal = new Journal(path, false);
     journal.records = live.length;
@@ -218,6 +233,8 @@ export class Journal {
 }
 
 export const JOURNAL_FILE = 'journal.jsonl';
+
+const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 
 /**
  * The jobs a journal's text describes, and how many lines could not be read. Every line is

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -139,6 +139,23 @@ describe('journal files', () => {
     expect(again.damage.skipped).toBe(0);
     await again.close();
     expect(readdirSync(dir).filter((f) => f.includes('.damaged-'))).toHaveLength(1);
+  });
+
+  it('a journal that cannot be read at all (a folder in its place) is set aside; the queue still opens', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cosdesk-journal-'));
+    mkdirSync(join(dir, 'journal.jsonl'));
+    const ro = await TransferEngine.open({
+      dir,
+      readOnly: true,
+      clientFor: () => Promise.reject(new Error('no')),
+    });
+    expect(ro.damage).toEqual({ skipped: 1 });
+    await ro.close();
+    const e = await TransferEngine.open({ dir, clientFor: () => Promise.reject(new Error('no')) });
+    expect(e.damage.skipped).toBe(1);
+    expect(statSync(e.damage.backup!).isDirectory()).toBe(true);
+    expect(statSync(join(dir, 'journal.jsonl')).isFile()).toBe(true);
+    await e.close();
   });
 
   it('read-only open writes nothing: same bytes, same inode, no backup, finished jobs listed', async () => {
