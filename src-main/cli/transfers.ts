@@ -44,7 +44,14 @@ export async function localCopy(
   // This run's jobs only: what other runs left in the journal waits for `transfers resume`.
   const batches: string[] = [];
   if (upload) {
-    const st = await stat(local);
+    const st = await stat(local).catch((e: NodeJS.ErrnoException) => {
+      throw new AppError(
+        'VALIDATION',
+        e.code === 'ENOENT'
+          ? `"${srcText}" does not exist: check the path.`
+          : `Cannot read "${srcText}" (${e.code ?? e.message}): check the path and its permissions.`,
+      );
+    });
     if (st.isDirectory() && !o.recursive)
       throw new AppError('VALIDATION', `"${srcText}" is a folder: copy it with cp -r.`);
     // `dst/` means "into this folder"; otherwise a file lands at exactly the key given.
@@ -314,6 +321,13 @@ export function transfersCommand(ctx: CliContext): Command {
     .action(async (ids: string[]) => {
       const { main } = await ctx.main();
       const engine = await main.transfers.engine();
+      const unknown = ids.filter((id) => !engine.get(id));
+      if (unknown.length > 0) {
+        throw new AppError(
+          'NOT_FOUND',
+          `No such transfer: ${unknown.join(', ')}. See the ids with cosdesk transfers list.`,
+        );
+      }
       const n = engine.cancel(ids.length ? ids : undefined);
       // Their uploads are aborted and partial files removed before this returns.
       await engine.idle();

@@ -433,3 +433,25 @@ describe('cosdesk cp and transfers: honest outcomes', () => {
     expect(sha256(back)).toBe(sha256(file));
   });
 });
+
+describe('cosdesk cp and transfers: usage mistakes are said, not swallowed', () => {
+  it('a local source that does not exist: exit 2 naming it; cancelling an unknown id: exit 1', async () => {
+    const home = newHome();
+    const r = await cosdesk(
+      [
+        'cp',
+        join(home, 'nothing-here'),
+        's3://bucket/key',
+        '--endpoint',
+        'http://127.0.0.1:9',
+        '--path-style',
+      ],
+      adHoc(home),
+    );
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^cosdesk: ".*nothing-here" does not exist/);
+    const c = await cosdesk(['transfers', 'cancel', 'deadbeef'], { COSDESK_HOME: home });
+    expect(c.code, c.stderr).toBe(1);
+    expect(c.stderr).toMatch(/No such transfer: deadbeef/);
+  });
+});
