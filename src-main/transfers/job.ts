@@ -1,6 +1,6 @@
 import type { TransferState, Verification } from '../../src-shared/contract';
 import type { StorageClient } from '../storage/client';
-import { StorageError } from '../storage/errors';
+import { isExpiredRequest, StorageError } from '../storage/errors';
 import { IntegrityError } from './hash';
 import type { Journal, JobRecord } from './journal';
 import type { Limiter } from './limiter';
@@ -148,7 +148,8 @@ export function failureText(e: unknown, job: Job, attempts = 1): string {
         ? `${what} failed: no such object: "${job.rec.key}" is not in bucket "${job.rec.bucket}" (it may have been moved or deleted). Check the key and refresh the listing.`
         : `${what} failed: the bucket "${job.rec.bucket}" or its key was not found (${e.storageCode}). Check the bucket name and region.`;
     }
-    if (e.storageCode === 'AccessDenied' && e.status === 403) {
+    // COS says AccessDenied "Request has expired" for a skewed clock: its own message says so.
+    if (e.storageCode === 'AccessDenied' && e.status === 403 && !isExpiredRequest(e.details)) {
       return `${what} failed: access denied: the account's key may not ${job.rec.kind === 'upload' ? 'write to' : 'read from'} bucket "${job.rec.bucket}". Check the key's permissions (bucket policy, ACL or CAM/IAM policy) or use an account that has them.`;
     }
     if (isRetryable(e) && attempts > 1) {
