@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { ConflictPolicy } from '../../src-shared/contract';
+import type { ConflictPolicy, TransferJob } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import type { CliContext } from './context';
 import { humanSize, table } from './output';
@@ -41,14 +41,23 @@ export async function localCopy(
     concurrency: o.concurrency ? Number(o.concurrency) : undefined,
   });
   if (o.partSize) engine.setPartSize(Number(o.partSize));
+  // This run's jobs only: what other runs left in the journal waits for `transfers resume`.
+  const batches: string[] = [];
   if (upload) {
-    const st = await stat(local);
+    const st = await stat(local).catch((e: NodeJS.ErrnoException) => {
+      throw new AppError(
+        'VALIDATION',
+        e.code === 'ENOENT'
+          ? `"${srcText}" does not exist: check the path.`
+          : `Cannot read "${srcText}" (${e.code ?? e.message}): check the path and its permissions.`,
+      );
+    });
     if (st.isDirectory() && !o.recursive)
       throw new AppError('VALIDATION', `"${srcText}" is a folder: copy it with cp -r.`);
     // `dst/` means "into this folder"; otherwise a file lands at exactly the key given.
     const intoFolder = remote.key === '' || remote.key.endsWith('/') || st.isDirectory();
     if (intoFolder) {
-      await transfers.upload({
+      const { batchId } = await transfers.upload({
         accountId: s.accountId,
         bucket: remote.bucket,
         region: s.region,
@@ -56,20 +65,26 @@ export async function localCopy(
         prefix: remote.key,
         onConflict,
       });
+      batches.push(batchId);
     } else {
-      await engine.add([
-        {
-          kind: 'upload',
-          accountId: s.accountId,
-          bucket: remote.bucket,
-          region: s.region,
-          key: remote.key,
-          localPath: local,
-          size: st.size,
-          mtimeMs: st.mtimeMs,
-          onConflict,
-        },
-      ]);
+      const batchId = engine.newBatchId();
+      batches.push(batchId);
+      await engine.add(
+        [
+          {
+            kind: 'upload',
+            accountId: s.accountId,
+            bucket: remote.bucket,
+            region: s.region,
+            key: remote.key,
+            localPath: local,
+            size: st.size,
+            mtimeMs: st.mtimeMs,
+            onConflict,
+          },
+        ],
+        batchId,
+      );
     }
   } else {
     const folder = remote.key === '' || remote.key.endsWith('/');
@@ -83,7 +98,7 @@ export async function localCopy(
       ));
     if (toDir) {
       const parent = remote.key.replace(/[^/]*\/?$/, '');
-      await transfers.download({
+      const { batchId } = await transfers.download({
         accountId: s.accountId,
         bucket: remote.bucket,
         region: s.region,
@@ -92,53 +107,147 @@ export async function localCopy(
         localDir: local,
         onConflict,
       });
+      batches.push(batchId);
     } else {
-      await engine.add([
-        {
-          kind: 'download',
-          accountId: s.accountId,
-          bucket: remote.bucket,
-          region: s.region,
-          key: remote.key,
-          localPath: local,
-          size: 0,
-          onConflict,
-        },
-      ]);
+      const batchId = engine.newBatchId();
+      batches.push(batchId);
+      await engine.add(
+        [
+          {
+            kind: 'download',
+            accountId: s.accountId,
+            bucket: remote.bucket,
+            region: s.region,
+            key: remote.key,
+            localPath: local,
+            size: 0,
+            onConflict,
+          },
+        ],
+        batchId,
+      );
     }
   }
-  await waitWithProgress(ctx, transfers);
+  await waitWithProgress(ctx, transfers, (j) => batches.includes(j.batchId), {
+    queueing: () => batches.flatMap((b) => transfers.queueingFailures(b)),
+  });
 }
 
+/**
+ * Waits until the jobs `mine` picks have ended (automatic retries included), then reports
+ * each of them: the exit code is 1 when any failed or waits in a conflict.
+ */
 async function waitWithProgress(
   ctx: CliContext,
   transfers: import('../transfers/service').TransfersService,
+  mine: (j: TransferJob) => boolean,
+  o: {
+    /** Why some of the files could not even be queued (a failed folder walk or listing). */
+    queueing?: () => string[];
+    /** What to answer for jobs that wait in a conflict (`transfers resume --on-conflict`). */
+    onConflict?: 'overwrite' | 'skip' | 'rename';
+  } = {},
 ): Promise<void> {
   const engine = await transfers.engine();
+  warnDamage(engine);
   const tty = process.stderr.isTTY && !ctx.out.json;
   const timer = tty
     ? setInterval(() => {
-        const s = engine.summary();
+        const s = engine.summary(mine);
         const pct = s.bytesTotal ? Math.floor((100 * s.bytesDone) / s.bytesTotal) : 0;
         const bar = '#'.repeat(Math.floor(pct / 5)).padEnd(20, '.');
         process.stderr.write(`\r[${bar}] ${pct}%  ${s.done}/${s.total} files  ${humanSize(s.speed)}/s   `);
       }, 200)
     : undefined;
   await transfers.idle();
+  // Conflicts answered by the flag run again; bounded, as each answer ends a conflict for good.
+  for (let round = 0; o.onConflict && round < 3; round++) {
+    const waiting = engine
+      .list(0, Number.MAX_SAFE_INTEGER, 'active')
+      .jobs.filter((j) => j.state === 'conflict' && mine(j));
+    if (waiting.length === 0) break;
+    for (const j of waiting) engine.resolveConflict(j.id, o.onConflict, false);
+    await transfers.idle();
+  }
   if (timer) {
     clearInterval(timer);
     process.stderr.write('\n');
   }
-  const s = engine.summary();
-  const failed = engine.list(0, 20, 'failed').jobs;
-  ctx.out.print(
-    [
-      `Transferred ${s.done} of ${s.total} file(s), ${humanSize(s.bytesDone)}.`,
-      ...failed.map((j) => `failed: ${j.key}: ${j.error ?? ''}`),
-    ].join('\n'),
-    { ok: s.failed === 0 && s.conflicts === 0, summary: s, failed },
+  report(ctx, engine, mine, o.queueing?.() ?? []);
+}
+
+/** One line per job that did not end well, a summary line, and the per-job outcomes for --json. */
+function report(
+  ctx: CliContext,
+  engine: import('../transfers/engine').TransferEngine,
+  mine: (j: TransferJob) => boolean,
+  queueing: string[],
+): void {
+  const s = engine.summary(mine);
+  const jobs = engine.list(0, Number.MAX_SAFE_INTEGER).jobs.filter(mine);
+  const count = (st: TransferJob['state']) => jobs.filter((j) => j.state === st).length;
+  const done = jobs.filter((j) => j.state === 'done');
+  const sizeOnly = done.filter((j) => j.verified === 'size-only').length;
+  const verified = done.filter((j) => j.verified !== undefined && j.verified !== 'size-only').length;
+  const bad = jobs.filter((j) => j.state !== 'done' && j.state !== 'skipped');
+  const lines: string[] = queueing.map((q) => `failed: not every file could be queued: ${q}`);
+  for (const j of bad.slice(0, 50)) {
+    const what =
+      j.kind === 'upload'
+        ? `${j.localPath} -> ${j.bucket}/${j.key}`
+        : `${j.bucket}/${j.key} -> ${j.localPath}`;
+    const why =
+      j.state === 'conflict'
+        ? 'the destination exists and nobody chose what to do: answer in the app, or run cosdesk transfers resume --on-conflict overwrite|skip|rename.'
+        : (j.error ?? j.note ?? '');
+    // A failure's reason names the file and the object itself.
+    lines.push(j.error ? `${j.state}: ${j.error}` : `${j.state}: ${what}${why ? `: ${why}` : ''}`);
+  }
+  if (bad.length > 50)
+    lines.push(`… and ${bad.length - 50} more not transferred (see cosdesk transfers list).`);
+  const parts = [`Transferred ${done.length} of ${jobs.length} file(s), ${humanSize(s.bytesDone)}`];
+  if (verified > 0 || sizeOnly > 0) {
+    parts.push(
+      sizeOnly > 0
+        ? `${verified} verified by checksum, ${sizeOnly} size-checked only (no checksum could be checked)`
+        : `${verified} verified by checksum`,
+    );
+  }
+  for (const st of ['skipped', 'failed', 'conflict', 'cancelled', 'paused'] as const) {
+    const n = count(st);
+    if (n > 0) parts.push(`${n} ${st}`);
+  }
+  lines.push(parts.join('; ') + '.');
+  const failed = jobs.filter((j) => j.state === 'failed');
+  const ok = queueing.length === 0 && jobs.every((j) => j.state === 'done' || j.state === 'skipped');
+  ctx.out.print(lines.join('\n'), {
+    ok,
+    summary: s,
+    jobs: jobs.map((j) => ({
+      id: j.id,
+      kind: j.kind,
+      bucket: j.bucket,
+      key: j.key,
+      localPath: j.localPath,
+      size: j.size,
+      state: j.state,
+      error: j.error,
+      verified: j.verified,
+    })),
+    failed,
+    ...(queueing.length > 0 ? { queueing } : {}),
+    ...(engine.damage.skipped > 0 ? { journalDamage: engine.damage } : {}),
+  });
+  if (!ok) process.exitCode = 1;
+}
+
+/** The journal had lines that could not be read: say so once, on stderr, however the output goes. */
+function warnDamage(engine: { damage: { skipped: number; backup?: string } }): void {
+  const d = engine.damage;
+  if (d.skipped === 0) return;
+  process.stderr.write(
+    `cosdesk: warning: the transfer journal had ${d.skipped} damaged line(s); they were skipped, so some jobs may be missing from the queue.${d.backup ? ` The damaged file was kept as ${d.backup}.` : ''}\n`,
   );
-  if (s.failed > 0 || s.conflicts > 0) process.exitCode = 1;
 }
 
 export function transfersCommand(ctx: CliContext): Command {
@@ -147,43 +256,63 @@ export function transfersCommand(ctx: CliContext): Command {
   );
   cmd
     .command('list')
-    .description('jobs left unfinished or failed')
+    .description('jobs in the journal: unfinished, failed, and finished since it was last tidied (read-only)')
     .action(async () => {
       const { main } = await ctx.main();
-      const engine = await main.transfers.engine();
-      const { jobs } = engine.list(0, 500);
+      // Read-only: listing never rewrites the journal another process may be appending to.
+      const engine = await main.transfers.snapshot();
+      warnDamage(engine);
+      const { jobs } = engine.list(0, 100_000);
       ctx.out.print(
         jobs.length === 0
           ? 'No transfers.'
           : table([
-              ['ID', 'KIND', 'STATE', 'SIZE', 'OBJECT', 'LOCAL'],
+              ['ID', 'KIND', 'STATE', 'CHECKED', 'SIZE', 'OBJECT', 'LOCAL', 'REASON'],
               ...jobs.map((j) => [
                 j.id,
                 j.kind,
                 j.state,
+                j.state === 'done' ? checkedLabel(j.verified) : '',
                 humanSize(j.size),
                 `${j.bucket}/${j.key}`,
                 j.localPath,
+                j.error ?? j.note ?? '',
               ]),
             ]),
         jobs,
       );
+      await engine.close();
     });
   cmd
     .command('resume')
     .description('carry on with every unfinished job and wait for it (ad-hoc accounts: give the same flags)')
-    .action(async () => {
+    .option('--concurrency <n>', 'requests in flight at once')
+    .option('--limit-rate <bytes/s>', 'bandwidth cap in each direction, like 10M or 512k')
+    .option(
+      '--on-conflict <policy>',
+      'answer for jobs waiting on an existing destination: overwrite, skip or rename',
+    )
+    .action(async (o: { concurrency?: string; limitRate?: string; onConflict?: string }) => {
+      const answer = o.onConflict === undefined ? undefined : conflict(o.onConflict);
       const { main } = await ctx.main();
       const engine = await main.transfers.engine();
+      engine.setLimits({
+        uploadBps: rate(o.limitRate),
+        downloadBps: rate(o.limitRate),
+        concurrency: o.concurrency ? Number(o.concurrency) : undefined,
+      });
       const g = ctx.globals();
       if (g.account || g.endpoint) {
         // A CLI run's ad-hoc account lived only in that process: point its jobs at this one.
         const s = await openSession(ctx, undefined);
         engine.rebind((id) => id.startsWith('tmp-'), s.accountId);
       }
+      const ids = new Set(engine.unfinished());
       engine.resume();
       engine.start();
-      await waitWithProgress(ctx, main.transfers);
+      await waitWithProgress(ctx, main.transfers, (j) => ids.has(j.id), {
+        onConflict: answer as 'overwrite' | 'skip' | 'rename' | undefined,
+      });
     });
   cmd
     .command('cancel')
@@ -192,12 +321,25 @@ export function transfersCommand(ctx: CliContext): Command {
     .action(async (ids: string[]) => {
       const { main } = await ctx.main();
       const engine = await main.transfers.engine();
+      const unknown = ids.filter((id) => !engine.get(id));
+      if (unknown.length > 0) {
+        throw new AppError(
+          'NOT_FOUND',
+          `No such transfer: ${unknown.join(', ')}. See the ids with cosdesk transfers list.`,
+        );
+      }
       const n = engine.cancel(ids.length ? ids : undefined);
-      await new Promise((r) => setTimeout(r, 200));
+      // Their uploads are aborted and partial files removed before this returns.
       await engine.idle();
       ctx.out.print(`Cancelled ${n} transfer(s).`, { cancelled: n });
     });
   return cmd;
+}
+
+/** How a done job's bytes were checked, as `transfers list` shows it. */
+function checkedLabel(v: TransferJob['verified']): string {
+  if (v === undefined) return 'unknown';
+  return v === 'size-only' ? 'size only' : v;
 }
 
 function conflict(v: string | undefined): ConflictPolicy {

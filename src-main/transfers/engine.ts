@@ -4,8 +4,16 @@ import { setMaxListeners } from 'node:events';
 import type { TransferJob, TransferLimits, TransferSummary } from '../../src-shared/contract';
 import type { StorageClient } from '../storage/client';
 import { PART_SUFFIX, runDownload } from './download';
-import { ConflictPending, errorText, Skipped, type Job, type RunContext } from './job';
-import { Journal, type JobRecord } from './journal';
+import {
+  ConflictPending,
+  errorText,
+  failureText,
+  isRetryable,
+  Skipped,
+  type Job,
+  type RunContext,
+} from './job';
+import { Journal, type JobRecord, type JournalDamage } from './journal';
 import { Limiter } from './limiter';
 import { abortUpload } from './multipart';
 import { TokenBucket } from './throttle';
@@ -20,8 +28,18 @@ export interface EngineOptions {
   concurrency?: number;
   partSize?: number;
   threshold?: number;
-  /** A failed job is queued again this many times before it stays failed. */
+  /**
+   * A job that failed for a reason worth another go (network, 5xx, SlowDown, a checksum
+   * mismatch) is queued again this many times (default 3) before it is failed.
+   */
   autoRetries?: number;
+  /** The first automatic retry waits this long (default 2 s); each next one twice as long. */
+  retryDelayMs?: number;
+  /**
+   * Read the journal and never write it: no rewrite at open, no jobs run, nothing added.
+   * For commands that only look (`transfers list`).
+   */
+  readOnly?: boolean;
   onChanged?(summary: TransferSummary): void;
   onProgress?(p: {
     jobs: Array<{ id: string; transferred: number; speed: number; etaSeconds?: number }>;
@@ -30,6 +48,18 @@ export interface EngineOptions {
 }
 
 export type NewJob = Omit<JobRecord, 'id' | 'batchId'>;
+
+/** COSDESK_AUTO_RETRIES and COSDESK_RETRY_DELAY_MS, for the headless modes and tests. */
+export function engineOptionsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<EngineOptions, 'autoRetries' | 'retryDelayMs'> {
+  const out: Pick<EngineOptions, 'autoRetries' | 'retryDelayMs'> = {};
+  const retries = Number(env.COSDESK_AUTO_RETRIES);
+  if (env.COSDESK_AUTO_RETRIES && Number.isInteger(retries) && retries >= 0) out.autoRetries = retries;
+  const delay = Number(env.COSDESK_RETRY_DELAY_MS);
+  if (env.COSDESK_RETRY_DELAY_MS && Number.isFinite(delay) && delay >= 0) out.retryDelayMs = delay;
+  return out;
+}
 export type Filter = 'all' | 'active' | 'done' | 'failed';
 
 const ACTIVE = new Set(['queued', 'running', 'paused', 'conflict']);
@@ -53,32 +83,50 @@ export class TransferEngine {
   private changeTimer: ReturnType<typeof setTimeout> | undefined;
   private idleWaiters: Array<() => void> = [];
   private closed = false;
+  /** Jobs waiting for an automatic retry: the engine is not idle while any is. */
+  private waiting = 0;
+  private readonly cleanups = new Set<Promise<void>>();
 
   private constructor(
     private readonly opts: EngineOptions,
     private readonly journal: Journal,
+    /** Lines of the journal that could not be read at open (skipped), and where a copy is. */
+    readonly damage: JournalDamage,
   ) {
     this.limiter = new Limiter(opts.concurrency ?? 8);
   }
 
-  /** Opens the journal and takes back every unfinished job; paused and failed ones stay so. */
+  /**
+   * Opens the journal and takes back every unfinished job (read-only: every job it holds).
+   * Taken-back jobs are held: they run once `start()` is called (the app, web mode and
+   * `transfers resume` do; a CLI `cp` runs only what it adds) or when resumed or retried.
+   */
   static async open(opts: EngineOptions): Promise<TransferEngine> {
-    const { journal, jobs } = await Journal.open(opts.dir);
-    const engine = new TransferEngine(opts, journal);
+    const { journal, jobs, damage } = await Journal.open(opts.dir, { readOnly: opts.readOnly });
+    const engine = new TransferEngine(opts, journal, damage);
     for (const r of jobs) {
       const job = engine.newJob(r.job);
       job.uploadId = r.uploadId;
       job.partSize = r.partSize;
       job.parts = r.parts;
       job.chunks = r.chunks;
-      job.state = r.state === 'failed' ? 'failed' : r.state === 'paused' ? 'paused' : 'queued';
+      job.state = opts.readOnly
+        ? r.state
+        : r.state === 'failed'
+          ? 'failed'
+          : r.state === 'paused'
+            ? 'paused'
+            : 'queued';
       job.error = r.error;
+      job.verified = r.state === 'done' ? r.verified : undefined;
+      job.held = true;
     }
     return engine;
   }
 
   /** Queues jobs of one batch; they are on disk before this resolves. */
   async add(records: NewJob[], batchId = randomBytes(6).toString('hex')): Promise<string[]> {
+    if (this.opts.readOnly) throw new Error('the transfer queue was opened read-only');
     const jobs = records.map((r) => this.newJob({ ...r, id: randomBytes(8).toString('hex'), batchId }));
     await Promise.all(jobs.map((j) => this.journal.append({ t: 'job', job: j.rec })));
     this.changed();
@@ -90,9 +138,23 @@ export class TransferEngine {
     return randomBytes(6).toString('hex');
   }
 
-  /** Starts queued jobs; does nothing new once closed. */
+  /** Starts queued jobs, those taken back from the journal too; does nothing new once closed. */
   start(): void {
+    if (this.opts.readOnly) return;
+    for (const j of this.order) j.held = false;
+    this.cursor = 0;
     this.pump();
+  }
+
+  /** The jobs of these batches, in queue order (what a CLI run reports). */
+  jobsOf(batchIds: Iterable<string>): TransferJob[] {
+    const want = new Set(batchIds);
+    return this.order.filter((j) => want.has(j.rec.batchId)).map(view);
+  }
+
+  /** Ids of the jobs not finished (queued, running, paused, conflict, failed). */
+  unfinished(): string[] {
+    return this.order.filter((j) => !FINISHED.has(j.state)).map((j) => j.rec.id);
   }
 
   list(offset: number, limit: number, filter: Filter = 'all'): { jobs: TransferJob[]; total: number } {
@@ -105,7 +167,8 @@ export class TransferEngine {
     return j && view(j);
   }
 
-  summary(): TransferSummary {
+  /** Counts over the whole queue, or over the jobs `only` picks. */
+  summary(only?: (j: TransferJob) => boolean): TransferSummary {
     const s: TransferSummary = {
       total: 0,
       active: 0,
@@ -118,6 +181,7 @@ export class TransferEngine {
       speed: 0,
     };
     for (const j of this.order) {
+      if (only && !only(view(j))) continue;
       s.total++;
       if (j.state === 'running') s.active++;
       else if (j.state === 'queued') s.queued++;
@@ -132,6 +196,7 @@ export class TransferEngine {
       s.speed += j.state === 'running' ? j.speed : 0;
     }
     if (s.speed > 0) s.etaSeconds = Math.round((s.bytesTotal - s.bytesDone) / s.speed);
+    if (this.damage.skipped > 0) s.journalDamage = { ...this.damage };
     return s;
   }
 
@@ -160,8 +225,14 @@ export class TransferEngine {
     return n;
   }
 
+  /** Paused and failed jobs (and held ones) run again. */
   resume(ids?: string[]): number {
     return this.each(ids, (j) => {
+      if (j.state === 'queued' && j.held) {
+        j.held = false;
+        this.cursor = Math.min(this.cursor, j.seq);
+        return true;
+      }
       if (j.state !== 'paused' && j.state !== 'failed') return false;
       j.autoRetries = 0;
       this.requeue(j);
@@ -169,8 +240,14 @@ export class TransferEngine {
     });
   }
 
+  /** Failed jobs run again, with a fresh retry budget ("Retry", "Retry all failed"). */
   retry(ids?: string[]): number {
-    return this.resume(ids);
+    return this.each(ids, (j) => {
+      if (j.state !== 'failed') return false;
+      j.autoRetries = 0;
+      this.requeue(j);
+      return true;
+    });
   }
 
   cancel(ids?: string[]): number {
@@ -178,7 +255,7 @@ export class TransferEngine {
       if (FINISHED.has(j.state)) return false;
       j.abort?.abort(new Error('cancelled'));
       this.setState(j, 'cancelled');
-      void this.cleanUp(j);
+      this.tidy(j);
       return true;
     });
   }
@@ -246,16 +323,24 @@ export class TransferEngine {
     return n;
   }
 
-  /** Resolves when nothing is queued or running (paused, failed and conflicts wait for a person). */
-  idle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((r) => this.idleWaiters.push(r));
+  /**
+   * Resolves when nothing is queued, running or waiting for an automatic retry (paused,
+   * failed and conflicts wait for a person; held jobs wait for `start()`).
+   */
+  async idle(): Promise<void> {
+    if (!this.isIdle()) await new Promise<void>((r) => this.idleWaiters.push(r));
+    // What ended jobs leave behind (an upload to abort) is gone before a CLI run exits.
+    while (this.cleanups.size > 0) await Promise.all([...this.cleanups]);
+    // And every outcome is on disk: a process may exit right after this resolves.
+    await this.journal.drain();
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const j of this.order) this.clearRetry(j);
     for (const j of this.order) if (j.state === 'running') j.abort?.abort(new Error('closing'));
     if (this.ticker) clearInterval(this.ticker);
+    while (this.cleanups.size > 0) await Promise.all([...this.cleanups]);
     await this.journal.close();
   }
 
@@ -291,6 +376,8 @@ export class TransferEngine {
 
   private requeue(j: Job): void {
     j.error = undefined;
+    j.held = false;
+    this.clearRetry(j);
     this.setState(j, 'queued');
     this.cursor = Math.min(this.cursor, j.seq);
     this.pump();
@@ -299,16 +386,55 @@ export class TransferEngine {
   private setState(j: Job, state: Job['state'], error?: string): void {
     j.state = state;
     j.error = error;
+    if (state !== 'queued') this.clearRetry(j);
+    if (state !== 'done') j.verified = undefined;
     if (state !== 'running' && state !== 'conflict') {
-      void this.journal.append({ t: 'state', id: j.rec.id, state, error }).catch(() => undefined);
+      const verified = state === 'done' ? j.verified : undefined;
+      void this.journal.append({ t: 'state', id: j.rec.id, state, error, verified }).catch(() => undefined);
     }
+  }
+
+  private clearRetry(j: Job): void {
+    if (j.retryTimer) {
+      clearTimeout(j.retryTimer);
+      j.retryTimer = undefined;
+      this.waiting--;
+    }
+    j.retryAt = undefined;
+    j.note = undefined;
+  }
+
+  /**
+   * The job failed for a reason worth another go: it stays queued, with a note saying when
+   * it runs again and why, and the engine stays busy (a CLI run waits for it). The timer is
+   * not unref'd on purpose: a process waiting for the queue must not exit in the meantime.
+   */
+  private retryLater(job: Job, e: unknown): void {
+    job.autoRetries++;
+    const max = this.opts.autoRetries ?? 3;
+    const delay = (this.opts.retryDelayMs ?? 2000) * 2 ** (job.autoRetries - 1);
+    job.state = 'queued';
+    job.error = undefined;
+    job.retryAt = Date.now() + delay;
+    job.note = `retry ${job.autoRetries} of ${max} in ${Math.max(1, Math.round(delay / 1000))} s: ${errorText(e)}`;
+    this.waiting++;
+    job.retryTimer = setTimeout(() => {
+      job.retryTimer = undefined;
+      this.waiting--;
+      job.retryAt = undefined;
+      job.note = undefined;
+      if (this.closed || job.state !== 'queued') return;
+      this.cursor = Math.min(this.cursor, job.seq);
+      this.changed();
+      this.pump();
+    }, delay);
   }
 
   private pump(): void {
     if (this.closed) return;
     while (this.running < this.limiter.size && this.cursor < this.order.length) {
       const j = this.order[this.cursor];
-      if (j.state !== 'queued') {
+      if (j.state !== 'queued' || j.held || j.retryTimer) {
         this.cursor++;
         continue;
       }
@@ -326,7 +452,7 @@ export class TransferEngine {
   // Every queued job sits at or after the cursor (requeueing moves the cursor back), and
   // pump() stops only on a queued job or at the end: so idle is O(1), not a scan of the queue.
   private isIdle(): boolean {
-    return this.running === 0 && this.cursor >= this.order.length;
+    return this.running === 0 && this.cursor >= this.order.length && this.waiting === 0;
   }
 
   private async run(job: Job): Promise<void> {
@@ -338,6 +464,7 @@ export class TransferEngine {
     setMaxListeners(0, abort.signal);
     job.abort = abort;
     job.transferred = 0;
+    job.verified = undefined;
     job.sampleBytes = 0;
     job.sampleAt = Date.now();
     this.changed();
@@ -359,21 +486,19 @@ export class TransferEngine {
       const result = job.rec.kind === 'upload' ? await runUpload(ctx, job) : await runDownload(ctx, job);
       if (abort.signal.aborted) return;
       job.transferred = job.rec.size;
+      // runUpload / runDownload set job.verified; the `done` record carries it.
       this.setState(job, result);
-      void this.cleanUp(job);
+      this.tidy(job);
     } catch (e) {
       if (abort.signal.aborted) return;
       if (e instanceof ConflictPending) this.setState(job, 'conflict');
       else if (e instanceof Skipped) this.setState(job, 'skipped');
       else if (isExpiredCredential(e)) this.pauseAccount(job.rec.accountId, TOKEN_EXPIRED);
-      else if (job.autoRetries < (this.opts.autoRetries ?? 3)) {
-        job.autoRetries++;
-        const delay = 1000 * 2 ** job.autoRetries;
-        job.state = 'paused';
-        setTimeout(() => {
-          if (job.state === 'paused' && !this.closed) this.requeue(job);
-        }, delay).unref?.();
-      } else this.setState(job, 'failed', errorText(e));
+      else if (isRetryable(e) && job.autoRetries < (this.opts.autoRetries ?? 3)) this.retryLater(job, e);
+      else {
+        this.setState(job, 'failed', failureText(e, job, job.autoRetries + 1));
+        this.tidy(job);
+      }
     } finally {
       job.abort = undefined;
       job.speed = 0;
@@ -384,17 +509,34 @@ export class TransferEngine {
     }
   }
 
-  /** What a finished or cancelled job leaves behind: a multipart upload, a `.part` file, a spool copy. */
+  private tidy(j: Job): void {
+    const p = this.cleanUp(j).catch(() => undefined);
+    this.cleanups.add(p);
+    void p.finally(() => this.cleanups.delete(p));
+  }
+
+  /**
+   * What a finished, failed or cancelled job leaves behind: a multipart upload, a `.part`
+   * file, a spool copy. A job that finally failed leaves nothing on the server either (a
+   * retry starts afresh); a paused one keeps its upload for the resume.
+   */
   private async cleanUp(j: Job): Promise<void> {
-    if (j.state === 'cancelled') {
-      if (j.rec.kind === 'upload' && j.uploadId) {
+    if (j.state === 'cancelled' || j.state === 'failed') {
+      const uploadId = j.rec.kind === 'upload' ? j.uploadId : undefined;
+      const hadBytes = uploadId !== undefined || j.parts.size > 0 || j.chunks.size > 0;
+      j.uploadId = undefined;
+      j.partSize = undefined;
+      j.parts.clear();
+      j.chunks.clear();
+      if (hadBytes) void this.journal.append({ t: 'reset', id: j.rec.id }).catch(() => undefined);
+      if (uploadId) {
         const client = await this.opts.clientFor(j.rec.accountId).catch(() => undefined);
         if (client) {
           await abortUpload(
             client,
             { bucket: j.rec.bucket, region: j.rec.region },
             j.rec.key,
-            j.uploadId,
+            uploadId,
           ).catch(() => undefined);
         }
       }
@@ -419,10 +561,10 @@ export class TransferEngine {
         job: j.rec,
         uploadId: j.uploadId,
         partSize: j.partSize,
-        parts: j.parts,
-        chunks: j.chunks,
+        parts: new Map(j.parts),
+        chunks: new Map(j.chunks),
         state: j.state === 'failed' ? 'failed' : j.state === 'paused' ? 'paused' : 'queued',
-        error: j.error,
+        error: j.state === 'failed' || j.state === 'paused' ? j.error : undefined,
       })),
     );
   }
@@ -488,9 +630,12 @@ function view(j: Job): TransferJob {
     transferred: j.state === 'done' ? j.rec.size : Math.max(0, Math.min(j.transferred, j.rec.size)),
     state: j.state,
     error: j.error,
+    note: j.note,
+    retryAt: j.retryAt,
     speed: Math.round(j.speed),
     etaSeconds: j.state === 'running' ? eta(j) : undefined,
     batchId: j.rec.batchId,
+    verified: j.state === 'done' ? j.verified : undefined,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { TransferState, Verification } from '../../src-shared/contract';
 import type { StorageClient } from '../storage/client';
-import { StorageError } from '../storage/errors';
+import { isExpiredRequest, StorageError } from '../storage/errors';
 import { IntegrityError } from './hash';
 import type { Journal, JobRecord } from './journal';
 import type { Limiter } from './limiter';
@@ -26,6 +26,14 @@ export interface Job {
   verified?: Verification;
   /** The user's answer to a conflict, for this job only. */
   resolution?: 'overwrite' | 'skip' | 'rename';
+  /** Taken back from the journal and not started yet: only `start()` (or resume/retry) runs it. */
+  held?: boolean;
+  /** An automatic retry is pending: the job stays queued (and the engine busy) until it fires. */
+  retryTimer?: ReturnType<typeof setTimeout>;
+  /** When the pending retry starts (epoch ms). */
+  retryAt?: number;
+  /** What a person should know about a job that is not failed: "retry 2 of 3 in 4 s: <reason>". */
+  note?: string;
 }
 
 /** What a running upload or download needs from the engine. */
@@ -71,8 +79,21 @@ export function isRetryable(e: unknown): boolean {
   );
 }
 
+/**
+ * Attempts per request group inside one run of a job: 6, or COSDESK_MAX_ATTEMPTS when set
+ * (the headless modes and tests bound every retry layer with it).
+ */
+function defaultAttempts(): number {
+  const n = Number(process.env.COSDESK_MAX_ATTEMPTS);
+  return Number.isInteger(n) && n >= 1 ? n : 6;
+}
+
 /** Runs `fn` until it succeeds, with exponential backoff for failures worth another go. */
-export async function withRetries<T>(signal: AbortSignal, fn: () => Promise<T>, attempts = 6): Promise<T> {
+export async function withRetries<T>(
+  signal: AbortSignal,
+  fn: () => Promise<T>,
+  attempts = defaultAttempts(),
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
@@ -98,4 +119,81 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 export function errorText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+const where = (job: Job) => `${job.rec.bucket}/${job.rec.key}`;
+
+/**
+ * Why a job failed, in words a person can act on: what happened to which file or object,
+ * and what to do. `attempts` is how many times the engine ran the job (its retries ran out
+ * when the failure was one worth retrying).
+ */
+export function failureText(e: unknown, job: Job, attempts = 1): string {
+  const what =
+    job.rec.kind === 'upload'
+      ? `Upload of "${job.rec.localPath}" to ${where(job)}`
+      : `Download of ${where(job)} to "${job.rec.localPath}"`;
+  const local = localFailure(e, job);
+  if (local) return `${what} failed: ${local}`;
+  const reason = errorText(e);
+  if (e instanceof IntegrityError) {
+    return `${what} failed: the bytes did not match their checksum ${attempts > 1 ? `in all ${attempts} attempts` : ''} (${reason}). Something between here and the server (a proxy, the network, a disk) damages data: check it, then retry.`.replace(
+      /  +/g,
+      ' ',
+    );
+  }
+  if (e instanceof StorageError) {
+    if (e.status === 404 && e.storageCode !== 'NoSuchBucket' && e.storageCode !== 'NoSuchUpload') {
+      return job.rec.kind === 'download'
+        ? `${what} failed: no such object: "${job.rec.key}" is not in bucket "${job.rec.bucket}" (it may have been moved or deleted). Check the key and refresh the listing.`
+        : `${what} failed: the bucket "${job.rec.bucket}" or its key was not found (${e.storageCode}). Check the bucket name and region.`;
+    }
+    // COS says AccessDenied "Request has expired" for a skewed clock: its own message says so.
+    if (e.storageCode === 'AccessDenied' && e.status === 403 && !isExpiredRequest(e.details)) {
+      return `${what} failed: access denied: the account's key may not ${job.rec.kind === 'upload' ? 'write to' : 'read from'} bucket "${job.rec.bucket}". Check the key's permissions (bucket policy, ACL or CAM/IAM policy) or use an account that has them.`;
+    }
+    if (isRetryable(e) && attempts > 1) {
+      return `${what} failed: the server kept failing (${e.storageCode}${e.status ? `, HTTP ${e.status}` : ''}) in all ${attempts} attempts: ${reason} Retry later.`;
+    }
+    return `${what} failed: ${reason}`;
+  }
+  if (isRetryable(e) && attempts > 1)
+    return `${what} failed in all ${attempts} attempts: ${reason}. Retry later.`;
+  return `${what} failed: ${reason}`;
+}
+
+/** A local file-system failure (EACCES, EROFS, ENOSPC, …) explained; undefined for any other error. */
+function localFailure(e: unknown, job: Job): string | undefined {
+  const err = e as NodeJS.ErrnoException | undefined;
+  if (!err || typeof err !== 'object' || typeof err.code !== 'string' || !err.syscall) return undefined;
+  const path = err.path ?? job.rec.localPath;
+  const upload = job.rec.kind === 'upload';
+  switch (err.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return upload
+        ? `cannot read "${path}": permission denied. Check the file's permissions.`
+        : `cannot write to "${path}": permission denied. Choose a folder you can write to, or change its permissions.`;
+    case 'EROFS':
+      return `cannot write to "${path}": the file system is read-only. Choose another folder.`;
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return `the disk is full (no space left for "${path}"). Free some space (or choose another disk), then retry.`;
+    case 'ENOTDIR':
+      return `cannot use "${path}": part of the path is a file, not a folder. Choose another destination.`;
+    case 'EEXIST':
+      return `cannot create the folder "${path}": a file of that name is in the way. Choose another destination.`;
+    case 'EISDIR':
+      return `"${path}" is a folder, not a file. Choose another ${upload ? 'file' : 'destination'}.`;
+    case 'ENOENT':
+      return upload
+        ? `the file "${path}" no longer exists. It may have been moved or deleted.`
+        : `the folder for "${path}" does not exist and could not be created. Choose another destination.`;
+    case 'EMFILE':
+    case 'ENFILE':
+      return `too many files are open. Lower the number of parallel transfers, then retry.`;
+    default:
+      // Other codes with a path are the file system's too; without one they are the network's.
+      return err.path ? `${err.code} on "${path}": ${err.message}` : undefined;
+  }
 }

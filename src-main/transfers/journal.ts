@@ -1,5 +1,7 @@
 import {
+  chmodSync,
   closeSync,
+  copyFileSync,
   existsSync,
   fsyncSync,
   mkdirSync,
@@ -8,8 +10,10 @@ import {
   renameSync,
   writeSync,
 } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { z } from 'zod';
+import { verification, type Verification } from '../../src-shared/contract';
 
 /** What survives a restart about one job. */
 export interface JobRecord {
@@ -31,19 +35,59 @@ export interface JobRecord {
   spooled?: boolean;
 }
 
-export type JournalEntry =
-  | { t: 'job'; job: JobRecord }
-  | { t: 'upload'; id: string; uploadId: string; partSize: number }
-  | { t: 'part'; id: string; n: number; etag: string; crc?: string; size: number }
-  | { t: 'chunk'; id: string; n: number; crc: string; size: number }
-  | {
-      t: 'state';
-      id: string;
-      state: 'paused' | 'queued' | 'done' | 'skipped' | 'failed' | 'cancelled';
-      error?: string;
-    }
-  | { t: 'retarget'; id: string; key: string; localPath: string }
-  | { t: 'forget'; id: string };
+const jobRecord = z.looseObject({
+  id: z.string().min(1),
+  kind: z.enum(['upload', 'download']),
+  batchId: z.string(),
+  accountId: z.string().min(1),
+  bucket: z.string().min(1),
+  region: z.string().optional(),
+  key: z.string(),
+  localPath: z.string().min(1),
+  size: z.number().int().min(0),
+  mtimeMs: z.number().optional(),
+  etag: z.string().optional(),
+  onConflict: z.enum(['ask', 'overwrite', 'skip', 'rename']),
+  spooled: z.boolean().optional(),
+});
+
+const id = z.string().min(1);
+const partNumber = z.number().int().min(0);
+
+/**
+ * Every record the journal may hold, checked line by line on replay: a line that does not
+ * match (torn by a crash, garbage, a job record missing fields) is skipped and counted.
+ * A new record type must be added here, or replay counts it as damage.
+ */
+const journalEntry = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('job'), job: jobRecord }),
+  z.object({ t: z.literal('upload'), id, uploadId: z.string().min(1), partSize: z.number().int().min(1) }),
+  z.object({
+    t: z.literal('part'),
+    id,
+    n: partNumber,
+    etag: z.string(),
+    crc: z.string().optional(),
+    size: z.number().int().min(0),
+    /** The upload the part belongs to (older journals do not name it). */
+    uploadId: z.string().optional(),
+  }),
+  z.object({ t: z.literal('chunk'), id, n: partNumber, crc: z.string(), size: z.number().int().min(0) }),
+  z.object({
+    t: z.literal('state'),
+    id,
+    state: z.enum(['paused', 'queued', 'done', 'skipped', 'failed', 'cancelled']),
+    error: z.string().optional(),
+    verified: verification.optional(),
+  }),
+  z.object({ t: z.literal('retarget'), id, key: z.string(), localPath: z.string().min(1) }),
+  /** What was sent or fetched so far is thrown away: no upload, no parts, no chunks. */
+  z.object({ t: z.literal('reset'), id }),
+  z.object({ t: z.literal('forget'), id }),
+]);
+
+type ParsedEntry = z.infer<typeof journalEntry>;
+export type JournalEntry = Exclude<ParsedEntry, { t: 'job' }> | { t: 'job'; job: JobRecord };
 
 export interface ReplayedJob {
   job: JobRecord;
@@ -53,12 +97,22 @@ export interface ReplayedJob {
   chunks: Map<number, { crc: string; size: number }>;
   state: 'queued' | 'paused' | 'done' | 'skipped' | 'failed' | 'cancelled';
   error?: string;
+  verified?: Verification;
+}
+
+/** Lines of the journal that could not be read: skipped, counted, and the file kept as it was. */
+export interface JournalDamage {
+  /** Lines skipped. */
+  skipped: number;
+  /** A copy of the damaged file, made before it was rewritten (not in read-only mode). */
+  backup?: string;
 }
 
 /**
  * Append-only JSON lines, each record on disk (fsync) before the promise for it resolves.
  * Records written together share one write and one fsync (group commit), so queueing
- * 100,000 files costs a handful of syncs, not 100,000.
+ * 100,000 files costs a handful of syncs, not 100,000. The file and its folder are private
+ * to the user (0600 / 0700): they name every file and key moved.
  */
 export class Journal {
   private fh: FileHandle | undefined;
@@ -67,22 +121,66 @@ export class Journal {
   private flushing: Promise<void> | undefined;
   private records = 0;
 
-  private constructor(readonly path: string) {}
+  private constructor(
+    readonly path: string,
+    readonly readOnly: boolean,
+  ) {}
 
-  /** Reads what the last run left and rewrites the file with only the unfinished jobs. */
-  static async open(dir: string): Promise<{ journal: Journal; jobs: ReplayedJob[] }> {
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, 'journal.jsonl');
-    const jobs = existsSync(path) ? replay(readFileSync(path, 'utf8')) : [];
+  /**
+   * Reads what the last run left. Read-write (the default): keeps a copy of a damaged file,
+   * then rewrites the file with only the unfinished jobs. Read-only: reads every job the file
+   * holds (finished ones too) and never writes, renames or creates anything.
+   */
+  static async open(
+    dir: string,
+    o: { readOnly?: boolean } = {},
+  ): Promise<{ journal: Journal; jobs: ReplayedJob[]; damage: JournalDamage }> {
+    const path = join(dir, JOURNAL_FILE);
+    if (o.readOnly) {
+      const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) =>
+        e.code === 'ENOENT' ? '' : undefined,
+      );
+      if (text === undefined) return { journal: new Journal(path, true), jobs: [], damage: { skipped: 1 } };
+      const { jobs, skipped } = replay(text);
+      return { journal: new Journal(path, true), jobs, damage: { skipped } };
+    }
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+    let text: string;
+    try {
+      text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+    } catch {
+      // Unreadable (a folder in its place, an I/O error): set it aside whole and start afresh.
+      const aside = `${path}.damaged-${stamp()}`;
+      renameSync(path, aside);
+      return Journal.start(path, [], { skipped: 1, backup: aside });
+    }
+    const { jobs, skipped } = replay(text);
+    const damage: JournalDamage = { skipped };
+    if (skipped > 0) {
+      // Before the rewrite drops what could not be read: the user (or support) may want it back.
+      damage.backup = `${path}.damaged-${stamp()}`;
+      copyFileSync(path, damage.backup);
+      chmodSync(damage.backup, 0o600);
+    }
     const live = jobs.filter((j) => j.state !== 'done' && j.state !== 'skipped' && j.state !== 'cancelled');
+    return Journal.start(path, live, damage);
+  }
+
+  private static async start(
+    path: string,
+    live: ReplayedJob[],
+    damage: JournalDamage,
+  ): Promise<{ journal: Journal; jobs: ReplayedJob[]; damage: JournalDamage }> {
     writeSnapshot(path, live);
-    const journal = new Journal(path);
+    const journal = new Journal(path, false);
     journal.records = live.length;
-    journal.fh = await open(path, 'a');
-    return { journal, jobs: live };
+    journal.fh = await open(path, 'a', 0o600);
+    return { journal, jobs: live, damage };
   }
 
   append(entry: JournalEntry): Promise<void> {
+    if (this.readOnly) return Promise.reject(new Error('the transfer journal was opened read-only'));
     this.pending.push(JSON.stringify(entry) + '\n');
     this.records++;
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -96,11 +194,17 @@ export class Journal {
 
   /** Rewrites the journal with just `jobs` (called when the queue is idle). */
   async compact(jobs: ReplayedJob[]): Promise<void> {
+    if (this.readOnly) return;
     await this.flushing;
     await this.fh?.close();
     writeSnapshot(this.path, jobs);
     this.records = jobs.length;
-    this.fh = await open(this.path, 'a');
+    this.fh = await open(this.path, 'a', 0o600);
+  }
+
+  /** Resolves once every record appended so far is on disk (or failed to get there). */
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
   }
 
   async close(): Promise<void> {
@@ -128,19 +232,48 @@ export class Journal {
   }
 }
 
-function replay(text: string): ReplayedJob[] {
+export const JOURNAL_FILE = 'journal.jsonl';
+
+const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
+
+/**
+ * The jobs a journal's text describes, and how many lines could not be read. Every line is
+ * checked against the record schema; a bad one (torn, garbage, `null`, a job record missing
+ * fields) is skipped and counted, and the rest still counts.
+ *
+ * What was sent belongs to one upload: `parts` are those of the upload named by the latest
+ * `upload` record, and a re-appended job record (a rebind to another account, a refreshed
+ * size or ETag) keeps them unless it says the bytes changed (an upload's size or mtime, a
+ * download's size or ETag) or the destination moved (retarget): then upload, parts and
+ * chunks are reset together, as the running engine did.
+ */
+export function replay(text: string): { jobs: ReplayedJob[]; skipped: number } {
   const byId = new Map<string, ReplayedJob>();
+  let skipped = 0;
   for (const line of text.split('\n')) {
-    if (!line) continue;
-    let e: JournalEntry;
+    if (!line.trim()) continue;
+    let parsed: unknown;
     try {
-      e = JSON.parse(line) as JournalEntry;
+      parsed = JSON.parse(line);
     } catch {
-      // The last line may be torn by a crash mid-write: everything before it still counts.
+      skipped++;
       continue;
     }
+    const r = journalEntry.safeParse(parsed);
+    if (!r.success) {
+      skipped++;
+      continue;
+    }
+    const e = r.data as JournalEntry;
     if (e.t === 'job') {
-      byId.set(e.job.id, { job: e.job, parts: new Map(), chunks: new Map(), state: 'queued' });
+      const job = e.job;
+      const prev = byId.get(job.id);
+      if (!prev) {
+        byId.set(job.id, { job, parts: new Map(), chunks: new Map(), state: 'queued' });
+        continue;
+      }
+      if (bytesChanged(prev.job, job)) reset(prev);
+      prev.job = job;
       continue;
     }
     const j = byId.get(e.id);
@@ -152,6 +285,8 @@ function replay(text: string): ReplayedJob[] {
         j.parts.clear();
         break;
       case 'part':
+        // A part of no upload, or of an upload replaced since, must not be completed with this one.
+        if (!j.uploadId || (e.uploadId !== undefined && e.uploadId !== j.uploadId)) break;
         j.parts.set(e.n, { etag: e.etag, crc: e.crc, size: e.size });
         break;
       case 'chunk':
@@ -160,16 +295,33 @@ function replay(text: string): ReplayedJob[] {
       case 'state':
         j.state = e.state;
         j.error = e.error;
+        j.verified = e.state === 'done' ? e.verified : undefined;
         break;
       case 'retarget':
+        if (e.key !== j.job.key || e.localPath !== j.job.localPath) reset(j);
         j.job = { ...j.job, key: e.key, localPath: e.localPath };
+        break;
+      case 'reset':
+        reset(j);
         break;
       case 'forget':
         byId.delete(e.id);
         break;
     }
   }
-  return [...byId.values()];
+  return { jobs: [...byId.values()], skipped };
+}
+
+function bytesChanged(a: JobRecord, b: JobRecord): boolean {
+  if (a.kind !== b.kind || a.size !== b.size) return true;
+  return a.kind === 'upload' ? a.mtimeMs !== b.mtimeMs : a.etag !== b.etag;
+}
+
+function reset(j: ReplayedJob): void {
+  j.uploadId = undefined;
+  j.partSize = undefined;
+  j.parts.clear();
+  j.chunks.clear();
 }
 
 /** The state of `jobs` as a fresh journal, swapped in atomically. */
@@ -179,18 +331,23 @@ function writeSnapshot(path: string, jobs: ReplayedJob[]): void {
     lines.push(JSON.stringify({ t: 'job', job: j.job }));
     if (j.uploadId)
       lines.push(JSON.stringify({ t: 'upload', id: j.job.id, uploadId: j.uploadId, partSize: j.partSize }));
-    for (const [n, p] of j.parts) lines.push(JSON.stringify({ t: 'part', id: j.job.id, n, ...p }));
+    for (const [n, p] of j.parts)
+      lines.push(JSON.stringify({ t: 'part', id: j.job.id, n, ...p, uploadId: j.uploadId }));
     for (const [n, c] of j.chunks) lines.push(JSON.stringify({ t: 'chunk', id: j.job.id, n, ...c }));
     if (j.state !== 'queued')
-      lines.push(JSON.stringify({ t: 'state', id: j.job.id, state: j.state, error: j.error }));
+      lines.push(
+        JSON.stringify({ t: 'state', id: j.job.id, state: j.state, error: j.error, verified: j.verified }),
+      );
   }
   const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w');
+  const fd = openSync(tmp, 'w', 0o600);
   try {
     if (lines.length) writeSync(fd, lines.join('\n') + '\n');
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+  // A file left over from an older version kept its 0644; the fresh one is private.
+  chmodSync(tmp, 0o600);
   renameSync(tmp, path);
 }

@@ -11,7 +11,7 @@ import type { EventHub } from '../ipc/events';
 import type { Logger } from '../log';
 import { StorageClient, type StorageClientOptions } from '../storage/client';
 import { listObjects } from '../storage/ops/list';
-import { TOKEN_EXPIRED, TransferEngine, type NewJob } from './engine';
+import { engineOptionsFromEnv, TOKEN_EXPIRED, TransferEngine, type NewJob } from './engine';
 import { safeLocalPath } from './safe-path';
 import { walkFiles } from './walk';
 
@@ -38,6 +38,7 @@ export class TransfersService implements Api {
   private readonly clients = new Map<string, Promise<StorageClient>>();
   private readonly walks = new Set<Promise<void>>();
   private readonly spools = new Map<string, Spool>();
+  private readonly queueErrors = new Map<string, string[]>();
 
   private opened: Promise<TransferEngine> | undefined;
 
@@ -56,6 +57,7 @@ export class TransfersService implements Api {
    */
   engine(): Promise<TransferEngine> {
     this.opened ??= TransferEngine.open({
+      ...engineOptionsFromEnv(),
       dir: join(this.deps.dataDir, 'transfers'),
       concurrency: this.deps.concurrency,
       clientFor: (id) => this.client(id),
@@ -63,6 +65,15 @@ export class TransfersService implements Api {
       onProgress: (p) => this.deps.hub?.emit('transfers.progress', p),
     });
     return this.opened;
+  }
+
+  /** The queue as the journal holds it, read without writing anything (`transfers list`). */
+  snapshot(): Promise<TransferEngine> {
+    return TransferEngine.open({
+      dir: join(this.deps.dataDir, 'transfers'),
+      readOnly: true,
+      clientFor: () => Promise.reject(new Error('a read-only transfer queue moves no bytes')),
+    });
   }
 
   /** Opens the journal and carries on with what the last run left unfinished. */
@@ -94,6 +105,7 @@ export class TransfersService implements Api {
           );
         }
       })(),
+      batchId,
     );
     return { batchId };
   }
@@ -124,10 +136,12 @@ export class TransfersService implements Api {
     };
     this.track(
       (async () => {
-        const singles = req.keys.filter((k) => !k.endsWith('/'));
+        // A folder ends in `/`; the empty key is the bucket root (`cp -r s3://bucket/ dir`).
+        const isFolder = (k: string) => k === '' || k.endsWith('/');
+        const singles = req.keys.filter((k) => !isFolder(k));
         const plain = singles.map((k) => toJob(k, 0)).filter((j): j is NewJob => !!j);
         if (plain.length) await (await this.engine()).add(plain, batchId);
-        for (const folder of req.keys.filter((k) => k.endsWith('/'))) {
+        for (const folder of req.keys.filter(isFolder)) {
           let marker: string | undefined;
           for (;;) {
             const page = await listObjects(client, loc, { prefix: folder, marker, maxKeys: 1000 });
@@ -141,6 +155,7 @@ export class TransfersService implements Api {
           }
         }
       })(),
+      batchId,
     );
     return { batchId };
   }
@@ -261,10 +276,20 @@ export class TransfersService implements Api {
     return c;
   }
 
-  private track(p: Promise<void>): void {
-    const t = p.catch((e: unknown) =>
-      this.deps.log?.error(`queueing failed: ${e instanceof Error ? e.message : String(e)}`),
-    );
+  /**
+   * Why a batch could not be queued in full (a folder walk or a listing failed): the jobs
+   * queued before the failure run, and a CLI run reports this as a failure too.
+   */
+  queueingFailures(batchId: string): string[] {
+    return this.queueErrors.get(batchId) ?? [];
+  }
+
+  private track(p: Promise<void>, batchId?: string): void {
+    const t = p.catch((e: unknown) => {
+      const reason = e instanceof Error ? e.message : String(e);
+      this.deps.log?.error(`queueing failed: ${reason}`);
+      if (batchId) this.queueErrors.set(batchId, [...this.queueingFailures(batchId), reason]);
+    });
     this.walks.add(t);
     void t.finally(() => this.walks.delete(t));
   }

@@ -39,13 +39,17 @@ export const transferJob = z.object({
   size: z.number(),
   transferred: z.number(),
   state: transferState,
-  /** Why the job failed, in the user's words (en). */
+  /** Why the job failed (or was paused), in the user's words (en): what happened and what to do. */
   error: z.string().optional(),
+  /** A job still on its way that a person should know about: "retry 2 of 3 in 4 s: <reason>". */
+  note: z.string().optional(),
+  /** When a pending automatic retry starts (epoch ms). */
+  retryAt: z.number().optional(),
   /** Bytes per second, smoothed. */
   speed: z.number(),
   etaSeconds: z.number().optional(),
   batchId: z.string(),
-  /** Set once the job is done: how its bytes were checked. */
+  /** Set once the job is done: how its bytes were checked (`size-only` is not verified). */
   verified: verification.optional(),
 });
 export type TransferJob = z.infer<typeof transferJob>;
@@ -61,6 +65,11 @@ export const transferSummary = z.object({
   bytesDone: z.number(),
   speed: z.number(),
   etaSeconds: z.number().optional(),
+  /**
+   * The journal had lines that could not be read when the queue was opened: they were
+   * skipped (jobs they described may be missing), and the damaged file was copied to `backup`.
+   */
+  journalDamage: z.object({ skipped: z.number(), backup: z.string().optional() }).optional(),
 });
 export type TransferSummary = z.infer<typeof transferSummary>;
 

@@ -54,6 +54,10 @@ export interface ProxyStats {
   corrupt: number;
   corruptWhen: (url: string) => boolean;
   corrupted: number;
+  /** Answer a request here instead of forwarding it (a refused or failing part). */
+  respond?: (method: string, url: string) => { status: number; body?: string } | undefined;
+  /** Requests answered by `respond`. */
+  answered: number;
 }
 
 /** An HTTP proxy in front of a server that counts part uploads and can damage bodies in flight. */
@@ -61,8 +65,23 @@ export async function startProxy(
   target: string,
 ): Promise<{ port: number; stats: ProxyStats; close(): Promise<void> }> {
   const t = new URL(target);
-  const stats: ProxyStats = { partPuts: 0, puts: 0, corrupt: 0, corruptWhen: () => true, corrupted: 0 };
+  const stats: ProxyStats = {
+    partPuts: 0,
+    puts: 0,
+    corrupt: 0,
+    corruptWhen: () => true,
+    corrupted: 0,
+    answered: 0,
+  };
   const server: Server = createServer((req, res) => {
+    const canned = stats.respond?.(req.method ?? 'GET', req.url ?? '');
+    if (canned) {
+      stats.answered++;
+      req.resume();
+      res.writeHead(canned.status, { 'content-type': 'application/xml' });
+      res.end(req.method === 'HEAD' ? undefined : canned.body);
+      return;
+    }
     const isPut = req.method === 'PUT';
     if (isPut) stats.puts++;
     if (isPut && /[?&]partNumber=/.test(req.url ?? '')) stats.partPuts++;
