@@ -69,6 +69,7 @@ export class TransferEngine {
       const job = engine.newJob(r.job);
       job.uploadId = r.uploadId;
       job.partSize = r.partSize;
+      job.initiating = r.initiating;
       job.parts = r.parts;
       job.chunks = r.chunks;
       job.state = r.state === 'failed' ? 'failed' : r.state === 'paused' ? 'paused' : 'queued';
@@ -419,6 +420,7 @@ export class TransferEngine {
         job: j.rec,
         uploadId: j.uploadId,
         partSize: j.partSize,
+        initiating: j.initiating,
         parts: j.parts,
         chunks: j.chunks,
         state: j.state === 'failed' ? 'failed' : j.state === 'paused' ? 'paused' : 'queued',

@@ -31,9 +31,17 @@ export interface JobRecord {
   spooled?: boolean;
 }
 
+/** An Initiate sent and not yet answered: its upload, if any, is found by ListMultipartUploads. */
+export interface InitiateRecord {
+  key: string;
+  at: number;
+  before?: string[];
+}
+
 export type JournalEntry =
   | { t: 'job'; job: JobRecord }
   | { t: 'upload'; id: string; uploadId: string; partSize: number }
+  | ({ t: 'initiating'; id: string } & InitiateRecord)
   | { t: 'part'; id: string; n: number; etag: string; crc?: string; size: number }
   | { t: 'chunk'; id: string; n: number; crc: string; size: number }
   | {
@@ -49,6 +57,8 @@ export interface ReplayedJob {
   job: JobRecord;
   uploadId?: string;
   partSize?: number;
+  /** An Initiate whose answer was never recorded (no `upload` after it). */
+  initiating?: InitiateRecord;
   parts: Map<number, { etag: string; crc?: string; size: number }>;
   chunks: Map<number, { crc: string; size: number }>;
   state: 'queued' | 'paused' | 'done' | 'skipped' | 'failed' | 'cancelled';
@@ -149,7 +159,11 @@ function replay(text: string): ReplayedJob[] {
       case 'upload':
         j.uploadId = e.uploadId;
         j.partSize = e.partSize;
+        j.initiating = undefined;
         j.parts.clear();
+        break;
+      case 'initiating':
+        j.initiating = { key: e.key, at: e.at, before: e.before };
         break;
       case 'part':
         j.parts.set(e.n, { etag: e.etag, crc: e.crc, size: e.size });
@@ -179,6 +193,8 @@ function writeSnapshot(path: string, jobs: ReplayedJob[]): void {
     lines.push(JSON.stringify({ t: 'job', job: j.job }));
     if (j.uploadId)
       lines.push(JSON.stringify({ t: 'upload', id: j.job.id, uploadId: j.uploadId, partSize: j.partSize }));
+    if (j.initiating && !j.uploadId)
+      lines.push(JSON.stringify({ t: 'initiating', id: j.job.id, ...j.initiating }));
     for (const [n, p] of j.parts) lines.push(JSON.stringify({ t: 'part', id: j.job.id, n, ...p }));
     for (const [n, c] of j.chunks) lines.push(JSON.stringify({ t: 'chunk', id: j.job.id, n, ...c }));
     if (j.state !== 'queued')
