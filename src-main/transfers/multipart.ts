@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { StorageClient } from '../storage/client';
 import { malformedResponseError, StorageError } from '../storage/errors';
+import { mapLimit } from '../storage/ops/pool';
 import type { BucketLoc } from '../storage/ops/types';
 import { list, text } from '../storage/xml';
 
@@ -349,4 +350,67 @@ export function choosePartSize(size: number, preferred = 8 * 1024 * 1024): numbe
   const MiB = 1024 * 1024;
   const needed = Math.ceil(Math.ceil(size / 10_000) / MiB) * MiB;
   return Math.max(preferred, needed, 5 * MiB);
+}
+
+export interface UploadDetails extends PendingUpload {
+  /** Parts and bytes the server holds; undefined when it would not list them. */
+  parts?: number;
+  bytes?: number;
+}
+
+/**
+ * Unfinished uploads under `prefix` with what each holds so far, oldest first. An upload that
+ * is gone by the time its parts are asked for (completed or aborted meanwhile) is left out.
+ */
+export async function describeUploads(
+  client: StorageClient,
+  loc: BucketLoc,
+  prefix = '',
+): Promise<UploadDetails[]> {
+  const uploads = await listMultipartUploads(client, loc, prefix);
+  const out = await mapLimit(uploads, 8, async (u): Promise<UploadDetails | undefined> => {
+    try {
+      const parts = await listParts(client, loc, u.key, u.uploadId);
+      if (parts === undefined) return undefined;
+      return { ...u, parts: parts.length, bytes: parts.reduce((n, p) => n + (p.size || 0), 0) };
+    } catch (e) {
+      if (e instanceof StorageError && e.status === 403) return u;
+      throw e;
+    }
+  });
+  return out
+    .filter((u): u is UploadDetails => u !== undefined)
+    .sort((a, b) => (Date.parse(a.initiated ?? '') || 0) - (Date.parse(b.initiated ?? '') || 0));
+}
+
+/** Aborts each upload (at most 8 at a time); one already gone counts as aborted. */
+export async function abortUploads(
+  client: StorageClient,
+  loc: BucketLoc,
+  uploads: ReadonlyArray<{ key: string; uploadId: string }>,
+): Promise<{
+  aborted: Array<{ key: string; uploadId: string }>;
+  errors: Array<{ key: string; uploadId: string; code: string; message: string }>;
+}> {
+  const results = await mapLimit(uploads, 8, async (u) => {
+    try {
+      await abortUpload(client, loc, u.key, u.uploadId);
+      return { ok: true as const, u };
+    } catch (e) {
+      const se = e instanceof StorageError ? e : undefined;
+      return {
+        ok: false as const,
+        u,
+        code: se?.storageCode ?? 'INTERNAL',
+        message: e instanceof Error ? e.message : String(e),
+      };
+    }
+  });
+  const aborted: Array<{ key: string; uploadId: string }> = [];
+  const errors: Array<{ key: string; uploadId: string; code: string; message: string }> = [];
+  for (const r of results) {
+    if (r.ok) aborted.push({ key: r.u.key, uploadId: r.u.uploadId });
+    else errors.push({ key: r.u.key, uploadId: r.u.uploadId, code: r.code, message: r.message });
+  }
+  return { aborted, errors };
 }
