@@ -131,7 +131,14 @@ export async function settleInitiate(
   memo: InitiateMemo,
   adopt: boolean,
 ): Promise<string | undefined> {
-  const fresh = await uploadsStartedBy(client, loc, memo);
+  let fresh: PendingUpload[];
+  try {
+    fresh = await uploadsStartedBy(client, loc, memo);
+  } catch (e) {
+    // A key that may not list uploads cannot find it; what is left shows under Leftover uploads.
+    if (e instanceof StorageError && e.status === 403) return undefined;
+    throw e;
+  }
   if (adopt && fresh.length === 1) return fresh[0].uploadId;
   for (const u of fresh) await abortUpload(client, loc, memo.key, u.uploadId);
   return undefined;
@@ -165,6 +172,12 @@ export async function initiateSafely(
       return await initiateUpload(client, loc, key, {}, o.signal);
     } catch (e) {
       failure = e;
+    }
+    if (mayHaveStarted(failure) && memo.before === undefined && !o.signal.aborted) {
+      // Without a list of uploads there is no telling whether one was started: do not send another.
+      throw new Error(
+        `The answer to starting the multipart upload of ${key} was lost, and this key may not list unfinished uploads to find it. An unfinished upload may be left in the bucket (see Leftover uploads, or cosdesk uploads ls); retry the transfer to start again.`,
+      );
     }
     if (mayHaveStarted(failure)) {
       // A paused or cancelled job keeps nothing it did not record: abort what this attempt made.

@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { abortUpload, initiateUpload } from '../../../src-main/transfers/multipart';
-import { DIALECTS } from '../storage/helpers';
+import { StorageClient } from '../../../src-main/storage/client';
+import { DIALECTS, rgwEnv, s3Account } from '../storage/helpers';
 import { MiB, randomFile } from './harness';
 import { initiateStack, sha256Of, type InitiateFault, type InitiateStack } from './initiate-proxy';
 
@@ -128,5 +129,76 @@ describe.each(DIALECTS)('Initiate without orphans (%s)', (dialect) => {
     expect(s.proxy.initiates - before).toBe(1);
     expect(await s.pendingUploads()).toEqual([]);
     expect(await s.objectSha(key)).toBe(await sha256Of(file));
+  }, 120_000);
+});
+
+describe('Initiate without orphans, for a key that may upload but not list uploads (s3)', () => {
+  let s: InitiateStack;
+  beforeAll(async () => {
+    s = await initiateStack('s3');
+    const env = rgwEnv();
+    // tester2 may write objects (Initiate and parts are PutObject) but not list uploads.
+    await s.client
+      .request({
+        method: 'PUT',
+        bucket: s.bucket,
+        query: { policy: '' },
+        body: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: ['arn:aws:iam:::user/tester2'] },
+              Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
+              Resource: [`arn:aws:s3:::${s.bucket}/*`],
+            },
+          ],
+        }),
+      })
+      .then((r) => r.body.dump());
+    expect(env.ak2).toBeTruthy();
+  });
+  afterAll(async () => {
+    await s?.client.request({ method: 'DELETE', bucket: s.bucket, query: { policy: '' } }).then(
+      (r) => r.body.dump(),
+      () => undefined,
+    );
+    await s?.close();
+  });
+
+  it('a lost answer is not answered by a second Initiate: the job fails and says why', async () => {
+    const env = rgwEnv();
+    const limited = new StorageClient(s3Account(`http://127.0.0.1:${s.proxy.port}`, env.ak2, env.sk2), {
+      maxAttempts: 2,
+    });
+    try {
+      const file = join(s.dir, 'limited.src');
+      await randomFile(file, 6 * MiB, 3);
+      const st = await stat(file);
+      const e = await s.engine({}, limited);
+      s.proxy.faults = ['reset'];
+      const before = s.proxy.initiates;
+      const [id] = await e.add([
+        {
+          kind: 'upload',
+          accountId: 'a',
+          bucket: s.bucket,
+          key: 'limited.bin',
+          localPath: file,
+          size: st.size,
+          mtimeMs: st.mtimeMs,
+          onConflict: 'overwrite',
+        },
+      ]);
+      await e.idle();
+      const job = e.get(id)!;
+      expect(job.state).toBe('failed');
+      expect(job.error).toMatch(/answer to starting the multipart upload of limited\.bin was lost/);
+      expect(s.proxy.initiates - before).toBe(1);
+      // The one upload it may have started is there for the owner to see (and abort).
+      expect((await s.pendingUploads()).filter((u) => u.key === 'limited.bin')).toHaveLength(1);
+    } finally {
+      await limited.close();
+    }
   }, 120_000);
 });
