@@ -79,6 +79,37 @@ describe.each(DIALECTS)('Initiate without orphans (%s)', (dialect) => {
     await abortUpload(s.client, { bucket: s.bucket }, key, foreign);
   }, 120_000);
 
+  it('cancelled while its Initiate is unanswered: the upload the server started is aborted', async () => {
+    const key = 'cancel-init.bin';
+    const file = join(s.dir, 'cancel-init.src');
+    await randomFile(file, 6 * MiB, 42);
+    const st = await stat(file);
+    const e = await s.engine();
+    let id = '';
+    s.proxy.faults = ['stall'];
+    s.proxy.onInitiateAnswered = async () => {
+      s.proxy.onInitiateAnswered = undefined;
+      e.cancel([id]);
+    };
+    [id] = await e.add([
+      {
+        kind: 'upload',
+        accountId: 'a',
+        bucket: s.bucket,
+        key,
+        localPath: file,
+        size: st.size,
+        mtimeMs: st.mtimeMs,
+        onConflict: 'overwrite',
+      },
+    ]);
+    await expect.poll(() => e.get(id)?.state, { timeout: 60_000 }).toBe('cancelled');
+    await e.idle();
+    await expect
+      .poll(async () => (await s.pendingUploads()).filter((u) => u.key === key), { timeout: 30_000 })
+      .toEqual([]);
+  }, 120_000);
+
   it('kill -9 between the Initiate answer and its journal record, then resume: the upload is found, no orphan', async () => {
     const key = 'crash-init.bin';
     const file = join(s.dir, 'crash-init.src');
