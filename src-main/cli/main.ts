@@ -7,6 +7,7 @@ import { createCliContext, type GlobalFlags } from './context';
 import { lsCommand } from './ls';
 import { objectCommands } from './objects';
 import { transfersCommand } from './transfers';
+import { uploadsCommand } from './uploads';
 import { permissionCommands } from './permissions';
 import { sharingCommands } from './sharing';
 import { explainFailure } from './resolve';
@@ -37,6 +38,7 @@ const ctx = createCliContext(makeOut(wantsJson), () => {
 program.addCommand(accountsCommand(ctx));
 program.addCommand(lsCommand(ctx));
 program.addCommand(transfersCommand(ctx));
+program.addCommand(uploadsCommand(ctx));
 for (const c of [
   ...bucketCommands(ctx),
   ...objectCommands(ctx),

@@ -21,6 +21,7 @@ import {
   type PutResult,
 } from './ops/objects';
 import type { BucketLoc } from './ops/types';
+import { abortUploads, describeUploads } from '../transfers/multipart';
 
 type Api = Services['storage'];
 type Req<M extends keyof Api> = Parameters<Api[M]>[0];
@@ -123,6 +124,16 @@ export class StorageService implements Api {
 
   async moveObject(req: Req<'moveObject'>): Promise<BatchResult> {
     return this.transfer(req, true);
+  }
+
+  async listUploads(req: Req<'listUploads'>) {
+    const { client, account } = await this.entry(req.accountId);
+    return { uploads: await describeUploads(client, loc(req, account), req.prefix) };
+  }
+
+  async abortUploads(req: Req<'abortUploads'>) {
+    const { client, account } = await this.entry(req.accountId);
+    return abortUploads(client, loc(req, account), req.uploads);
   }
 
   // Main-side calls that move bytes; the renderer reaches them through transfers, not the contract.

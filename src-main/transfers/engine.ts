@@ -108,6 +108,7 @@ export class TransferEngine {
       const job = engine.newJob(r.job);
       job.uploadId = r.uploadId;
       job.partSize = r.partSize;
+      job.initiating = r.initiating;
       job.parts = r.parts;
       job.chunks = r.chunks;
       job.state = opts.readOnly
@@ -561,6 +562,7 @@ export class TransferEngine {
         job: j.rec,
         uploadId: j.uploadId,
         partSize: j.partSize,
+        initiating: j.initiating,
         parts: new Map(j.parts),
         chunks: new Map(j.chunks),
         state: j.state === 'failed' ? 'failed' : j.state === 'paused' ? 'paused' : 'queued',

@@ -2,7 +2,7 @@ import type { TransferState, Verification } from '../../src-shared/contract';
 import type { StorageClient } from '../storage/client';
 import { isExpiredRequest, StorageError } from '../storage/errors';
 import { IntegrityError } from './hash';
-import type { Journal, JobRecord } from './journal';
+import type { InitiateRecord, Journal, JobRecord } from './journal';
 import type { Limiter } from './limiter';
 import type { TokenBucket } from './throttle';
 
@@ -14,6 +14,8 @@ export interface Job {
   error?: string;
   uploadId?: string;
   partSize?: number;
+  /** An Initiate sent but not answered (journaled): settled before a new one is sent. */
+  initiating?: InitiateRecord;
   parts: Map<number, { etag: string; crc?: string; size: number }>;
   chunks: Map<number, { crc: string; size: number }>;
   transferred: number;

@@ -35,6 +35,13 @@ export interface JobRecord {
   spooled?: boolean;
 }
 
+/** An Initiate sent and not yet answered: its upload, if any, is found by ListMultipartUploads. */
+export interface InitiateRecord {
+  key: string;
+  at: number;
+  before?: string[];
+}
+
 const jobRecord = z.looseObject({
   id: z.string().min(1),
   kind: z.enum(['upload', 'download']),
@@ -62,6 +69,14 @@ const partNumber = z.number().int().min(0);
 const journalEntry = z.discriminatedUnion('t', [
   z.object({ t: z.literal('job'), job: jobRecord }),
   z.object({ t: z.literal('upload'), id, uploadId: z.string().min(1), partSize: z.number().int().min(1) }),
+  /** An Initiate sent and not yet answered: its upload, if any, is found by ListMultipartUploads. */
+  z.object({
+    t: z.literal('initiating'),
+    id,
+    key: z.string(),
+    at: z.number(),
+    before: z.array(z.string()).optional(),
+  }),
   z.object({
     t: z.literal('part'),
     id,
@@ -93,6 +108,8 @@ export interface ReplayedJob {
   job: JobRecord;
   uploadId?: string;
   partSize?: number;
+  /** An Initiate whose answer was never recorded (no `upload` after it). */
+  initiating?: InitiateRecord;
   parts: Map<number, { etag: string; crc?: string; size: number }>;
   chunks: Map<number, { crc: string; size: number }>;
   state: 'queued' | 'paused' | 'done' | 'skipped' | 'failed' | 'cancelled';
@@ -282,7 +299,11 @@ export function replay(text: string): { jobs: ReplayedJob[]; skipped: number } {
       case 'upload':
         j.uploadId = e.uploadId;
         j.partSize = e.partSize;
+        j.initiating = undefined;
         j.parts.clear();
+        break;
+      case 'initiating':
+        j.initiating = { key: e.key, at: e.at, before: e.before };
         break;
       case 'part':
         // A part of no upload, or of an upload replaced since, must not be completed with this one.
@@ -331,6 +352,8 @@ function writeSnapshot(path: string, jobs: ReplayedJob[]): void {
     lines.push(JSON.stringify({ t: 'job', job: j.job }));
     if (j.uploadId)
       lines.push(JSON.stringify({ t: 'upload', id: j.job.id, uploadId: j.uploadId, partSize: j.partSize }));
+    if (j.initiating && !j.uploadId)
+      lines.push(JSON.stringify({ t: 'initiating', id: j.job.id, ...j.initiating }));
     for (const [n, p] of j.parts)
       lines.push(JSON.stringify({ t: 'part', id: j.job.id, n, ...p, uploadId: j.uploadId }));
     for (const [n, c] of j.chunks) lines.push(JSON.stringify({ t: 'chunk', id: j.job.id, n, ...c }));

@@ -7,13 +7,14 @@ import { StorageError } from '../storage/errors';
 import { headObject } from '../storage/ops/objects';
 import type { BucketLoc } from '../storage/ops/types';
 import { hashRange, IntegrityError, multipartEtag } from './hash';
-import { ConflictPending, Skipped, withRetries, type Job, type RunContext } from './job';
+import { ConflictPending, isRetryable, Skipped, sleep, withRetries, type Job, type RunContext } from './job';
 import {
   abortUpload,
   choosePartSize,
   completeUpload,
-  initiateUpload,
+  initiateSafely,
   listParts,
+  settleInitiate,
   uploadPart,
 } from './multipart';
 import { keepBothName } from './safe-path';
@@ -126,8 +127,9 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<voi
     }
   }
   if (!job.uploadId) {
-    job.uploadId = await withRetries(ctx.signal, () => initiateUpload(ctx.client, loc, key));
+    job.uploadId = await startUpload(ctx, job, loc);
     job.partSize = partSize;
+    job.initiating = undefined;
     await ctx.journal.append({ t: 'upload', id: job.rec.id, uploadId: job.uploadId, partSize });
   }
   const uploadId = job.uploadId;
@@ -204,6 +206,30 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<voi
     ),
   );
   await verifyWhole(ctx, job, loc, parts, done);
+}
+
+/**
+ * A new multipart upload for the job, or the one an earlier run started and never recorded
+ * (killed between Initiate's answer and its journal record): found by ListMultipartUploads.
+ */
+async function startUpload(ctx: RunContext, job: Job, loc: BucketLoc): Promise<string> {
+  const key = job.rec.key;
+  if (job.initiating) {
+    const memo = job.initiating;
+    // The key may have changed since (keep-both renaming): that upload is then of no use.
+    const found = await settleInitiate(ctx.client, loc, memo, memo.key === key);
+    job.initiating = undefined;
+    if (found) return found;
+  }
+  return initiateSafely(ctx.client, loc, key, {
+    signal: ctx.signal,
+    retryable: isRetryable,
+    sleep: (attempt) => sleep(Math.min(8000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2), ctx.signal),
+    record: async (memo) => {
+      job.initiating = memo;
+      await ctx.journal.append({ t: 'initiating', id: job.rec.id, ...memo });
+    },
+  });
 }
 
 /** The whole object against what the parts promised: combined CRC64 (COS) or the multipart ETag (S3). */

@@ -16,6 +16,8 @@ export const METHODS = {
     'deleteObjects',
     'copyObject',
     'moveObject',
+    'listUploads',
+    'abortUploads',
   ],
   transfers: [
     'upload',

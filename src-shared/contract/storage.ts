@@ -86,6 +86,20 @@ export const batchResult = z.object({
 });
 export type BatchResult = z.infer<typeof batchResult>;
 
+/** A multipart upload begun and neither completed nor aborted (left by us or another tool). */
+export const pendingUpload = z.object({
+  key: z.string(),
+  uploadId: z.string(),
+  /** When the server says it began (ISO time), if it says. */
+  initiated: z.string().optional(),
+  /** Parts and bytes uploaded so far; absent when the server would not list them. */
+  parts: z.number().int().optional(),
+  bytes: z.number().optional(),
+});
+export type PendingUpload = z.infer<typeof pendingUpload>;
+
+export const uploadRef = z.object({ key: objectKey, uploadId: z.string().min(1).max(1024) }).strict();
+
 export const storageContract = {
   listBuckets: { request: z.object({ accountId }).strict(), response: z.array(bucketSummary) },
   createBucket: {
@@ -111,5 +125,18 @@ export const storageContract = {
   moveObject: {
     request: bucketRef.extend({ key: objectKey, toBucket: bucketName.optional(), toKey: objectKey }).strict(),
     response: batchResult,
+  },
+  /** Unfinished multipart uploads under a prefix (the whole bucket when empty), oldest first. */
+  listUploads: {
+    request: bucketRef.extend({ prefix: z.string().max(1024).default('') }).strict(),
+    response: z.object({ uploads: z.array(pendingUpload) }),
+  },
+  /** Aborts uploads, throwing away their parts; one already gone counts as aborted. */
+  abortUploads: {
+    request: bucketRef.extend({ uploads: z.array(uploadRef).min(1).max(10_000) }).strict(),
+    response: z.object({
+      aborted: z.array(uploadRef),
+      errors: z.array(keyError.extend({ uploadId: z.string() })),
+    }),
   },
 } as const;

@@ -4,6 +4,7 @@ import zhCN from './zh-CN';
 import permissions from './permissions';
 import transfers from './transfers';
 import sharing from './sharing';
+import uploads from './uploads';
 
 export const LOCALES = [
   { value: 'en', label: 'English' },
@@ -33,8 +34,8 @@ export const i18n = createI18n({
   locale,
   fallbackLocale: 'en',
   messages: {
-    en: { ...en, ...permissions.en, ...transfers.en, ...sharing.en },
-    'zh-CN': { ...zhCN, ...permissions.zhCN, ...transfers.zhCN, ...sharing.zhCN },
+    en: { ...en, ...permissions.en, ...transfers.en, ...sharing.en, ...uploads.en },
+    'zh-CN': { ...zhCN, ...permissions.zhCN, ...transfers.zhCN, ...sharing.zhCN, ...uploads.zhCN },
   },
 });
 

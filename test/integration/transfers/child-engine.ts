@@ -15,6 +15,7 @@ const engine = await TransferEngine.open({
   dir: env.DATA_DIR,
   clientFor: async () => client,
   concurrency: Number(env.CONCURRENCY ?? 2),
+  ...(env.THRESHOLD ? { threshold: Number(env.THRESHOLD), partSize: Number(env.PART_SIZE) } : {}),
   onProgress: (p) => process.stdout.write(`progress ${p.summary.bytesDone}\n`),
 });
 if (env.RESUME === '1') engine.start();
