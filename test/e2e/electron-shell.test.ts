@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -70,5 +70,32 @@ describe('built Electron main bundle', () => {
       expect(c.ok).toBe(false);
       expect(c.error.code).toBe('FORBIDDEN');
     }
+  });
+});
+
+describe('a second instance of the built Electron main bundle', () => {
+  it('exits at once: no window, no IPC handler, nothing written to the data folder', () => {
+    const userData = mkdtempSync(join(tmpdir(), 'cosdesk-second-'));
+    const r = spawnSync(
+      process.execPath,
+      [resolve('test/electron-stub/run-main.mjs'), resolve('out/main/index.js')],
+      {
+        env: { ...process.env, STUB_USER_DATA: userData, STUB_SINGLE_INSTANCE: 'taken' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toEqual({
+      code: 0,
+      singleInstanceAsked: true,
+      exitCalled: true,
+      windows: 0,
+      handlers: 0,
+      listeners: 0,
+      permissionHandler: false,
+    });
+    expect(readdirSync(userData)).toEqual([]);
   });
 });
