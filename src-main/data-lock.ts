@@ -36,9 +36,9 @@ export interface LockHolder {
 export interface EngineLockOptions {
   kind: LockKind;
   /**
-   * When another CLI command holds the queue (or a dead process's lock has not gone stale
-   * yet): wait for it (true) or refuse at once (false). A running app or web mode is never
-   * waited for: it does not finish on its own.
+   * When another CLI command holds the queue: wait for it (true) or refuse at once (false).
+   * A running app or web mode is never waited for (it does not finish on its own); the lock
+   * of one that has ended (crashed) is always waited for, until it goes stale (STALE_MS).
    */
   wait?: boolean;
   /** Told once, when this process starts waiting, with a line for the user. */
@@ -121,7 +121,10 @@ export async function acquireEngineLock(dataDir: string, opts: EngineLockOptions
     // A running app or web mode does not finish on its own; this very process would wait for itself.
     if (alive && (holder.kind !== 'cli' || holder.pid === process.pid))
       throw busyError(dataDir, holder, opts.kind);
-    if (!opts.wait) throw busyError(dataDir, holder, opts.kind);
+    // A holder that has ended (kill -9, crash) left a lock that goes stale within STALE_MS:
+    // worth waiting for even when told not to wait for a running one.
+    const ended = holder !== undefined && !alive;
+    if (!opts.wait && !ended) throw busyError(dataDir, holder, opts.kind);
     if (!told) {
       told = true;
       opts.onWait?.(waitingLine(holder, alive));

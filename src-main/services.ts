@@ -89,7 +89,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     clientOptions,
     hub,
     log,
-    lock: { kind: lockKind(opts.mode), ...opts.transferLock },
+    lock: { kind: lockKind(opts.mode), onWait: (m) => log.info(m), ...opts.transferLock },
     autoStart: opts.mode === 'electron' || opts.mode === 'web',
   });
   const sharing = new SharingService({

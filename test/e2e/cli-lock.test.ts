@@ -172,7 +172,7 @@ describe('one process at a time runs the transfer queue of a data folder', () =>
     // The lock went with the process that exited normally.
     expect(existsSync(join(dir, 'transfers', 'engine.lock'))).toBe(false);
     expect(owner(dir)).toBe(undefined);
-  });
+  }, 240_000);
 });
 
 describe('a running app or web mode owns the queue', () => {
@@ -239,6 +239,33 @@ describe('a running app or web mode owns the queue', () => {
   });
 });
 
+describe('a crashed holder', () => {
+  it('web mode started right after a kill -9 of the holder waits for its lock to go stale, then runs', async () => {
+    const dir = home();
+    const holder = start(['cp', big, `s3://${B}/crashed.bin`, '--limit-rate', '100k', ...conn], adHoc(dir));
+    children.push(holder);
+    await until('the cp to take the lock', () => owner(dir)?.pid === holder.child.pid);
+    holder.child.kill('SIGKILL');
+    await holder.exited;
+    const w = spawn(process.execPath, [resolve('out/main/web.js'), '--port', '0'], {
+      env: { ...process.env, COSDESK_HOME: dir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    w.stdout.on('data', (c) => (out += c));
+    w.stderr.on('data', (c) => (err += c));
+    try {
+      await until(`web mode to start:\n${err}`, () => /token=/.test(out) || w.exitCode !== null);
+      expect(w.exitCode, err).toBe(null);
+      expect(owner(dir)).toMatchObject({ pid: w.pid, kind: 'web' });
+    } finally {
+      w.kill('SIGTERM');
+      await new Promise((r) => w.once('close', r));
+    }
+  }, 240_000);
+});
+
 describe('accounts', () => {
   it('8 concurrent `accounts add` keep all 8', async () => {
     const dir = home();
@@ -273,5 +300,5 @@ describe('accounts', () => {
     expect(names).toEqual(Array.from({ length: 8 }, (_, i) => `acc${i}`));
     // Clean the keychain of this test's secrets.
     for (const n of names) cosdesk(['accounts', 'remove', n], { COSDESK_HOME: dir });
-  });
+  }, 240_000);
 });
