@@ -12,6 +12,7 @@ const state = {
   sent: [],
   singleInstanceAsked: false,
   exitCode: undefined,
+  messageBoxes: [],
 };
 globalThis.__electronStub = state;
 
@@ -126,6 +127,9 @@ export const session = {
 // Only referenced when the user downloads; the stub never opens it.
 export const dialog = {
   showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
-  showMessageBox: async () => ({ response: 0, checkboxChecked: false }),
+  showMessageBox: async (_win, options) => {
+    state.messageBoxes.push(options);
+    return { response: 0, checkboxChecked: false };
+  },
 };
 export default { app, BrowserWindow, ipcMain, shell, session, dialog };

@@ -55,6 +55,7 @@ const report = {
   url: win.url,
   channels: [...s.handlers.keys()].sort(),
   sandboxEnabled: s.sandboxEnabled,
+  messageBoxes: s.messageBoxes,
   willNavigatePrevented: navigate('will-navigate', 'https://evil.example/'),
   willRedirectPrevented: navigate('will-redirect', 'https://evil.example/'),
   webviewPrevented: navigate('will-attach-webview'),
