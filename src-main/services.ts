@@ -4,6 +4,7 @@ import { SecretSealer } from './accounts/sealer';
 import { KeytarKeychain, SecretStore, type Keychain } from './accounts/secret-store';
 import { AccountsService } from './accounts/service';
 import type { ResolvedAccount } from './accounts/types';
+import { isQueueBusy, type LockKind } from './data-lock';
 import { AppService } from './app-service';
 import { EventHub } from './ipc/events';
 import { createRouter, type Router } from './ipc/router';
@@ -28,6 +29,16 @@ export interface MainOptions {
   pickFolder?: () => Promise<string | undefined>;
   /** Where downloads go when there is no dialog (web mode); default ~/Downloads/cosdesk. */
   downloadDir?: string;
+  /**
+   * The CLI: when another CLI command runs the transfer queue of this data folder, wait for
+   * it (default) or refuse; onWait hears the line to show while waiting.
+   */
+  transferLock?: { wait?: boolean; onWait?(message: string): void };
+  /**
+   * The app: another process (web mode, a CLI transfer) holds the transfer queue at start;
+   * the app runs without it and tries again on the next transfer call. Gets the message.
+   */
+  onQueueBusy?(message: string): void;
 }
 
 export interface Main {
@@ -78,6 +89,8 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     clientOptions,
     hub,
     log,
+    lock: { kind: lockKind(opts.mode), onWait: (m) => log.info(m), ...opts.transferLock },
+    autoStart: opts.mode === 'electron' || opts.mode === 'web',
   });
   const sharing = new SharingService({
     resolveAccount: (id) => accounts.resolve(id),
@@ -87,8 +100,18 @@ export async function createMain(opts: MainOptions): Promise<Main> {
   });
   const tokenWatch = new TokenWatch(hub, () => accounts.list());
   await tokenWatch.refresh().catch(() => undefined);
-  // The desktop app and web mode carry on with what the last run left; the CLI asks first.
-  if (opts.mode === 'electron' || opts.mode === 'web') await transfers.start();
+  // The desktop app and web mode take the data folder's transfer queue and carry on with what
+  // the last run left; the CLI asks first. Web mode refused exits (its caller says who holds
+  // it); the app runs on without transfers and says why.
+  if (opts.mode === 'web') await transfers.start();
+  if (opts.mode === 'electron') {
+    await transfers.start().catch((err: unknown) => {
+      if (!isQueueBusy(err)) throw err;
+      const msg = (err as Error).message;
+      log.warn(`transfers not started: ${msg}`);
+      opts.onQueueBusy?.(msg);
+    });
+  }
   const services: Services = {
     app: new AppService(opts.mode, keychain, sealer, opts),
     transfers,
@@ -113,4 +136,8 @@ export async function createMain(opts: MainOptions): Promise<Main> {
       await transfers.close();
     },
   };
+}
+
+function lockKind(mode: MainOptions['mode']): LockKind {
+  return mode === 'electron' ? 'app' : mode === 'web' ? 'web' : 'cli';
 }

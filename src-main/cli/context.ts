@@ -10,6 +10,8 @@ export interface GlobalFlags extends ConnectionFlags {
   account?: string;
   json?: boolean;
   dataDir?: string;
+  /** `--no-wait`: refuse, rather than wait, when another CLI transfer runs the queue. */
+  wait?: boolean;
 }
 
 export interface CliContext {
@@ -29,6 +31,13 @@ export function createCliContext(out: Out, globals: () => GlobalFlags): CliConte
         mode: 'cli',
         dataDir: globals().dataDir ?? defaultDataDir(),
         log: createLogger('cli'),
+        // One process at a time runs a data folder's transfer queue. A command that needs it
+        // while another CLI transfer runs waits for it, saying so (`--no-wait`: refuses); a
+        // running app or web mode is refused at once, with who and what to do.
+        transferLock: {
+          wait: globals().wait !== false,
+          onWait: (message) => process.stderr.write(`cosdesk: ${message}\n`),
+        },
       }).then((main) => ({ main, bridge: createInProcessBridge(main.router, main.hub) }));
       return started;
     },

@@ -28,6 +28,7 @@ const program = new Command('cosdesk')
     '--data-dir <dir>',
     'where account metadata lives (default: COSDESK_HOME or the user config folder)',
   )
+  .option('--no-wait', 'transfers: refuse instead of waiting while another cosdesk transfer runs')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { Services } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import type { ResolvedAccount } from '../accounts/types';
+import { acquireEngineLock, type EngineLock, type EngineLockOptions } from '../data-lock';
 import type { EventHub } from '../ipc/events';
 import type { Logger } from '../log';
 import { StorageClient, type StorageClientOptions } from '../storage/client';
@@ -25,6 +26,13 @@ export interface TransfersDeps {
   hub?: EventHub;
   log?: Logger;
   concurrency?: number;
+  /**
+   * Who this process is, for the data folder's lock on the engine (default: a CLI command
+   * that refuses rather than waits when another process runs the queue).
+   */
+  lock?: Omit<EngineLockOptions, 'onCompromised'>;
+  /** The app and web mode: carry on with the queue whenever the engine opens. */
+  autoStart?: boolean;
 }
 
 interface Spool {
@@ -41,6 +49,7 @@ export class TransfersService implements Api {
   private readonly queueErrors = new Map<string, string[]>();
 
   private opened: Promise<TransferEngine> | undefined;
+  private lock: EngineLock | undefined;
 
   constructor(private readonly deps: TransfersDeps) {
     // A temporary key that runs out pauses its account's jobs; they resume with fresh keys.
@@ -54,17 +63,55 @@ export class TransfersService implements Api {
   /**
    * The engine, with the journal read on first use: a CLI command that moves no bytes
    * never touches the journal, so it cannot disturb a transfer running in another process.
+   * Opening it takes the data folder's lock first (see data-lock.ts): one process at a time
+   * runs the queue and writes the journal. Refused (another process holds it), the call
+   * fails with a message naming that process, and the next call tries again.
    */
   engine(): Promise<TransferEngine> {
-    this.opened ??= TransferEngine.open({
-      ...engineOptionsFromEnv(),
-      dir: join(this.deps.dataDir, 'transfers'),
-      concurrency: this.deps.concurrency,
-      clientFor: (id) => this.client(id),
-      onChanged: (summary) => this.deps.hub?.emit('transfers.changed', { summary }),
-      onProgress: (p) => this.deps.hub?.emit('transfers.progress', p),
-    });
+    if (!this.opened) {
+      const p = this.openEngine();
+      this.opened = p;
+      p.catch(() => {
+        if (this.opened === p) this.opened = undefined;
+      });
+    }
     return this.opened;
+  }
+
+  private async openEngine(): Promise<TransferEngine> {
+    const lock = await acquireEngineLock(this.deps.dataDir, {
+      kind: 'cli',
+      ...this.deps.lock,
+      onCompromised: (err) => void this.lostLock(err),
+    });
+    try {
+      const engine = await TransferEngine.open({
+        ...engineOptionsFromEnv(),
+        dir: join(this.deps.dataDir, 'transfers'),
+        concurrency: this.deps.concurrency,
+        clientFor: (id) => this.client(id),
+        onChanged: (summary) => this.deps.hub?.emit('transfers.changed', { summary }),
+        onProgress: (p) => this.deps.hub?.emit('transfers.progress', p),
+      });
+      this.lock = lock;
+      if (this.deps.autoStart) engine.start();
+      return engine;
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  }
+
+  /** Another process took the queue over after this one stalled past the stale time: stop. */
+  private async lostLock(err: Error): Promise<void> {
+    this.deps.log?.error(
+      `lost the lock on the transfer queue in ${this.deps.dataDir} (${err.message}); transfers stop in this process`,
+    );
+    const opened = this.opened;
+    this.opened = undefined;
+    this.lock = undefined;
+    const engine = await opened?.catch(() => undefined);
+    await engine?.close();
   }
 
   /** The queue as the journal holds it, read without writing anything (`transfers list`). */
@@ -260,7 +307,11 @@ export class TransfersService implements Api {
   }
 
   async close(): Promise<void> {
-    await (await this.opened)?.close();
+    const engine = await this.opened?.catch(() => undefined);
+    this.opened = undefined;
+    await engine?.close();
+    await this.lock?.release();
+    this.lock = undefined;
     const old = [...this.clients.values()];
     this.clients.clear();
     await Promise.all(old.map((c) => c.then((x) => x.close()).catch(() => undefined)));

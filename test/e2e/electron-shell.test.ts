@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_METHODS, channelFor } from '../../src-shared/contract';
+import { acquireEngineLock } from '../../src-main/data-lock';
 
 // The Electron binary cannot run here: load the built main bundle against a small stub of
 // the electron module and check its wiring (see test/electron-stub/).
@@ -18,6 +19,10 @@ describe('built Electron main bundle', () => {
     },
   );
   const r = JSON.parse(out);
+
+  it('owns the transfer queue of its data folder and shows no warning', () => {
+    expect(r.messageBoxes).toEqual([]);
+  });
 
   it('creates one window with secure webPreferences and a CommonJS preload', () => {
     expect(r.windows).toBe(1);
@@ -69,6 +74,58 @@ describe('built Electron main bundle', () => {
     for (const c of [r.subFrameCall, r.strangerCall, r.foreignOriginCall]) {
       expect(c.ok).toBe(false);
       expect(c.error.code).toBe('FORBIDDEN');
+    }
+  });
+});
+
+describe('a second instance of the built Electron main bundle', () => {
+  it('exits at once: no window, no IPC handler, nothing written to the data folder', () => {
+    const userData = mkdtempSync(join(tmpdir(), 'cosdesk-second-'));
+    const r = spawnSync(
+      process.execPath,
+      [resolve('test/electron-stub/run-main.mjs'), resolve('out/main/index.js')],
+      {
+        env: { ...process.env, STUB_USER_DATA: userData, STUB_SINGLE_INSTANCE: 'taken' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toEqual({
+      code: 0,
+      singleInstanceAsked: true,
+      exitCalled: true,
+      windows: 0,
+      handlers: 0,
+      listeners: 0,
+      permissionHandler: false,
+    });
+    expect(readdirSync(userData)).toEqual([]);
+  });
+});
+
+describe('the built Electron main bundle while another process runs the transfer queue', () => {
+  it('opens its window, says who holds the queue, and does not open the journal', async () => {
+    const userData = mkdtempSync(join(tmpdir(), 'cosdesk-busy-'));
+    // This test process stands in for a CLI transfer running on the same data folder.
+    const held = await acquireEngineLock(userData, { kind: 'cli' });
+    try {
+      const r = spawnSync(
+        process.execPath,
+        [resolve('test/electron-stub/run-main.mjs'), resolve('out/main/index.js')],
+        { env: { ...process.env, STUB_USER_DATA: userData }, encoding: 'utf8', timeout: 30_000 },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const report = JSON.parse(r.stdout);
+      expect(report.windows).toBe(1);
+      expect(report.channels).toEqual(ALL_METHODS.map(channelFor).sort());
+      expect(report.messageBoxes).toHaveLength(1);
+      expect(report.messageBoxes[0].detail).toContain(`Another cosdesk transfer (pid ${process.pid}`);
+      expect(r.stderr).toMatch(/transfers not started: Another cosdesk transfer/);
+      expect(existsSync(join(userData, 'transfers', 'journal.jsonl'))).toBe(false);
+    } finally {
+      await held.release();
     }
   });
 });

@@ -10,6 +10,9 @@ const state = {
   permissionHandler: undefined,
   sandboxEnabled: false,
   sent: [],
+  singleInstanceAsked: false,
+  exitCode: undefined,
+  messageBoxes: [],
 };
 globalThis.__electronStub = state;
 
@@ -57,10 +60,16 @@ export const app = new (class extends Emitter {
   enableSandbox() {
     state.sandboxEnabled = true;
   }
+  // STUB_SINGLE_INSTANCE=taken: another cosdesk instance already runs.
   requestSingleInstanceLock() {
-    return true;
+    state.singleInstanceAsked = true;
+    return process.env.STUB_SINGLE_INSTANCE !== 'taken';
   }
   quit() {}
+  exit(code = 0) {
+    state.exitCode = code;
+    process.exit(code);
+  }
 })();
 
 export class BrowserWindow extends Emitter {
@@ -116,5 +125,11 @@ export const session = {
 };
 
 // Only referenced when the user downloads; the stub never opens it.
-export const dialog = { showOpenDialog: async () => ({ canceled: true, filePaths: [] }) };
+export const dialog = {
+  showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+  showMessageBox: async (_win, options) => {
+    state.messageBoxes.push(options);
+    return { response: 0, checkboxChecked: false };
+  },
+};
 export default { app, BrowserWindow, ipcMain, shell, session, dialog };

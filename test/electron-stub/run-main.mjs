@@ -1,9 +1,31 @@
 // Loads the built main bundle against the electron stub, pokes its hooks, prints a report.
 import { register } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 
 register('./hooks.mjs', import.meta.url);
 const mainPath = process.argv[2];
+if (process.env.STUB_SINGLE_INSTANCE === 'taken') {
+  // A second instance: report what it did before it exited (or after it ran on, on old code).
+  process.on('exit', (code) => {
+    const st = globalThis.__electronStub;
+    writeSync(
+      1,
+      JSON.stringify({
+        code,
+        singleInstanceAsked: st.singleInstanceAsked,
+        exitCalled: st.exitCode !== undefined,
+        windows: st.windows.length,
+        handlers: st.handlers.size,
+        listeners: st.listeners.size,
+        permissionHandler: st.permissionHandler !== undefined,
+      }),
+    );
+  });
+  await import(mainPath);
+  // Give a main that ran on (instead of exiting) time to open its data folder.
+  await new Promise((r) => setTimeout(r, 500));
+  process.exit(0);
+}
 await import(mainPath);
 const s = globalThis.__electronStub;
 const win = s.windows[0];
@@ -33,6 +55,7 @@ const report = {
   url: win.url,
   channels: [...s.handlers.keys()].sort(),
   sandboxEnabled: s.sandboxEnabled,
+  messageBoxes: s.messageBoxes,
   willNavigatePrevented: navigate('will-navigate', 'https://evil.example/'),
   willRedirectPrevented: navigate('will-redirect', 'https://evil.example/'),
   webviewPrevented: navigate('will-attach-webview'),
