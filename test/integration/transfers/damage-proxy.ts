@@ -286,6 +286,10 @@ export type DamageStack = Awaited<ReturnType<typeof damageStack>>;
 
 /** How the engine checked a finished job (read from the job itself, whatever the view shows). */
 export function verifiedOf(e: TransferEngine, id: string): string | undefined {
-  const jobs = (e as unknown as { jobs: Map<string, Job> }).jobs;
-  return jobs.get(id)?.verified;
+  return jobOf(e, id)?.verified;
+}
+
+/** The engine's own record of a job (chunks done, verification), for tests only. */
+export function jobOf(e: TransferEngine, id: string): Job | undefined {
+  return (e as unknown as { jobs: Map<string, Job> }).jobs.get(id);
 }

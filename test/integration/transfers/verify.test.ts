@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putObject } from '../../../src-main/storage/ops/objects';
 import type { TransferEngine } from '../../../src-main/transfers/engine';
 import { completeUpload, initiateUpload, uploadPart } from '../../../src-main/transfers/multipart';
-import { damageStack, verifiedOf, type DamageStack } from './damage-proxy';
+import { damageStack, jobOf, verifiedOf, type DamageStack } from './damage-proxy';
 import { MiB, randomFile, sha256File } from './harness';
 
 // Small parts keep these files a few MiB; S3 does not take parts under 5 MiB.
@@ -64,6 +64,8 @@ async function peerMultipart(s: DamageStack, key: string, src: string, sizes: nu
   }
   return (await completeUpload(s.direct, loc, key, uploadId, parts)).etag;
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function leftovers(path: string): Promise<string[]> {
   return (await readdir(dirname(path))).filter((n) => n.endsWith('.cosdesk-part'));
@@ -140,6 +142,45 @@ describe('S3 downloads are verified end to end', () => {
     expect(s.proxy.stats.flipped).toBe(1);
     expect(r2).toMatchObject({ verified: 'multipart-etag', job: { state: 'done' } });
     expect(await sha256File(dst2)).toBe(await sha256File(src));
+  });
+
+  it('a resumed download checks the chunks it kept: one damaged on disk meanwhile is fetched again', async () => {
+    s.proxy.reset();
+    const e = await s.engine({ ...SMALL, concurrency: 1 });
+    // Slow enough that the job can be paused after its first chunk, whatever the machine.
+    e.setLimits({ uploadBps: 0, downloadBps: 2 * MiB, concurrency: 1 });
+    const dst = join(s.dir, 'out', 'resumed.bin');
+    const [id] = await e.add([
+      {
+        kind: 'download',
+        accountId: 'a',
+        bucket: s.bucket,
+        key: 'mp/engine-made.bin',
+        localPath: dst,
+        size: 0,
+        onConflict: 'overwrite',
+      },
+    ]);
+    for (let i = 0; i < 1200 && (jobOf(e, id)?.chunks.size ?? 0) < 1; i++) await sleep(50);
+    expect(jobOf(e, id)!.chunks.size).toBe(1);
+    expect(e.pause([id])).toBe(1);
+    await e.idle();
+    // The kept chunk rots on disk while the job waits.
+    const fh = await open(dst + '.cosdesk-part', 'r+');
+    const b = Buffer.alloc(1);
+    await fh.read(b, 0, 1, 100);
+    b[0] ^= 0xff;
+    await fh.write(b, 0, 1, 100);
+    await fh.close();
+    e.setLimits({ uploadBps: 0, downloadBps: 0, concurrency: 8 });
+    const gets = s.proxy.stats.rangedGets;
+    e.resume([id]);
+    await e.idle();
+    expect(e.get(id)!.state).toBe('done');
+    expect(verifiedOf(e, id)).toBe('multipart-etag');
+    expect(await sha256File(dst)).toBe(await sha256File(engineMade));
+    // Chunk 1 again (it was damaged) plus whatever the pause cut short: at least 3 more GETs.
+    expect(s.proxy.stats.rangedGets - gets).toBeGreaterThanOrEqual(3);
   });
 
   it('a HEAD that under-reports the size: no short file, a clear reason', async () => {
