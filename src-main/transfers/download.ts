@@ -468,11 +468,15 @@ interface Range {
   len: number;
 }
 
+/** Parts much larger than our chunks are fetched in chunks (in parallel) and hashed from disk. */
+const MAX_PART_CHUNKS = 4;
+
 function rangesFor(plan: Plan, size: number, partSize: number): Range[] {
+  const chunk = choosePartSize(size, partSize);
   const sizes =
-    plan.method === 'multipart-etag'
+    plan.method === 'multipart-etag' && Math.max(...plan.layouts[0]) <= MAX_PART_CHUNKS * chunk
       ? plan.layouts[0]
-      : (uniformLayout(size, choosePartSize(size, partSize)) ?? []);
+      : (uniformLayout(size, chunk) ?? []);
   const out: Range[] = [];
   let start = 0;
   for (const len of sizes) {
@@ -638,11 +642,15 @@ async function rangedMatches(
     case 'md5':
       return (await hashRange(path, 0, remote.size, 'md5')) === remote.etag;
     case 'multipart-etag': {
+      // Chunks that are the parts of the first layout: their MD5s came with the bytes.
+      const first = plan.layouts[0];
+      const aligned = ranges.length === first.length && ranges.every((r, n) => r.len === first[n]);
       const parts = ranges.map((_, n) => md5s.get(n));
-      if (parts.every((p) => p !== undefined) && multipartEtag(parts as string[]) === remote.etag)
+      if (aligned && parts.every((p) => p !== undefined) && multipartEtag(parts as string[]) === remote.etag)
         return true;
-      if (plan.layouts.length < 2) return false;
-      return (await layoutEtagsOfFile(path, remote.size, plan.layouts.slice(1))).includes(remote.etag);
+      const rest = aligned ? plan.layouts.slice(1) : plan.layouts;
+      if (rest.length === 0) return false;
+      return (await layoutEtagsOfFile(path, remote.size, rest)).includes(remote.etag);
     }
     default:
       return true;

@@ -144,6 +144,18 @@ describe('S3 downloads are verified end to end', () => {
     expect(await sha256File(dst2)).toBe(await sha256File(src));
   });
 
+  it('parts much larger than a chunk are fetched in chunks and checked from disk', async () => {
+    const src = join(s.dir, 'one-part.bin');
+    await randomFile(src, 21 * MiB + 11, 26);
+    await peerMultipart(s, 'mp/one-part.bin', src, [21 * MiB + 11]);
+    s.proxy.reset({ flipGet: 3 });
+    const dst = join(s.dir, 'out', 'one-part.bin');
+    const r = await download(s, await s.engine(SMALL), 'mp/one-part.bin', dst);
+    expect(s.proxy.stats.flipped).toBe(1);
+    expect(r).toMatchObject({ verified: 'multipart-etag', job: { state: 'done' } });
+    expect(await sha256File(dst)).toBe(await sha256File(src));
+  });
+
   it('a resumed download checks the chunks it kept: one damaged on disk meanwhile is fetched again', async () => {
     s.proxy.reset();
     const e = await s.engine({ ...SMALL, concurrency: 1 });
