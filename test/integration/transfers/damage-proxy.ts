@@ -48,6 +48,8 @@ export interface Damage {
   kms: boolean;
   /** Replace object ETags (HEAD, GET, PUT answers) with this. */
   etag?: (real: string) => string;
+  /** Replace the ETag in HEAD answers only. */
+  headEtag?: (real: string) => string;
   /** Drop `x-cos-hash-crc64ecma` from every answer. */
   stripCrc: boolean;
   /** Answer HEAD ?partNumber=k as S3 does (RGW 16 ignores it), for an object of these part sizes. */
@@ -143,6 +145,8 @@ export async function startDamageProxy(target: string) {
           h['etag'] = `"${d.etag ? d.etag(real) : kmsEtag(real)}"`;
         }
         if (ok && isObject && d.kms) h['x-amz-server-side-encryption'] = 'aws:kms';
+        if (ok && req.method === 'HEAD' && d.headEtag && typeof h['etag'] === 'string')
+          h['etag'] = `"${d.headEtag(h['etag'].replace(/"/g, ''))}"`;
         if (d.stripCrc) delete h['x-cos-hash-crc64ecma'];
         if (ok && rewriteHead) {
           h['content-length'] = String(d.headSize!(Number(h['content-length'] ?? 0)));
