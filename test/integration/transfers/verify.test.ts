@@ -144,6 +144,23 @@ describe('S3 downloads are verified end to end', () => {
     expect(await sha256File(dst2)).toBe(await sha256File(src));
   });
 
+  it('part 1 suggests equal parts but they are not: asked part by part before giving up', async () => {
+    const src = join(s.dir, 'uneven2.bin');
+    const sizes = [6 * MiB, 5 * MiB, 6 * MiB + 100];
+    await randomFile(
+      src,
+      sizes.reduce((a, b) => a + b),
+      27,
+    );
+    await peerMultipart(s, 'mp/uneven2.bin', src, sizes);
+    s.proxy.reset({ partSizes: sizes });
+    const dst = join(s.dir, 'out', 'uneven2.bin');
+    const r = await download(s, await s.engine(SMALL), 'mp/uneven2.bin', dst);
+    expect(r).toMatchObject({ verified: 'multipart-etag', job: { state: 'done' } });
+    expect(await sha256File(dst)).toBe(await sha256File(src));
+    expect(s.proxy.stats.log.filter((l) => /^HEAD .*partNumber=3/.test(l)).length).toBe(1);
+  });
+
   it('parts much larger than a chunk are fetched in chunks and checked from disk', async () => {
     const src = join(s.dir, 'one-part.bin');
     await randomFile(src, 21 * MiB + 11, 26);
