@@ -55,7 +55,7 @@ export function uniformLayout(size: number, partSize: number): number[] | undefi
  * of a whole number of MiB: `preferred` (ours) first, then common defaults (aws cli 8, rclone
  * and the SDKs 5, mc 16, s3cmd 15), then every other whole MiB that gives `parts` parts.
  */
-export function guessLayouts(size: number, parts: number, preferred: number[], max = 24): number[][] {
+export function guessLayouts(size: number, parts: number, preferred: number[], max = 12): number[][] {
   if (size <= 0) return [];
   if (parts === 1) return [[size]];
   const fits = (p: number) => p > 0 && (parts - 1) * p < size && parts * p >= size;

@@ -179,7 +179,7 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<Ver
             });
             const local = crc.digestDecimal();
             if (r.opaque) opaque = true;
-            else if (md5 && r.etag !== md5)
+            else if (md5 && r.etag.toLowerCase() !== md5)
               throw new IntegrityError(`${key} part ${n}: ETag ${r.etag}, expected ${md5}`);
             if (cos && r.crc64 && r.crc64 !== local) {
               throw new IntegrityError(
