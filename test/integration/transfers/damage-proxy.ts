@@ -48,6 +48,8 @@ export interface Damage {
   kms: boolean;
   /** Replace object ETags (HEAD, GET, PUT answers) with this. */
   etag?: (real: string) => string;
+  /** Send the n-th GET's body chunked (no Content-Length) with 10 bytes more than asked for. */
+  extraGet: number;
   /** Replace the ETag in HEAD answers only. */
   headEtag?: (real: string) => string;
   /** Drop `x-cos-hash-crc64ecma` from every answer. */
@@ -64,6 +66,7 @@ export interface DamageStats {
   headsRewritten: number;
   totalsRewritten: number;
   replayed: number;
+  extended: number;
   /** Method, URL and Range of every request, in order. */
   log: string[];
 }
@@ -75,6 +78,7 @@ const freshDamage = (): Damage => ({
   headTimes: 0,
   rangeTotalGet: 0,
   replayGet: 0,
+  extraGet: 0,
   kms: false,
   stripCrc: false,
 });
@@ -87,6 +91,7 @@ const freshStats = (): DamageStats => ({
   headsRewritten: 0,
   totalsRewritten: 0,
   replayed: 0,
+  extended: 0,
   log: [],
 });
 
@@ -115,11 +120,13 @@ export async function startDamageProxy(target: string) {
     let bumpTotal = false;
     let rewriteHead = false;
     let replay = false;
+    let extra = false;
     if (req.method === 'GET' && isObject) {
       st.gets++;
       if (d.getWhen(req)) {
         if (d.flipGet > 0 && --d.flipGet === 0) flip = true;
       }
+      if (d.extraGet > 0 && --d.extraGet === 0) extra = true;
       if (range) {
         st.rangedGets++;
         if (d.rangeTotalGet > 0 && --d.rangeTotalGet === 0) bumpTotal = true;
@@ -187,6 +194,14 @@ export async function startDamageProxy(target: string) {
             res.writeHead(status, h);
             res.end(previous.body);
           });
+          return;
+        }
+        if (extra && status < 300) {
+          delete h['content-length'];
+          st.extended++;
+          res.writeHead(status, h);
+          r.on('end', () => res.end(Buffer.alloc(10, 7)));
+          r.pipe(res, { end: false });
           return;
         }
         res.writeHead(status, h);

@@ -286,6 +286,22 @@ describe('S3 downloads are verified end to end', () => {
     expect(await sha256File(dst2)).toBe(await sha256File(engineMade));
   });
 
+  it('an answer with more bytes than promised is neither kept nor cut silently', async () => {
+    for (const [name, opts] of [
+      ['ranged', SMALL],
+      ['one GET', { threshold: 64 * MiB }],
+    ] as const) {
+      s.proxy.reset({ extraGet: 1 });
+      const dst = join(s.dir, 'out', `extra-${name}.bin`);
+      const r = await download(s, await s.engine(opts), 'mp/engine-made.bin', dst);
+      expect(s.proxy.stats.extended, name).toBe(1);
+      // The long answer was refused and asked again.
+      expect(s.proxy.stats.gets, name).toBeGreaterThan(name === 'ranged' ? 3 : 1);
+      expect(r, name).toMatchObject({ verified: 'multipart-etag', job: { state: 'done' } });
+      expect(await sha256File(dst), name).toBe(await sha256File(engineMade));
+    }
+  });
+
   it('a single-part object with a flipped byte is caught (one GET and ranged)', async () => {
     const small = join(s.dir, 'single.bin');
     await randomFile(small, 1 * MiB + 5, 24);
