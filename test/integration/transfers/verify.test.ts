@@ -1,12 +1,19 @@
 import { createReadStream } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { putObject } from '../../../src-main/storage/ops/objects';
+import { headObject, putObject } from '../../../src-main/storage/ops/objects';
 import type { TransferEngine } from '../../../src-main/transfers/engine';
 import { completeUpload, initiateUpload, uploadPart } from '../../../src-main/transfers/multipart';
 import { damageStack, jobOf, verifiedOf, type DamageStack } from './damage-proxy';
+import { rgwEnv } from '../storage/helpers';
 import { MiB, randomFile, sha256File } from './harness';
+
+const execFileP = promisify(execFile);
+// Debian's awscli (installed by .ci/run); a pyenv shim earlier in PATH may point elsewhere.
+const AWS = '/usr/bin/aws';
 
 // Small parts keep these files a few MiB; S3 does not take parts under 5 MiB.
 const SMALL = { threshold: 5 * MiB, partSize: 5 * MiB };
@@ -116,6 +123,37 @@ describe('S3 downloads are verified end to end', () => {
     expect(s.proxy.stats.flipped).toBe(1);
     expect(r2).toMatchObject({ verified: 'multipart-etag', job: { state: 'done' } });
     expect(await sha256File(dst2)).toBe(await sha256File(src));
+  });
+
+  it('an object `aws s3 cp` uploaded with 7 MiB parts, a byte flipped: caught', async () => {
+    const src = join(s.dir, 'aws.bin');
+    await randomFile(src, 15 * MiB + 4321, 28);
+    const config = join(s.dir, 'aws-config');
+    await writeFile(config, '[default]\ns3 =\n  multipart_threshold = 5MB\n  multipart_chunksize = 7MB\n');
+    const env = rgwEnv();
+    await execFileP(
+      AWS,
+      ['s3', 'cp', src, `s3://${s.bucket}/mp/aws.bin`, '--endpoint-url', env.endpoint, '--only-show-errors'],
+      {
+        env: {
+          ...process.env,
+          AWS_CONFIG_FILE: config,
+          AWS_SHARED_CREDENTIALS_FILE: join(s.dir, 'no-credentials'),
+          AWS_ACCESS_KEY_ID: env.ak,
+          AWS_SECRET_ACCESS_KEY: env.sk,
+          AWS_DEFAULT_REGION: 'us-east-1',
+          AWS_PAGER: '',
+        },
+      },
+    );
+    const head = await headObject(s.direct, { bucket: s.bucket }, 'mp/aws.bin');
+    expect(head.etag).toMatch(/-3$/);
+    s.proxy.reset({ flipGet: 2 });
+    const dst = join(s.dir, 'out', 'aws.bin');
+    const r = await download(s, await s.engine(SMALL), 'mp/aws.bin', dst);
+    expect(s.proxy.stats.flipped).toBe(1);
+    expect(r).toMatchObject({ verified: 'multipart-etag', job: { state: 'done' } });
+    expect(await sha256File(dst)).toBe(await sha256File(src));
   });
 
   it('parts of different sizes: size-checked only on RGW, verified where HEAD ?partNumber answers', async () => {
