@@ -242,7 +242,7 @@ async function verifyWhole(
     const crcs = parts.map(([, p]) => p.crc);
     if (crcs.every((c) => c !== undefined)) {
       const expected = crc64CombineAll(parts.map(([, p]) => ({ crc: p.crc!, size: p.size }))).toString(10);
-      const h = done.crc64 ? undefined : await headObjectDetail(ctx.client, loc, key, { signal: ctx.signal });
+      const h = done.crc64 ? undefined : await headAfterComplete(ctx, loc, key);
       if (h && h.props.size !== job.rec.size)
         problem = `the object has ${h.props.size} bytes, the file ${job.rec.size}`;
       const server = done.crc64 ?? h?.props.crc64;
@@ -255,7 +255,7 @@ async function verifyWhole(
     // RGW 16 answers Complete with an empty ETag: then the object's HEAD says it.
     let etag = done.etag.toLowerCase();
     if (!etag) {
-      const h = await headObjectDetail(ctx.client, loc, key, { signal: ctx.signal });
+      const h = await headAfterComplete(ctx, loc, key);
       if (h.props.size !== job.rec.size)
         problem = `the object has ${h.props.size} bytes, the file ${job.rec.size}`;
       etag = etagIsOpaque(h.headers) ? '' : (h.props.etag ?? '').toLowerCase();
@@ -277,6 +277,10 @@ async function verifyWhole(
     throw new IntegrityError(`${key}: ${problem}`);
   }
   return verified;
+}
+
+function headAfterComplete(ctx: RunContext, loc: BucketLoc, key: string) {
+  return withRetries(ctx.signal, () => headObjectDetail(ctx.client, loc, key, { signal: ctx.signal }));
 }
 
 /**
