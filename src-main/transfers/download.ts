@@ -1,11 +1,24 @@
 import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { VERIFICATIONS, type Verification } from '../../src-shared/contract';
 import { Crc64, crc64CombineAll } from '../storage/crc64';
 import { StorageError } from '../storage/errors';
-import { getObject, headObject } from '../storage/ops/objects';
+import type { HttpResponse } from '../storage/http';
+import { etagIsOpaque, getObject, headObjectDetail } from '../storage/ops/objects';
 import type { BucketLoc } from '../storage/ops/types';
-import { hashRange, IntegrityError } from './hash';
+import {
+  guessLayouts,
+  hashRange,
+  IntegrityError,
+  layoutEtagsOfFile,
+  md5AndCrc,
+  multipartEtag,
+  multipartEtagParts,
+  PartHasher,
+  uniformLayout,
+} from './hash';
 import { ConflictPending, Skipped, withRetries, type Job, type RunContext } from './job';
 import { choosePartSize } from './multipart';
 import { keepBothName } from './safe-path';
@@ -14,11 +27,15 @@ export const PART_SUFFIX = '.cosdesk-part';
 
 interface Remote {
   size: number;
+  /** Lower case, unquoted; '' when the server sent none. */
   etag: string;
   crc64?: string;
+  /** Stored with SSE-KMS / SSE-C: the ETag says nothing about the bytes. */
+  opaque: boolean;
 }
 
 export async function runDownload(ctx: RunContext, job: Job): Promise<'done' | 'skipped'> {
+  job.verified = undefined;
   const loc: BucketLoc = { bucket: job.rec.bucket, region: job.rec.region };
   await mkdir(dirname(job.rec.localPath), { recursive: true });
   const fresh = job.chunks.size === 0 && !(await exists(partPath(job)));
@@ -35,6 +52,54 @@ export async function runDownload(ctx: RunContext, job: Job): Promise<'done' | '
       localPath: job.rec.localPath,
     });
   }
+  let verified: Verification;
+  for (let restart = 0; ; restart++) {
+    try {
+      verified = await attempt(ctx, job, loc);
+      break;
+    } catch (e) {
+      if (!(e instanceof ObjectChanged)) throw e;
+      // What arrived belongs to another version of the object (or the server contradicts
+      // itself): nothing of it is kept. Start over from a fresh HEAD, a bounded number of times.
+      await startOver(ctx, job);
+      if (restart >= RESTARTS || ctx.signal.aborted) throw e;
+    }
+  }
+  await rename(partPath(job), job.rec.localPath);
+  job.verified = verified;
+  return 'done';
+}
+
+/** Fresh starts after the object changed under a download, before the job fails. */
+const RESTARTS = 2;
+/** Reads of one object whose check failed, before the job fails (each re-fetches only what differed). */
+const ROUNDS = 3;
+
+/**
+ * The object changed while it was downloading, or the server contradicts itself about it
+ * (a HEAD and a GET disagree on its size): the bytes so far cannot be trusted.
+ */
+export class ObjectChanged extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ObjectChanged';
+  }
+}
+
+/** How the bytes of this object can be checked, decided from its HEAD. */
+type Plan =
+  | { method: 'crc64' | 'md5' | 'size-only' }
+  | {
+      method: 'multipart-etag';
+      /** Part sizes the object may have been uploaded with, most likely first; ranges follow the first. */
+      layouts: number[][];
+      /** The layout came from the server, part by part (not a guess). */
+      exact: boolean;
+      /** The exact layout, part by part (HEAD ?partNumber=k), when the server answers those. */
+      refine?: () => Promise<number[] | undefined>;
+    };
+
+async function attempt(ctx: RunContext, job: Job, loc: BucketLoc): Promise<Verification> {
   const remote = await head(ctx, loc, job.rec.key);
   if (job.rec.etag !== undefined && job.rec.etag !== remote.etag) {
     // The object changed since the first bytes arrived: they belong to another version.
@@ -46,10 +111,16 @@ export async function runDownload(ctx: RunContext, job: Job): Promise<'done' | '
     await ctx.journal.append({ t: 'job', job: job.rec });
     job.chunks.clear();
   }
-  if (remote.size < ctx.threshold) await sequential(ctx, job, loc, remote);
-  else await ranged(ctx, job, loc, remote);
-  await rename(partPath(job), job.rec.localPath);
-  return 'done';
+  const plan = await planFor(ctx, loc, job.rec.key, remote);
+  if (remote.size < ctx.threshold || remote.size === 0) return sequential(ctx, job, loc, remote, plan);
+  return ranged(ctx, job, loc, remote, plan);
+}
+
+async function startOver(ctx: RunContext, job: Job): Promise<void> {
+  await rm(partPath(job), { force: true });
+  job.chunks.clear();
+  // A job record resets the journaled chunks: a crash now must not resume the old ones.
+  await ctx.journal.append({ t: 'job', job: job.rec });
 }
 
 const partPath = (job: Job) => job.rec.localPath + PART_SUFFIX;
@@ -62,195 +133,528 @@ async function exists(path: string): Promise<boolean> {
 }
 
 async function head(ctx: RunContext, loc: BucketLoc, key: string): Promise<Remote> {
-  const h = await withRetries(ctx.signal, () => headObject(ctx.client, loc, key, { signal: ctx.signal }));
-  return { size: h.size, etag: h.etag ?? '', crc64: h.crc64 };
+  const h = await withRetries(ctx.signal, () =>
+    headObjectDetail(ctx.client, loc, key, { signal: ctx.signal }),
+  );
+  return {
+    size: h.props.size,
+    etag: (h.props.etag ?? '').toLowerCase(),
+    crc64: h.props.crc64,
+    opaque: etagIsOpaque(h.headers),
+  };
 }
 
-/** One GET, resumed by Range from what the `.part` file already holds. */
-async function sequential(ctx: RunContext, job: Job, loc: BucketLoc, remote: Remote): Promise<void> {
-  const path = partPath(job);
-  const cos = ctx.client.dialect.kind === 'cos';
-  await withRetries(ctx.signal, () =>
-    ctx.limiter.run(async () => {
-      let have = (await stat(path).catch(() => undefined))?.size ?? 0;
-      if (have > remote.size) have = 0;
-      // Resuming: the digest has to cover the bytes already on disk too.
-      const digest =
-        have === 0
-          ? {}
-          : cos
-            ? { crcPrefix: await hashRange(path, 0, have, 'crc64') }
-            : { md5: await md5Of(path, have) };
-      await finishSequential(ctx, job, loc, remote, have, digest);
-    }),
+async function planFor(ctx: RunContext, loc: BucketLoc, key: string, remote: Remote): Promise<Plan> {
+  // COS: the CRC-64 the server keeps for every object; an object without one is size-checked only.
+  if (ctx.client.dialect.kind === 'cos') return { method: remote.crc64 ? 'crc64' : 'size-only' };
+  // SSE-KMS / SSE-C: the ETag is not an MD5 of the bytes.
+  if (remote.opaque) return { method: 'size-only' };
+  if (/^[0-9a-f]{32}$/.test(remote.etag)) return { method: 'md5' };
+  const parts = multipartEtagParts(remote.etag);
+  if (parts === undefined) return { method: 'size-only' };
+  const size = remote.size;
+  if (parts === 1) return { method: 'multipart-etag', layouts: [[size]], exact: true };
+  const p1 = await headPart(ctx, loc, key, remote, parts, 1);
+  if (p1 === undefined) {
+    const preferred = [choosePartSize(size, ctx.partSize), ctx.partSize];
+    const layouts = guessLayouts(size, parts, preferred);
+    return layouts.length ? { method: 'multipart-etag', layouts, exact: false } : { method: 'size-only' };
+  }
+  const byPart = () => layoutByParts(ctx, loc, key, remote, parts);
+  const uniform = uniformLayout(size, p1);
+  if (uniform && uniform.length === parts) {
+    return { method: 'multipart-etag', layouts: [uniform], exact: false, refine: byPart };
+  }
+  const sizes = await byPart();
+  return sizes ? { method: 'multipart-etag', layouts: [sizes], exact: true } : { method: 'size-only' };
+}
+
+/**
+ * A part's length from HEAD ?partNumber=k, when the server answers for the part (S3: 206,
+ * Content-Range, x-amz-mp-parts-count); undefined when it answers for the whole object (RGW 16)
+ * or refuses.
+ */
+async function headPart(
+  ctx: RunContext,
+  loc: BucketLoc,
+  key: string,
+  remote: Remote,
+  parts: number,
+  k: number,
+): Promise<number | undefined> {
+  let h;
+  try {
+    h = await withRetries(ctx.signal, () =>
+      headObjectDetail(ctx.client, loc, key, { partNumber: k, signal: ctx.signal }),
+    );
+  } catch (e) {
+    if (ctx.signal.aborted) throw e;
+    return undefined;
+  }
+  const count = h.headers['x-amz-mp-parts-count'];
+  const cr = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(h.headers['content-range'] ?? '');
+  if (h.status !== 206 && !cr && count === undefined) return undefined;
+  if (h.props.etag !== undefined && h.props.etag.toLowerCase() !== remote.etag)
+    throw new ObjectChanged(`${key} changed while it was downloading (its ETag is now ${h.props.etag})`);
+  if (cr && Number(cr[3]) !== remote.size) throw new ObjectChanged(sizeMessage(key, cr[3], remote.size));
+  if (count !== undefined && Number(count) !== parts) return undefined;
+  const len = h.props.size;
+  return len > 0 && len <= remote.size ? len : undefined;
+}
+
+/** Every part's length by its own HEAD; undefined unless they add up to the object. */
+async function layoutByParts(
+  ctx: RunContext,
+  loc: BucketLoc,
+  key: string,
+  remote: Remote,
+  parts: number,
+): Promise<number[] | undefined> {
+  const sizes = await Promise.all(
+    Array.from({ length: parts }, (_, i) =>
+      ctx.limiter.run(() => headPart(ctx, loc, key, remote, parts, i + 1)),
+    ),
+  );
+  if (sizes.some((s) => s === undefined)) return undefined;
+  const total = (sizes as number[]).reduce((a, b) => a + b, 0);
+  return total === remote.size ? (sizes as number[]) : undefined;
+}
+
+function sizeMessage(key: string, got: number | string, size: number): string {
+  return (
+    `${key}: the server now reports ${got} bytes for an object its HEAD said has ${size} bytes. ` +
+    'The object changed while it was downloading, or the server (or a proxy) misreports its size; ' +
+    'nothing was kept. Try again.'
   );
 }
 
-async function md5Of(path: string, len: number): Promise<Hash> {
-  const h = createHash('md5');
-  const fh = await open(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (let pos = 0; pos < len;) {
-      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, len - pos), pos);
-      if (bytesRead === 0) break;
-      h.update(buf.subarray(0, bytesRead));
-      pos += bytesRead;
-    }
-  } finally {
-    await fh.close();
-  }
-  return h;
+function stableMessage(key: string, plan: Plan): string {
+  const what = plan.method === 'crc64' ? 'CRC-64' : 'ETag';
+  return (
+    `${key}: two downloads agree with each other but not with the object's ${what}: the stored ` +
+    'object may be damaged. Nothing was kept.'
+  );
 }
 
-async function finishSequential(
+/**
+ * Checks one answer to a GET against the HEAD: same version, and exactly the bytes asked for
+ * (Content-Range `a-b/total` with total = the size, Content-Length = the range's length).
+ */
+function checkAnswer(
+  res: HttpResponse,
+  key: string,
+  remote: Remote,
+  range?: { start: number; end: number },
+): void {
+  const h = res.headers;
+  const etag = h['etag'] ? h['etag'].replace(/"/g, '').toLowerCase() : undefined;
+  if (etag && remote.etag && etag !== remote.etag)
+    throw new ObjectChanged(`${key} changed while it was downloading (its ETag is now ${etag})`);
+  const crc = h['x-cos-hash-crc64ecma'];
+  if (crc && remote.crc64 && crc !== remote.crc64)
+    throw new ObjectChanged(`${key} changed while it was downloading (its CRC-64 is now ${crc})`);
+  const len = h['content-length'] !== undefined ? Number(h['content-length']) : undefined;
+  const whole = !range || (range.start === 0 && range.end === remote.size - 1);
+  if (res.status === 200) {
+    if (!whole) {
+      throw new IntegrityError(
+        `${key}: asked for bytes ${range!.start}-${range!.end}, the server sent the whole object`,
+      );
+    }
+    if (len !== undefined && len !== remote.size) throw new ObjectChanged(sizeMessage(key, len, remote.size));
+    return;
+  }
+  if (res.status !== 206 || !range)
+    throw new IntegrityError(`${key}: unexpected answer ${res.status} to a download`);
+  const m = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(h['content-range'] ?? '');
+  if (!m) {
+    throw new IntegrityError(
+      `${key}: the server answered bytes ${range.start}-${range.end} without a valid Content-Range (${h['content-range'] ?? 'none'})`,
+    );
+  }
+  if (m[3] === '*' || Number(m[3]) !== remote.size)
+    throw new ObjectChanged(sizeMessage(key, m[3], remote.size));
+  if (Number(m[1]) !== range.start || Number(m[2]) !== range.end) {
+    throw new IntegrityError(
+      `${key}: asked for bytes ${range.start}-${range.end}, the server sent bytes ${m[1]}-${m[2]}`,
+    );
+  }
+  const want = range.end - range.start + 1;
+  if (len !== undefined && len !== want)
+    throw new IntegrityError(`${key}: bytes ${range.start}-${range.end} announced as ${len} bytes`);
+}
+
+/**
+ * Streams exactly `expected` bytes of a body to `sink`, through the throttle: a body that
+ * ends early or goes on beyond what was promised is an IntegrityError, never silently cut.
+ */
+async function readBody(
+  ctx: RunContext,
+  key: string,
+  body: AsyncIterable<unknown>,
+  expected: number,
+  sink: (c: Buffer, offset: number) => Promise<void> | void,
+): Promise<number> {
+  let got = 0;
+  for await (const raw of body) {
+    const chunk = raw as Buffer;
+    if (got + chunk.length > expected)
+      throw new IntegrityError(`${key}: the server sent more than the ${expected} bytes it announced`);
+    await ctx.throttle.take(chunk.length);
+    await sink(chunk, got);
+    got += chunk.length;
+  }
+  if (got !== expected) throw new IntegrityError(`${key}: got ${got} of ${expected} bytes`);
+  return got;
+}
+
+/** One GET of `[start, end]`, checked, its body streamed to `sink`. */
+async function fetchRange(
+  ctx: RunContext,
+  loc: BucketLoc,
+  key: string,
+  remote: Remote,
+  range: { start: number; end: number } | undefined,
+  sink: (c: Buffer, offset: number) => Promise<void> | void,
+): Promise<number> {
+  const res = await getObject(ctx.client, loc, key, {
+    range: range ? `bytes=${range.start}-${range.end}` : undefined,
+    signal: ctx.signal,
+  });
+  try {
+    checkAnswer(res, key, remote, range);
+  } catch (e) {
+    await res.body.dump().catch(() => undefined);
+    throw e;
+  }
+  const from = range?.start ?? 0;
+  const to = range?.end ?? remote.size - 1;
+  return readBody(ctx, key, res.body, to - from + 1, sink);
+}
+
+/** What the bytes of one whole read give, for each way the plan may check them. */
+class Digest {
+  readonly crc = new Crc64();
+  private readonly md5: Hash | undefined;
+  private readonly parts: PartHasher[];
+
+  constructor(private readonly plan: Plan) {
+    this.md5 = plan.method === 'md5' ? createHash('md5') : undefined;
+    this.parts = plan.method === 'multipart-etag' ? plan.layouts.map((l) => new PartHasher(l)) : [];
+  }
+
+  update(c: Buffer): void {
+    this.crc.update(c);
+    this.md5?.update(c);
+    for (const p of this.parts) p.update(c);
+  }
+
+  matches(remote: Remote, crcOfAll: string): boolean {
+    switch (this.plan.method) {
+      case 'crc64':
+        return crcOfAll === remote.crc64;
+      case 'md5':
+        return this.md5!.digest('hex') === remote.etag;
+      case 'multipart-etag':
+        return this.parts.some((p) => p.etag() === remote.etag);
+      default:
+        return true;
+    }
+  }
+}
+
+/**
+ * The check failed but a second read gave the same bytes: the object itself does not match
+ * what its checksum promises. Fine only when the layout was a guess (then: size-checked only)
+ * or the exact layout, asked part by part, does match.
+ */
+async function afterStableMismatch(
+  plan: Plan,
+  remote: Remote,
+  path: string,
+): Promise<Verification | undefined> {
+  if (plan.method !== 'multipart-etag' || plan.exact) return undefined;
+  if (!plan.refine) return 'size-only';
+  const sizes = await plan.refine();
+  if (!sizes) return 'size-only';
+  const [etag] = await layoutEtagsOfFile(path, remote.size, [sizes]);
+  return etag === remote.etag ? 'multipart-etag' : undefined;
+}
+
+/** Small objects: one GET, resumed by Range from what the `.part` file already holds. */
+async function sequential(
   ctx: RunContext,
   job: Job,
   loc: BucketLoc,
   remote: Remote,
-  have: number,
-  digest: { md5?: Hash; crcPrefix?: string },
-): Promise<void> {
+  plan: Plan,
+): Promise<Verification> {
   const path = partPath(job);
-  const crc = new Crc64();
-  const md5 = digest.md5 ?? createHash('md5');
+  const key = job.rec.key;
+  for (let round = 1; ; round++) {
+    const got = await withRetries(ctx.signal, () =>
+      ctx.limiter.run(() => fetchWhole(ctx, job, loc, remote, plan)),
+    );
+    if (got.ok) return plan.method;
+    // The transfer or the object? Read it again (hashing only) and compare.
+    const again = await withRetries(ctx.signal, () =>
+      ctx.limiter.run(async () => {
+        const crc = new Crc64();
+        await fetchRange(ctx, loc, key, remote, undefined, (c) => {
+          crc.update(c);
+        });
+        return crc.digestDecimal();
+      }),
+    );
+    if (again === got.crc) {
+      const v = await afterStableMismatch(plan, remote, path);
+      if (v) return v;
+      await rm(path, { force: true });
+      throw new IntegrityError(stableMessage(key, plan));
+    }
+    ctx.progress(-remote.size);
+    await rm(path, { force: true });
+    if (round >= ROUNDS)
+      throw new IntegrityError(
+        `${key}: the download did not match the object's checksum after ${round} tries`,
+      );
+  }
+}
+
+async function fetchWhole(
+  ctx: RunContext,
+  job: Job,
+  loc: BucketLoc,
+  remote: Remote,
+  plan: Plan,
+): Promise<{ ok: boolean; crc: string }> {
+  const path = partPath(job);
+  let have = (await stat(path).catch(() => undefined))?.size ?? 0;
+  if (have > remote.size) have = 0;
+  const digest = new Digest(plan);
+  // Resuming: the digests have to cover the bytes already on disk too.
+  if (have > 0) {
+    for await (const c of createReadStream(path, { start: 0, end: have - 1, highWaterMark: 1 << 20 }))
+      digest.update(c as Buffer);
+  }
   let got = 0;
   ctx.progress(have);
   const fh = await open(path, have > 0 ? 'r+' : 'w');
   try {
-    if (have < remote.size) {
-      const res = await getObject(ctx.client, loc, job.rec.key, {
-        range: have > 0 ? `bytes=${have}-` : undefined,
-        signal: ctx.signal,
-      });
-      got = await writeBody(ctx, fh, res.body, have, (c) => {
-        crc.update(c);
-        md5.update(c);
+    if (have < remote.size || remote.size === 0) {
+      const range = have > 0 ? { start: have, end: remote.size - 1 } : undefined;
+      await fetchRange(ctx, loc, job.rec.key, remote, range, async (c, off) => {
+        await fh.write(c, 0, c.length, have + off);
+        got += c.length;
+        digest.update(c);
+        ctx.progress(c.length);
       });
     }
     await fh.sync();
   } catch (e) {
     ctx.progress(-(have + got));
+    // Whatever was wrong with this answer, the next try starts from the first byte.
+    if (e instanceof IntegrityError || e instanceof ObjectChanged) await rm(path, { force: true });
     throw e;
   } finally {
     await fh.close();
   }
-  const size = (await stat(path)).size;
-  let problem: string | undefined;
-  if (size !== remote.size) problem = `got ${size} bytes, expected ${remote.size}`;
-  else if (remote.crc64) {
-    const local =
-      digest.crcPrefix !== undefined
-        ? crc64CombineAll([
-            { crc: digest.crcPrefix, size: have },
-            { crc: crc.digest(), size: size - have },
-          ]).toString(10)
-        : crc.digestDecimal();
-    if (local !== remote.crc64) problem = `CRC64 ${local}, the server says ${remote.crc64}`;
-  } else if (/^[0-9a-f]{32}$/.test(remote.etag)) {
-    const local = md5.digest('hex');
-    if (local !== remote.etag) problem = `MD5 ${local}, the ETag says ${remote.etag}`;
-  }
-  if (problem) {
-    ctx.progress(-size);
-    await rm(path, { force: true });
-    throw new IntegrityError(`${job.rec.key}: ${problem}`);
-  }
+  const crc = digest.crc.digestDecimal();
+  return { ok: digest.matches(remote, crc), crc };
 }
 
-/** Large objects: chunks fetched in parallel into their places in the `.part` file. */
-async function ranged(ctx: RunContext, job: Job, loc: BucketLoc, remote: Remote): Promise<void> {
+interface Range {
+  start: number;
+  len: number;
+}
+
+/** Parts much larger than our chunks are fetched in chunks (in parallel) and hashed from disk. */
+const MAX_PART_CHUNKS = 4;
+
+function rangesFor(plan: Plan, size: number, partSize: number): Range[] {
+  const chunk = choosePartSize(size, partSize);
+  const sizes =
+    plan.method === 'multipart-etag' && Math.max(...plan.layouts[0]) <= MAX_PART_CHUNKS * chunk
+      ? plan.layouts[0]
+      : (uniformLayout(size, chunk) ?? []);
+  const out: Range[] = [];
+  let start = 0;
+  for (const len of sizes) {
+    out.push({ start, len });
+    start += len;
+  }
+  return out;
+}
+
+/**
+ * Large objects: chunks fetched in parallel into their places in the `.part` file. For a
+ * multipart S3 object the chunks follow its parts, so each chunk's MD5 is a part's MD5.
+ */
+async function ranged(
+  ctx: RunContext,
+  job: Job,
+  loc: BucketLoc,
+  remote: Remote,
+  plan: Plan,
+): Promise<Verification> {
   const path = partPath(job);
-  const chunkSize = choosePartSize(remote.size, ctx.partSize);
-  const count = Math.ceil(remote.size / chunkSize);
+  const key = job.rec.key;
+  const ranges = rangesFor(plan, remote.size, ctx.partSize);
+  const md5s = new Map<number, string>();
   if (job.chunks.size > 0 && !(await exists(path))) job.chunks.clear();
   const fh = await open(path, (await exists(path)) ? 'r+' : 'w');
+  let outcome: Verification | string;
   try {
-    for (const c of job.chunks.values()) ctx.progress(c.size);
-    let firstError: unknown;
-    const todo: number[] = [];
-    for (let n = 0; n < count; n++) if (!job.chunks.has(n)) todo.push(n);
-    await Promise.all(
-      todo.map((n) =>
-        withRetries(ctx.signal, () =>
-          ctx.limiter.run(async () => {
-            if (firstError !== undefined || ctx.signal.aborted) return;
-            const start = n * chunkSize;
-            const end = Math.min(remote.size, start + chunkSize) - 1;
-            const crc = new Crc64();
-            let got = 0;
-            try {
-              const res = await getObject(ctx.client, loc, job.rec.key, {
-                range: `bytes=${start}-${end}`,
-                signal: ctx.signal,
-              });
-              if (res.headers['etag'] && res.headers['etag'].replace(/"/g, '') !== remote.etag) {
-                await res.body.dump();
-                throw new Error(`${job.rec.key} changed while it was downloading`);
-              }
-              got = await writeBody(ctx, fh, res.body, start, (c) => crc.update(c));
-              if (got !== end - start + 1) throw new IntegrityError(`${job.rec.key}: short range ${got}`);
-              await fh.datasync();
-              job.chunks.set(n, { crc: crc.digestDecimal(), size: got });
-              await ctx.journal.append({
-                t: 'chunk',
-                id: job.rec.id,
-                n,
-                crc: crc.digestDecimal(),
-                size: got,
-              });
-            } catch (e) {
-              ctx.progress(-got);
-              throw e;
-            }
-          }),
-        ).catch((e: unknown) => {
-          firstError ??= e;
-        }),
-      ),
-    );
-    if (firstError !== undefined) throw firstError;
-    if (ctx.signal.aborted) throw ctx.signal.reason;
-    await fh.truncate(remote.size);
-    await fh.sync();
+    // Chunks of an earlier run count only if the disk still holds what arrived then.
+    for (const [n, c] of [...job.chunks]) {
+      const r = ranges[n];
+      const disk = r && r.len === c.size ? await md5AndCrc(path, r.start, r.len) : undefined;
+      if (disk?.crc === c.crc) {
+        md5s.set(n, disk.md5);
+        ctx.progress(c.size);
+      } else job.chunks.delete(n);
+    }
+    outcome = `${key}: the download did not match the object's checksum after ${ROUNDS} tries`;
+    for (let round = 1; round <= ROUNDS; round++) {
+      await fetchChunks(ctx, job, loc, remote, plan, ranges, fh, md5s);
+      await fh.truncate(remote.size);
+      await fh.sync();
+      if (await rangedMatches(plan, remote, path, ranges, job, md5s)) {
+        outcome = plan.method;
+        break;
+      }
+      // The transfer or the object? Read every chunk again (hashing only) and compare.
+      const differ = await rereadChunks(ctx, job, loc, remote, ranges);
+      if (differ.length === 0) {
+        outcome = (await afterStableMismatch(plan, remote, path)) ?? stableMessage(key, plan);
+        break;
+      }
+      for (const n of differ) {
+        ctx.progress(-(job.chunks.get(n)?.size ?? 0));
+        job.chunks.delete(n);
+        md5s.delete(n);
+      }
+    }
   } finally {
     await fh.close();
   }
-  let problem: string | undefined;
-  if (remote.crc64) {
-    const local = crc64CombineAll(
-      [...job.chunks.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => ({ crc: c.crc, size: c.size })),
-    ).toString(10);
-    if (local !== remote.crc64) problem = `CRC64 ${local}, the server says ${remote.crc64}`;
-  } else if (/^[0-9a-f]{32}$/.test(remote.etag)) {
-    const local = await hashRange(path, 0, remote.size, 'md5');
-    if (local !== remote.etag) problem = `MD5 ${local}, the ETag says ${remote.etag}`;
-  }
-  if (problem) {
-    await rm(path, { force: true });
-    job.chunks.clear();
-    throw new IntegrityError(`${job.rec.key}: ${problem}`);
-  }
+  if (VERIFICATIONS.includes(outcome as Verification)) return outcome as Verification;
+  ctx.progress(-remote.size);
+  await startOver(ctx, job);
+  throw new IntegrityError(outcome);
 }
 
-/** Streams a response body to `fh` from `pos`, through the throttle; returns the bytes written. */
-async function writeBody(
+async function fetchChunks(
   ctx: RunContext,
+  job: Job,
+  loc: BucketLoc,
+  remote: Remote,
+  plan: Plan,
+  ranges: Range[],
   fh: FileHandle,
-  body: AsyncIterable<unknown>,
-  pos: number,
-  onChunk: (c: Buffer) => void,
-): Promise<number> {
-  let written = 0;
-  for await (const raw of body) {
-    const chunk = raw as Buffer;
-    await ctx.throttle.take(chunk.length);
-    await fh.write(chunk, 0, chunk.length, pos + written);
-    written += chunk.length;
-    onChunk(chunk);
-    ctx.progress(chunk.length);
+  md5s: Map<number, string>,
+): Promise<void> {
+  const wantMd5 = plan.method === 'multipart-etag';
+  let firstError: unknown;
+  const todo: number[] = [];
+  for (let n = 0; n < ranges.length; n++) if (!job.chunks.has(n)) todo.push(n);
+  await Promise.all(
+    todo.map((n) =>
+      withRetries(ctx.signal, () =>
+        ctx.limiter.run(async () => {
+          if (firstError !== undefined || ctx.signal.aborted) return;
+          const { start, len } = ranges[n];
+          const crc = new Crc64();
+          const md5 = wantMd5 ? createHash('md5') : undefined;
+          let got = 0;
+          try {
+            await fetchRange(ctx, loc, job.rec.key, remote, { start, end: start + len - 1 }, async (c) => {
+              await fh.write(c, 0, c.length, start + got);
+              got += c.length;
+              crc.update(c);
+              md5?.update(c);
+              ctx.progress(c.length);
+            });
+            await fh.datasync();
+            const rec = { crc: crc.digestDecimal(), size: len };
+            job.chunks.set(n, rec);
+            if (md5) md5s.set(n, md5.digest('hex'));
+            await ctx.journal.append({ t: 'chunk', id: job.rec.id, n, ...rec });
+          } catch (e) {
+            ctx.progress(-got);
+            throw e;
+          }
+        }),
+      ).catch((e: unknown) => {
+        firstError ??= e;
+      }),
+    ),
+  );
+  if (firstError !== undefined) throw firstError;
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+}
+
+/** Every chunk read once more, hashing only: the ones whose CRC differs from the first read. */
+async function rereadChunks(
+  ctx: RunContext,
+  job: Job,
+  loc: BucketLoc,
+  remote: Remote,
+  ranges: Range[],
+): Promise<number[]> {
+  const differ: number[] = [];
+  let firstError: unknown;
+  await Promise.all(
+    ranges.map(({ start, len }, n) =>
+      withRetries(ctx.signal, () =>
+        ctx.limiter.run(async () => {
+          if (firstError !== undefined || ctx.signal.aborted) return;
+          const crc = new Crc64();
+          await fetchRange(ctx, loc, job.rec.key, remote, { start, end: start + len - 1 }, (c) => {
+            crc.update(c);
+          });
+          if (crc.digestDecimal() !== job.chunks.get(n)?.crc) differ.push(n);
+        }),
+      ).catch((e: unknown) => {
+        firstError ??= e;
+      }),
+    ),
+  );
+  if (firstError !== undefined) throw firstError;
+  if (ctx.signal.aborted) throw ctx.signal.reason;
+  return differ.sort((a, b) => a - b);
+}
+
+async function rangedMatches(
+  plan: Plan,
+  remote: Remote,
+  path: string,
+  ranges: Range[],
+  job: Job,
+  md5s: Map<number, string>,
+): Promise<boolean> {
+  switch (plan.method) {
+    case 'crc64': {
+      const crcs = ranges.map((_, n) => job.chunks.get(n));
+      if (crcs.some((c) => c === undefined)) return false;
+      return crc64CombineAll(crcs.map((c) => ({ crc: c!.crc, size: c!.size }))).toString(10) === remote.crc64;
+    }
+    case 'md5':
+      return (await hashRange(path, 0, remote.size, 'md5')) === remote.etag;
+    case 'multipart-etag': {
+      // Chunks that are the parts of the first layout: their MD5s came with the bytes.
+      const first = plan.layouts[0];
+      const aligned = ranges.length === first.length && ranges.every((r, n) => r.len === first[n]);
+      const parts = ranges.map((_, n) => md5s.get(n));
+      if (aligned && parts.every((p) => p !== undefined) && multipartEtag(parts as string[]) === remote.etag)
+        return true;
+      const rest = aligned ? plan.layouts.slice(1) : plan.layouts;
+      if (rest.length === 0) return false;
+      return (await layoutEtagsOfFile(path, remote.size, rest)).includes(remote.etag);
+    }
+    default:
+      return true;
   }
-  return written;
 }
 
 export function isNotFound(e: unknown): boolean {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Crc64 } from '../storage/crc64';
 
@@ -29,6 +29,118 @@ export function multipartEtag(partMd5Hex: readonly string[]): string {
   const h = createHash('md5');
   for (const p of partMd5Hex) h.update(Buffer.from(p, 'hex'));
   return `${h.digest('hex')}-${partMd5Hex.length}`;
+}
+
+const MiB = 1024 * 1024;
+
+/** `md5hex-N`, the shape of a multipart ETag; undefined for anything else. */
+export function multipartEtagParts(etag: string): number | undefined {
+  const m = /^[0-9a-f]{32}-(\d{1,5})$/i.exec(etag);
+  const n = m ? Number(m[1]) : NaN;
+  return n >= 1 && n <= 10_000 ? n : undefined;
+}
+
+/** Part sizes of an object of `size` bytes cut into parts of `partSize` (the last one shorter). */
+export function uniformLayout(size: number, partSize: number): number[] | undefined {
+  if (partSize <= 0 || size <= 0) return undefined;
+  const n = Math.ceil(size / partSize);
+  const out = new Array<number>(n).fill(partSize);
+  out[n - 1] = size - (n - 1) * partSize;
+  return out;
+}
+
+/**
+ * Layouts a multipart object of `size` bytes in `parts` parts was probably uploaded with, most
+ * likely first, when the server does not say (RGW ignores HEAD ?partNumber=). Tools cut parts
+ * of a whole number of MiB: `preferred` (ours) first, then common defaults (aws cli 8, rclone
+ * and the SDKs 5, mc 16, s3cmd 15), then every other whole MiB that gives `parts` parts.
+ */
+export function guessLayouts(size: number, parts: number, preferred: number[], max = 12): number[][] {
+  if (size <= 0) return [];
+  if (parts === 1) return [[size]];
+  const fits = (p: number) => p > 0 && (parts - 1) * p < size && parts * p >= size;
+  const sizes: number[] = [];
+  const add = (p: number) => {
+    if (fits(p) && !sizes.includes(p) && sizes.length < max) sizes.push(p);
+  };
+  for (const p of preferred) add(p);
+  for (const m of [8, 5, 16, 15, 10, 64, 100, 128, 6, 32]) add(m * MiB);
+  const lo = Math.ceil(size / parts / MiB);
+  const hi = Math.floor((size - 1) / (parts - 1) / MiB);
+  for (let m = lo; m <= hi && sizes.length < max; m++) add(m * MiB);
+  add(Math.ceil(size / parts));
+  return sizes.map((p) => uniformLayout(size, p)!);
+}
+
+/** MD5 of each part along a layout, fed the object's bytes in order. */
+export class PartHasher {
+  readonly md5s: string[] = [];
+  private part = 0;
+  private left: number;
+  private h: Hash = createHash('md5');
+  private overflow = false;
+
+  constructor(private readonly sizes: readonly number[]) {
+    this.left = sizes[0] ?? 0;
+  }
+
+  update(buf: Buffer): void {
+    let off = 0;
+    while (off < buf.length) {
+      if (this.part >= this.sizes.length) {
+        this.overflow = true;
+        return;
+      }
+      const n = Math.min(this.left, buf.length - off);
+      this.h.update(buf.subarray(off, off + n));
+      off += n;
+      this.left -= n;
+      if (this.left === 0) {
+        this.md5s.push(this.h.digest('hex'));
+        this.part++;
+        this.h = createHash('md5');
+        this.left = this.sizes[this.part] ?? 0;
+      }
+    }
+  }
+
+  /** The composite ETag, once exactly the layout's bytes went in. */
+  etag(): string | undefined {
+    if (this.overflow || this.md5s.length !== this.sizes.length) return undefined;
+    return multipartEtag(this.md5s);
+  }
+}
+
+/** The multipart ETags `[start, size)` of a file gives along each layout, in one read. */
+export async function layoutEtagsOfFile(path: string, size: number, layouts: number[][]): Promise<string[]> {
+  const hashers = layouts.map((l) => new PartHasher(l));
+  if (size > 0 && hashers.length > 0) {
+    for await (const chunk of createReadStream(path, { start: 0, end: size - 1, highWaterMark: 1 << 20 })) {
+      for (const h of hashers) h.update(chunk as Buffer);
+    }
+  }
+  return hashers.map((h) => h.etag() ?? '');
+}
+
+/** MD5 and CRC-64 of `[start, start + size)` of a file, in one read. */
+export async function md5AndCrc(
+  path: string,
+  start: number,
+  size: number,
+): Promise<{ md5: string; crc: string }> {
+  const md5 = createHash('md5');
+  const crc = new Crc64();
+  if (size > 0) {
+    for await (const chunk of createReadStream(path, {
+      start,
+      end: start + size - 1,
+      highWaterMark: 1 << 20,
+    })) {
+      md5.update(chunk as Buffer);
+      crc.update(chunk as Buffer);
+    }
+  }
+  return { md5: md5.digest('hex'), crc: crc.digestDecimal() };
 }
 
 /** Raised when what arrived is not what was sent; the part (or file) is sent again. */

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { StorageClient } from '../storage/client';
 import { malformedResponseError, StorageError } from '../storage/errors';
+import { etagIsOpaque } from '../storage/ops/objects';
 import { mapLimit } from '../storage/ops/pool';
 import type { BucketLoc } from '../storage/ops/types';
 import { list, text } from '../storage/xml';
@@ -194,6 +195,8 @@ export interface PartResult {
   etag: string;
   /** `x-cos-hash-crc64ecma` of the part as the server received it (COS). */
   crc64?: string;
+  /** Stored with SSE-KMS / SSE-C: the ETag is not the part's MD5. */
+  opaque?: boolean;
 }
 
 export async function uploadPart(
@@ -222,7 +225,11 @@ export async function uploadPart(
     signal: p.signal,
   });
   await res.body.dump();
-  return { etag: unquote(res.headers['etag']), crc64: res.headers['x-cos-hash-crc64ecma'] || undefined };
+  return {
+    etag: unquote(res.headers['etag']),
+    crc64: res.headers['x-cos-hash-crc64ecma'] || undefined,
+    opaque: etagIsOpaque(res.headers),
+  };
 }
 
 /** Every part the server holds for the upload; undefined when the upload is gone. */

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { Verification } from '../../src-shared/contract';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { Crc64, crc64CombineAll } from '../storage/crc64';
 import { StorageError } from '../storage/errors';
-import { headObject } from '../storage/ops/objects';
+import { etagIsOpaque, headObject, headObjectDetail } from '../storage/ops/objects';
 import type { BucketLoc } from '../storage/ops/types';
 import { hashRange, IntegrityError, multipartEtag } from './hash';
 import { ConflictPending, isRetryable, Skipped, sleep, withRetries, type Job, type RunContext } from './job';
@@ -24,6 +25,7 @@ import { meter } from './throttle';
 const IN_MEMORY = 1024 * 1024;
 
 export async function runUpload(ctx: RunContext, job: Job): Promise<'done' | 'skipped'> {
+  job.verified = undefined;
   const loc: BucketLoc = { bucket: job.rec.bucket, region: job.rec.region };
   const st = await stat(job.rec.localPath);
   if (job.rec.mtimeMs !== undefined && (st.mtimeMs !== job.rec.mtimeMs || st.size !== job.rec.size)) {
@@ -44,8 +46,8 @@ export async function runUpload(ctx: RunContext, job: Job): Promise<'done' | 'sk
       await ctx.journal.append({ t: 'retarget', id: job.rec.id, key, localPath: job.rec.localPath });
     }
   }
-  if (job.rec.size < ctx.threshold && !job.uploadId) await singlePut(ctx, job, loc);
-  else await multipart(ctx, job, loc);
+  if (job.rec.size < ctx.threshold && !job.uploadId) job.verified = await singlePut(ctx, job, loc);
+  else job.verified = await multipart(ctx, job, loc);
   return 'done';
 }
 
@@ -59,11 +61,12 @@ async function objectExists(ctx: RunContext, loc: BucketLoc, key: string): Promi
   }
 }
 
-async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc): Promise<void> {
+/** One PUT, checked by the MD5 ETag (S3) or the CRC-64 the server computed (COS). */
+async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc): Promise<Verification> {
   const { localPath, size, key } = job.rec;
   const cos = ctx.client.dialect.kind === 'cos';
   const small = size <= IN_MEMORY ? await readFile(localPath) : undefined;
-  await withRetries(ctx.signal, () =>
+  return withRetries(ctx.signal, () =>
     ctx.limiter.run(async () => {
       const md5 = cos ? undefined : small ? md5Hex(small) : await hashRange(localPath, 0, size, 'md5');
       let sent = 0;
@@ -89,15 +92,23 @@ async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc): Promise<voi
           },
         });
         await res.body.dump();
-        const etag = (res.headers['etag'] ?? '').replace(/"/g, '');
+        const etag = (res.headers['etag'] ?? '').replace(/"/g, '').toLowerCase();
         const serverCrc = res.headers['x-cos-hash-crc64ecma'];
-        if (md5 && etag && etag !== md5)
-          throw new IntegrityError(`${key}: the server stored other bytes (ETag ${etag}, expected ${md5})`);
-        if (cos && serverCrc && serverCrc !== crc.digestDecimal()) {
-          throw new IntegrityError(
-            `${key}: CRC64 mismatch (server ${serverCrc}, local ${crc.digestDecimal()})`,
-          );
+        if (cos) {
+          // No CRC-64 in the answer: nothing to check the stored bytes against.
+          if (!serverCrc) return 'size-only';
+          if (serverCrc !== crc.digestDecimal()) {
+            throw new IntegrityError(
+              `${key}: CRC64 mismatch (server ${serverCrc}, local ${crc.digestDecimal()})`,
+            );
+          }
+          return 'crc64';
         }
+        // SSE-KMS / SSE-C: the ETag is not the MD5 of the bytes; an ETag of another shape neither.
+        if (etagIsOpaque(res.headers) || !/^[0-9a-f]{32}$/.test(etag)) return 'size-only';
+        if (etag !== md5)
+          throw new IntegrityError(`${key}: the server stored other bytes (ETag ${etag}, expected ${md5})`);
+        return 'md5';
       } catch (e) {
         ctx.progress(-sent);
         throw e;
@@ -106,7 +117,7 @@ async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc): Promise<voi
   );
 }
 
-async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<void> {
+async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<Verification> {
   const { size, key, localPath } = job.rec;
   const cos = ctx.client.dialect.kind === 'cos';
   const partSize = job.partSize ?? choosePartSize(size, ctx.partSize);
@@ -115,7 +126,8 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<voi
     // The journal says what was sent; the server says what it kept. Only parts both agree on count.
     const held = await listParts(ctx.client, loc, key, job.uploadId);
     if (held === undefined) {
-      if (await finishedBefore(ctx, loc, job, count)) return;
+      const before = await finishedBefore(ctx, loc, job, count);
+      if (before) return before;
       job.uploadId = undefined;
       job.parts.clear();
     } else {
@@ -138,6 +150,8 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<voi
   const todo: number[] = [];
   for (let n = 1; n <= count; n++) if (!job.parts.has(n)) todo.push(n);
   let firstError: unknown;
+  // A part answered with an ETag that is not its MD5 by design (SSE-KMS / SSE-C).
+  let opaque = false;
   await Promise.all(
     todo.map((n) =>
       withRetries(ctx.signal, () =>
@@ -166,7 +180,8 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<voi
               },
             });
             const local = crc.digestDecimal();
-            if (md5 && r.etag !== md5)
+            if (r.opaque) opaque = true;
+            else if (md5 && r.etag.toLowerCase() !== md5)
               throw new IntegrityError(`${key} part ${n}: ETag ${r.etag}, expected ${md5}`);
             if (cos && r.crc64 && r.crc64 !== local) {
               throw new IntegrityError(
@@ -181,6 +196,7 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<voi
               etag: r.etag,
               crc: cos ? local : undefined,
               size: len,
+              uploadId,
             });
           } catch (e) {
             ctx.progress(-sent);
@@ -205,7 +221,7 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<voi
       parts.map(([partNumber, p]) => ({ partNumber, etag: p.etag })),
     ),
   );
-  await verifyWhole(ctx, job, loc, parts, done);
+  return verifyWhole(ctx, job, loc, parts, done, opaque);
 }
 
 /**
@@ -232,27 +248,50 @@ async function startUpload(ctx: RunContext, job: Job, loc: BucketLoc): Promise<s
   });
 }
 
-/** The whole object against what the parts promised: combined CRC64 (COS) or the multipart ETag (S3). */
+/**
+ * The whole object against what the parts promised: combined CRC64 (COS) or the multipart ETag
+ * (S3). What the server does not let us check is reported as size-only, never as verified.
+ */
 async function verifyWhole(
   ctx: RunContext,
   job: Job,
   loc: BucketLoc,
   parts: Array<[number, { etag: string; crc?: string; size: number }]>,
   done: { etag: string; crc64?: string },
-): Promise<void> {
+  opaque = false,
+): Promise<Verification> {
   const key = job.rec.key;
   let problem: string | undefined;
-  if (ctx.client.dialect.kind === 'cos') {
+  let verified: Verification = 'size-only';
+  const total = parts.reduce((a, [, p]) => a + p.size, 0);
+  if (total !== job.rec.size) problem = `the parts hold ${total} bytes, the file has ${job.rec.size}`;
+  else if (ctx.client.dialect.kind === 'cos') {
     const crcs = parts.map(([, p]) => p.crc);
     if (crcs.every((c) => c !== undefined)) {
       const expected = crc64CombineAll(parts.map(([, p]) => ({ crc: p.crc!, size: p.size }))).toString(10);
-      const server = done.crc64 ?? (await headObject(ctx.client, loc, key)).crc64;
-      if (server && server !== expected)
-        problem = `CRC64 of the whole object is ${server}, expected ${expected}`;
+      const h = done.crc64 ? undefined : await headAfterComplete(ctx, loc, key);
+      if (h && h.props.size !== job.rec.size)
+        problem = `the object has ${h.props.size} bytes, the file ${job.rec.size}`;
+      const server = done.crc64 ?? h?.props.crc64;
+      if (!problem && server) {
+        if (server !== expected) problem = `CRC64 of the whole object is ${server}, expected ${expected}`;
+        else verified = 'crc64';
+      }
     }
-  } else if (done.etag && /^[0-9a-f]{32}-\d+$/.test(done.etag)) {
-    const expected = multipartEtag(parts.map(([, p]) => p.etag));
-    if (done.etag !== expected) problem = `ETag ${done.etag}, expected ${expected}`;
+  } else if (!opaque) {
+    // RGW 16 answers Complete with an empty ETag: then the object's HEAD says it.
+    let etag = done.etag.toLowerCase();
+    if (!etag) {
+      const h = await headAfterComplete(ctx, loc, key);
+      if (h.props.size !== job.rec.size)
+        problem = `the object has ${h.props.size} bytes, the file ${job.rec.size}`;
+      etag = etagIsOpaque(h.headers) ? '' : (h.props.etag ?? '').toLowerCase();
+    }
+    if (!problem && /^[0-9a-f]{32}-\d+$/.test(etag)) {
+      const expected = multipartEtag(parts.map(([, p]) => p.etag));
+      if (etag !== expected) problem = `ETag ${etag}, expected ${expected}`;
+      else verified = 'multipart-etag';
+    }
   }
   if (problem) {
     // A wrong object must not stay behind under the user's name.
@@ -264,16 +303,40 @@ async function verifyWhole(
     job.parts.clear();
     throw new IntegrityError(`${key}: ${problem}`);
   }
+  return verified;
 }
 
-/** After a crash between Complete and its journal record: the object is there and whole. */
-async function finishedBefore(ctx: RunContext, loc: BucketLoc, job: Job, count: number): Promise<boolean> {
+function headAfterComplete(ctx: RunContext, loc: BucketLoc, key: string) {
+  return withRetries(ctx.signal, () => headObjectDetail(ctx.client, loc, key, { signal: ctx.signal }));
+}
+
+/**
+ * After a crash between Complete and its journal record: the object is there and whole.
+ * Returns how that was checked (the parts journaled against the object), or undefined.
+ */
+async function finishedBefore(
+  ctx: RunContext,
+  loc: BucketLoc,
+  job: Job,
+  count: number,
+): Promise<Verification | undefined> {
+  let h;
   try {
-    const h = await headObject(ctx.client, loc, job.rec.key);
-    return h.size === job.rec.size && (h.etag ?? '').endsWith(`-${count}`);
+    h = await headObjectDetail(ctx.client, loc, job.rec.key);
   } catch {
-    return false;
+    return undefined;
   }
+  const etag = (h.props.etag ?? '').toLowerCase();
+  if (h.props.size !== job.rec.size || !etag.endsWith(`-${count}`)) return undefined;
+  const parts = [...job.parts.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
+  const all = parts.length === count;
+  if (ctx.client.dialect.kind === 'cos') {
+    if (!all || !h.props.crc64 || parts.some((p) => p.crc === undefined)) return 'size-only';
+    const expected = crc64CombineAll(parts.map((p) => ({ crc: p.crc!, size: p.size }))).toString(10);
+    return expected === h.props.crc64 ? 'crc64' : undefined;
+  }
+  if (!all || etagIsOpaque(h.headers)) return 'size-only';
+  return multipartEtag(parts.map((p) => p.etag)) === etag ? 'multipart-etag' : undefined;
 }
 
 function fileStream(

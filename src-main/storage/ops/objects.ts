@@ -21,6 +21,53 @@ export async function headObject(
   return propertiesFromHeaders(key, res.headers, client.dialect.headerPrefix);
 }
 
+/** A HEAD's raw answer, for callers that need more than the properties (transfers checking bytes). */
+export interface HeadDetail {
+  props: ObjectProperties;
+  status: number;
+  headers: Record<string, string>;
+}
+
+/**
+ * HEAD of an object, or of one part of a multipart object (`partNumber`: S3 answers 206 with
+ * the part's length, `Content-Range` and `x-amz-mp-parts-count`; RGW 16 ignores it and
+ * answers for the whole object).
+ */
+export async function headObjectDetail(
+  client: StorageClient,
+  loc: BucketLoc,
+  key: string,
+  opts: OpOptions & { partNumber?: number } = {},
+): Promise<HeadDetail> {
+  const res = await client.request({
+    method: 'HEAD',
+    bucket: loc.bucket,
+    region: loc.region,
+    key,
+    query: opts.partNumber !== undefined ? { partNumber: String(opts.partNumber) } : undefined,
+    signal: opts.signal,
+  });
+  await res.body.dump();
+  return {
+    props: propertiesFromHeaders(key, res.headers, client.dialect.headerPrefix),
+    status: res.status,
+    headers: res.headers,
+  };
+}
+
+/**
+ * The object is stored encrypted in a way that makes its ETag something other than the MD5 of
+ * its bytes (SSE-KMS, SSE-C; COS: KMS or customer keys).
+ */
+export function etagIsOpaque(h: Record<string, string>): boolean {
+  for (const prefix of ['x-amz-', 'x-cos-']) {
+    const sse = (h[`${prefix}server-side-encryption`] ?? '').toLowerCase();
+    if (sse && sse !== 'aes256') return true;
+    if (h[`${prefix}server-side-encryption-customer-algorithm`]) return true;
+  }
+  return false;
+}
+
 export function propertiesFromHeaders(
   key: string,
   h: Record<string, string>,
