@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ConflictPolicy } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
+import { DEFAULT_SYMLINKS, notRegular, SYMLINK_CHOICES, type SymlinkChoice } from '../transfers/walk';
 import type { CliContext } from './context';
 import { humanSize, table } from './output';
 import { openSession } from './resolve';
@@ -14,6 +15,7 @@ export interface CpFlags {
   partSize?: string;
   limitRate?: string;
   onConflict?: string;
+  symlinks?: string;
 }
 
 /** True when `cp` moves bytes between this machine and a bucket (the transfer engine's job). */
@@ -35,6 +37,7 @@ export async function localCopy(
   const transfers = s.main.transfers;
   const engine = await transfers.engine();
   const onConflict = conflict(o.onConflict);
+  const symlinks = symlinkChoice(o.symlinks);
   engine.setLimits({
     uploadBps: upload ? rate(o.limitRate) : 0,
     downloadBps: upload ? 0 : rate(o.limitRate),
@@ -45,6 +48,9 @@ export async function localCopy(
     const st = await stat(local);
     if (st.isDirectory() && !o.recursive)
       throw new AppError('VALIDATION', `"${srcText}" is a folder: copy it with cp -r.`);
+    // A FIFO would hang the upload, a device (/dev/zero) never ends: only regular files go.
+    if (!st.isDirectory() && !st.isFile())
+      throw new AppError('VALIDATION', `${notRegular(srcText, st).replace(/, so it was skipped\.$/, '.')}`);
     // `dst/` means "into this folder"; otherwise a file lands at exactly the key given.
     const intoFolder = remote.key === '' || remote.key.endsWith('/') || st.isDirectory();
     if (intoFolder) {
@@ -55,6 +61,7 @@ export async function localCopy(
         paths: [local],
         prefix: remote.key,
         onConflict,
+        symlinks,
       });
     } else {
       await engine.add([
@@ -64,7 +71,8 @@ export async function localCopy(
           bucket: remote.bucket,
           region: s.region,
           key: remote.key,
-          localPath: local,
+          // A link named on the command line is followed: the file it points to is read.
+          localPath: await realpath(local),
           size: st.size,
           mtimeMs: st.mtimeMs,
           onConflict,
@@ -131,12 +139,17 @@ async function waitWithProgress(
   }
   const s = engine.summary();
   const failed = engine.list(0, 20, 'failed').jobs;
+  // What was not uploaded on purpose (links, FIFOs, devices) is said, never dropped in silence.
+  const skipped = engine
+    .list(0, Number.MAX_SAFE_INTEGER, 'done')
+    .jobs.filter((j) => j.state === 'skipped' && j.error);
   ctx.out.print(
     [
       `Transferred ${s.done} of ${s.total} file(s), ${humanSize(s.bytesDone)}.`,
+      ...skipped.map((j) => `skipped: ${j.key}: ${j.error ?? ''}`),
       ...failed.map((j) => `failed: ${j.key}: ${j.error ?? ''}`),
     ].join('\n'),
-    { ok: s.failed === 0 && s.conflicts === 0, summary: s, failed },
+    { ok: s.failed === 0 && s.conflicts === 0, summary: s, failed, skipped },
   );
   if (s.failed > 0 || s.conflicts > 0) process.exitCode = 1;
 }
@@ -176,13 +189,17 @@ export function transfersCommand(ctx: CliContext): Command {
       const { main } = await ctx.main();
       const engine = await main.transfers.engine();
       const g = ctx.globals();
+      let adhoc: string | undefined;
       if (g.account || g.endpoint) {
         // A CLI run's ad-hoc account lived only in that process: point its jobs at this one.
         const s = await openSession(ctx, undefined);
         engine.rebind((id) => id.startsWith('tmp-'), s.accountId);
+        adhoc = s.accountId;
       }
       engine.resume();
       engine.start();
+      // Folder uploads cut short mid-walk: the files they had not queued yet.
+      await main.transfers.resumeWalks((id) => (adhoc && id.startsWith('tmp-') ? adhoc : id));
       await waitWithProgress(ctx, main.transfers);
     });
   cmd
@@ -198,6 +215,14 @@ export function transfersCommand(ctx: CliContext): Command {
       ctx.out.print(`Cancelled ${n} transfer(s).`, { cancelled: n });
     });
   return cmd;
+}
+
+function symlinkChoice(v: string | undefined): SymlinkChoice {
+  const p = v ?? DEFAULT_SYMLINKS;
+  if (!(SYMLINK_CHOICES as readonly string[]).includes(p)) {
+    throw new AppError('VALIDATION', `--symlinks is follow or skip, not "${p}".`);
+  }
+  return p as SymlinkChoice;
 }
 
 function conflict(v: string | undefined): ConflictPolicy {

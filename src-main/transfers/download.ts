@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto';
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Crc64, crc64CombineAll } from '../storage/crc64';
 import { StorageError } from '../storage/errors';
@@ -8,9 +8,12 @@ import type { BucketLoc } from '../storage/ops/types';
 import { hashRange, IntegrityError } from './hash';
 import { ConflictPending, Skipped, withRetries, type Job, type RunContext } from './job';
 import { choosePartSize } from './multipart';
+import { localWriteError } from './local-file';
 import { keepBothName } from './safe-path';
 
 export const PART_SUFFIX = '.cosdesk-part';
+/** A `.cosdesk-part` file holds the user's data before it is checked: only the user reads it. */
+const PART_MODE = 0o600;
 
 interface Remote {
   size: number;
@@ -19,6 +22,19 @@ interface Remote {
 }
 
 export async function runDownload(ctx: RunContext, job: Job): Promise<'done' | 'skipped'> {
+  try {
+    return await download(ctx, job);
+  } catch (e) {
+    // A full disk, a quota, a read-only or forbidden folder: say so, and leave no partial file.
+    const local = localWriteError(job.rec.localPath, e);
+    if (!local) throw e;
+    await rm(partPath(job), { force: true }).catch(() => undefined);
+    job.chunks.clear();
+    throw local;
+  }
+}
+
+async function download(ctx: RunContext, job: Job): Promise<'done' | 'skipped'> {
   const loc: BucketLoc = { bucket: job.rec.bucket, region: job.rec.region };
   await mkdir(dirname(job.rec.localPath), { recursive: true });
   const fresh = job.chunks.size === 0 && !(await exists(partPath(job)));
@@ -48,6 +64,8 @@ export async function runDownload(ctx: RunContext, job: Job): Promise<'done' | '
   }
   if (remote.size < ctx.threshold) await sequential(ctx, job, loc, remote);
   else await ranged(ctx, job, loc, remote);
+  // Private (0600) while it fills; a finished file gets the mode any new file of the user gets.
+  await chmod(partPath(job), 0o666 & ~process.umask());
   await rename(partPath(job), job.rec.localPath);
   return 'done';
 }
@@ -116,7 +134,7 @@ async function finishSequential(
   const md5 = digest.md5 ?? createHash('md5');
   let got = 0;
   ctx.progress(have);
-  const fh = await open(path, have > 0 ? 'r+' : 'w');
+  const fh = await open(path, have > 0 ? 'r+' : 'w', PART_MODE);
   try {
     if (have < remote.size) {
       const res = await getObject(ctx.client, loc, job.rec.key, {
@@ -164,7 +182,7 @@ async function ranged(ctx: RunContext, job: Job, loc: BucketLoc, remote: Remote)
   const chunkSize = choosePartSize(remote.size, ctx.partSize);
   const count = Math.ceil(remote.size / chunkSize);
   if (job.chunks.size > 0 && !(await exists(path))) job.chunks.clear();
-  const fh = await open(path, (await exists(path)) ? 'r+' : 'w');
+  const fh = await open(path, (await exists(path)) ? 'r+' : 'w', PART_MODE);
   try {
     for (const c of job.chunks.values()) ctx.progress(c.size);
     let firstError: unknown;

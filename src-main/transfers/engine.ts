@@ -7,6 +7,7 @@ import { PART_SUFFIX, runDownload } from './download';
 import { ConflictPending, errorText, Skipped, type Job, type RunContext } from './job';
 import { Journal, type JobRecord } from './journal';
 import { Limiter } from './limiter';
+import { LocalFileError } from './local-file';
 import { abortUpload } from './multipart';
 import { TokenBucket } from './throttle';
 import { StorageError } from '../storage/errors';
@@ -364,9 +365,10 @@ export class TransferEngine {
     } catch (e) {
       if (abort.signal.aborted) return;
       if (e instanceof ConflictPending) this.setState(job, 'conflict');
-      else if (e instanceof Skipped) this.setState(job, 'skipped');
+      else if (e instanceof Skipped) this.setState(job, 'skipped', e.message || undefined);
       else if (isExpiredCredential(e)) this.pauseAccount(job.rec.accountId, TOKEN_EXPIRED);
-      else if (job.autoRetries < (this.opts.autoRetries ?? 3)) {
+      // A local file that changed or a full disk: another go cannot help.
+      else if (job.autoRetries < (this.opts.autoRetries ?? 3) && !(e instanceof LocalFileError)) {
         job.autoRetries++;
         const delay = 1000 * 2 ** job.autoRetries;
         job.state = 'paused';
