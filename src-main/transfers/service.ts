@@ -155,9 +155,10 @@ export class TransfersService implements Api {
         );
         queued += jobs.length;
         if (stopAfter > 0 && queued >= stopAfter) {
-          // Test seam (COSDESK_TEST_WALK_STOP_AFTER): hold the walk here, the queue run dry,
-          // so a test can kill the process mid-walk at a known point.
+          // Test seam (COSDESK_TEST_WALK_STOP_AFTER): hold the walk here, the queue run dry and
+          // its journal on disk (closed), so a test can kill the process mid-walk at a known point.
           await (await this.engine()).idle();
+          await (await this.engine()).close();
           process.stderr.write(`walk stopped after ${queued} file(s)\n`);
           await new Promise(() => setInterval(() => undefined, 60_000));
         }
