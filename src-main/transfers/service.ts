@@ -12,6 +12,7 @@ import type { Logger } from '../log';
 import { StorageClient, type StorageClientOptions } from '../storage/client';
 import { listObjects } from '../storage/ops/list';
 import { TOKEN_EXPIRED, TransferEngine, type NewJob } from './engine';
+import { errorText } from './job';
 import { cleanDir, PRIVATE_FILE_MODE, privateDir, unguessableName } from './private-dir';
 import { safeLocalPath } from './safe-path';
 import { DEFAULT_SYMLINKS, walkFiles, type SymlinkChoice } from './walk';
@@ -73,8 +74,11 @@ export class TransfersService implements Api {
   /** Opens the journal and carries on with what the last run left unfinished. */
   async start(): Promise<void> {
     (await this.engine()).start();
-    await this.cleanSpool();
-    await this.resumeWalks();
+    // Neither may keep the app from starting: at worst a leftover stays, a walk waits.
+    await this.cleanSpool().catch((e: unknown) => this.deps.log?.warn(`spool clean-up: ${errorText(e)}`));
+    await this.resumeWalks().catch((e: unknown) =>
+      this.deps.log?.error(`folder uploads cut short by the last run could not be resumed: ${errorText(e)}`),
+    );
   }
 
   async upload(req: Omit<Req<'upload'>, 'symlinks'> & { symlinks?: SymlinkChoice }) {
@@ -128,7 +132,8 @@ export class TransfersService implements Api {
       const journal = await this.walkJournal();
       const stopAfter = Number(process.env.COSDESK_TEST_WALK_STOP_AFTER ?? 0);
       let queued = 0;
-      for await (const files of walkFiles(walk.roots, { symlinks: walk.symlinks })) {
+      const batchSize = stopAfter > 0 ? Math.min(1000, stopAfter) : 1000;
+      for await (const files of walkFiles(walk.roots, { symlinks: walk.symlinks, batchSize })) {
         const jobs: NewJob[] = [];
         for (const f of files) {
           const key = walk.prefix + f.relative;
@@ -159,7 +164,9 @@ export class TransfersService implements Api {
           // its journal on disk (closed), so a test can kill the process mid-walk at a known point.
           await (await this.engine()).idle();
           await (await this.engine()).close();
-          process.stderr.write(`walk stopped after ${queued} file(s)\n`);
+          const line = `walk stopped after ${queued} file(s)`;
+          if (this.deps.log) this.deps.log.info(line);
+          else process.stderr.write(line + '\n');
           await new Promise(() => setInterval(() => undefined, 60_000));
         }
       }
