@@ -162,8 +162,17 @@ export class TransfersService implements Api {
         if (stopAfter > 0 && queued >= stopAfter) {
           // Test seam (COSDESK_TEST_WALK_STOP_AFTER): hold the walk here, the queue run dry and
           // its journal on disk (closed), so a test can kill the process mid-walk at a known point.
-          await (await this.engine()).idle();
-          await (await this.engine()).close();
+          const engine = await this.engine();
+          const unfinished = () =>
+            engine
+              .list(0, Number.MAX_SAFE_INTEGER)
+              .jobs.some((j) => j.batchId === walk.id && ['queued', 'running', 'paused'].includes(j.state));
+          // Idle, and no job waiting for an automatic retry either (bounded: at most ~10 min).
+          for (let i = 0; i < 3000 && unfinished(); i++) {
+            await engine.idle();
+            await new Promise((r) => setTimeout(r, 200));
+          }
+          await engine.close();
           const line = `walk stopped after ${queued} file(s)`;
           if (this.deps.log) this.deps.log.info(line);
           else process.stderr.write(line + '\n');

@@ -86,12 +86,10 @@ describe('a folder upload killed mid-walk', () => {
     expected.sort((a, b) => (a[0] < b[0] ? -1 : 1));
 
     // The test seam holds the walk after its first 1,000 files (all uploaded); then kill -9.
-    // `rename` on conflict makes any file queued twice show up as a second object.
-    const first = spawn(
-      process.execPath,
-      [BIN, 'cp', '-r', root, `s3://${bucket}/w/`, '--on-conflict', 'rename', ...conn],
-      { env: { ...env, COSDESK_TEST_WALK_STOP_AFTER: '1000' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const first = spawn(process.execPath, [BIN, 'cp', '-r', root, `s3://${bucket}/w/`, ...conn], {
+      env: { ...env, COSDESK_TEST_WALK_STOP_AFTER: '1000' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     first.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const exited = new Promise<number | null>((r) => first.on('exit', (c) => r(c)));

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../../../src-main/storage/errors';
@@ -181,6 +181,41 @@ describe.each(DIALECTS)('local files (%s)', (dialect) => {
         expect(readdirSync(mnt()).length).toBeGreaterThan(0);
       },
     );
+  });
+
+  describe('a read-only disk (a read-only tmpfs)', () => {
+    const mnt = () => join(s.dir, `rofs-${dialect}`);
+    beforeAll(() => {
+      mkdirSync(mnt(), { recursive: true });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', mnt()]);
+    });
+    afterAll(() => {
+      execFileSync('umount', [mnt()]);
+    });
+
+    it('EROFS: the job fails at once saying the folder is read-only', async () => {
+      const src = join(s.dir, 'small-ro.txt');
+      await writeFile(src, 'read-only target');
+      const e = await s.engine({ dir: join(s.dir, 'data-rofs') });
+      await upload(e, s, src, 'small-ro.txt');
+      await e.idle();
+      const [id] = await e.add([
+        {
+          kind: 'download',
+          accountId: 'a',
+          bucket: s.bucket,
+          key: 'small-ro.txt',
+          localPath: join(mnt(), 'small-ro.txt'),
+          size: 0,
+          onConflict: 'overwrite',
+        },
+      ]);
+      await e.idle();
+      expect(e.get(id)).toMatchObject({
+        state: 'failed',
+        error: `${mnt()} is on a read-only disk: choose another folder to download to. The partial file was removed.`,
+      });
+    });
   });
 
   it('a FIFO or a device queued as a file is skipped with the reason, never read', async () => {
