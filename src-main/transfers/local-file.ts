@@ -78,7 +78,9 @@ export async function checkUnchanged(path: string, snap: Snapshot): Promise<void
  */
 export async function readExactly(path: string, size: number, cap: number): Promise<Buffer> {
   if (size > cap) throw new Error(`readExactly: ${size} bytes is over the ${cap}-byte cap`);
-  const fh = await open(path, 'r');
+  const fh = await open(path, 'r').catch((e: unknown) => {
+    throw localReadFailure(path, e) ?? e;
+  });
   try {
     const buf = Buffer.alloc(size);
     let pos = 0;
@@ -91,6 +93,13 @@ export async function readExactly(path: string, size: number, cap: number): Prom
   } finally {
     await fh.close();
   }
+}
+
+/** A read of the local file that failed for a reason a retry cannot fix, in words; else undefined. */
+export function localReadFailure(path: string, e: unknown): LocalFileError | undefined {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'ENOENT' && code !== 'EACCES' && code !== 'EPERM') return undefined;
+  return localReadError(path, e) as LocalFileError;
 }
 
 function localReadError(path: string, e: unknown): Error {

@@ -20,6 +20,7 @@ import {
   changedError,
   checkUnchanged,
   LocalFileError,
+  localReadFailure,
   readExactly,
   snapshotOf,
   whyNotUploadable,
@@ -317,8 +318,9 @@ class ChangeGuard {
       await checkUnchanged(this.path, this.snap);
       if (held) yield held;
     } catch (e) {
-      if (e instanceof LocalFileError) this.error = e;
-      throw e;
+      const local = e instanceof LocalFileError ? e : localReadFailure(this.path, e);
+      if (local) this.error = local;
+      throw local ?? e;
     }
   }
 }
