@@ -39,7 +39,13 @@ async function run(): Promise<void> {
   await app.whenReady();
 
   registerIpc(main.router, main.hub, appUrl, log);
-  registerDragOut(main.storage, trustedSender(appUrl), join(outDir, '..', 'resources'), log);
+  registerDragOut(
+    main.storage,
+    trustedSender(appUrl),
+    join(outDir, '..', 'resources'),
+    log,
+    app.getPath('userData'),
+  );
 
   // Nothing in cosdesk needs camera, notifications or other browser permissions.
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, callback) => callback(false));

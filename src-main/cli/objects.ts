@@ -98,6 +98,10 @@ export function objectCommands(ctx: CliContext): Command[] {
     .option('--part-size <bytes>', 'local <-> remote: multipart part size (default 8 MiB)')
     .option('--limit-rate <rate>', 'local <-> remote: bytes per second, e.g. 10M')
     .option('--on-conflict <what>', 'local <-> remote: overwrite, skip or rename (default overwrite)')
+    .option(
+      '--symlinks <what>',
+      'upload with -r: follow or skip symbolic links inside the folder (default skip; each one skipped is reported)',
+    )
     .action(async (srcText: string, dstText: string, o: CpFlags) => {
       // A local path on either side: the transfer engine moves the bytes.
       if (isLocalCopy(srcText, dstText)) return localCopy(ctx, srcText, dstText, o);

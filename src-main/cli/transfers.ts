@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ConflictPolicy, TransferJob } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
+import { DEFAULT_SYMLINKS, notRegular, SYMLINK_CHOICES, type SymlinkChoice } from '../transfers/walk';
 import type { CliContext } from './context';
 import { humanSize, table } from './output';
 import { openSession } from './resolve';
@@ -14,6 +15,7 @@ export interface CpFlags {
   partSize?: string;
   limitRate?: string;
   onConflict?: string;
+  symlinks?: string;
 }
 
 /** True when `cp` moves bytes between this machine and a bucket (the transfer engine's job). */
@@ -35,6 +37,7 @@ export async function localCopy(
   const transfers = s.main.transfers;
   const engine = await transfers.engine();
   const onConflict = conflict(o.onConflict);
+  const symlinks = symlinkChoice(o.symlinks);
   engine.setLimits({
     uploadBps: upload ? rate(o.limitRate) : 0,
     downloadBps: upload ? 0 : rate(o.limitRate),
@@ -54,6 +57,9 @@ export async function localCopy(
     });
     if (st.isDirectory() && !o.recursive)
       throw new AppError('VALIDATION', `"${srcText}" is a folder: copy it with cp -r.`);
+    // A FIFO would hang the upload, a device (/dev/zero) never ends: only regular files go.
+    if (!st.isDirectory() && !st.isFile())
+      throw new AppError('VALIDATION', `${notRegular(srcText, st).replace(/, so it was skipped\.$/, '.')}`);
     // `dst/` means "into this folder"; otherwise a file lands at exactly the key given.
     const intoFolder = remote.key === '' || remote.key.endsWith('/') || st.isDirectory();
     if (intoFolder) {
@@ -64,6 +70,7 @@ export async function localCopy(
         paths: [local],
         prefix: remote.key,
         onConflict,
+        symlinks,
       });
       batches.push(batchId);
     } else {
@@ -77,7 +84,8 @@ export async function localCopy(
             bucket: remote.bucket,
             region: s.region,
             key: remote.key,
-            localPath: local,
+            // A link named on the command line is followed: the file it points to is read.
+            localPath: await realpath(local),
             size: st.size,
             mtimeMs: st.mtimeMs,
             onConflict,
@@ -205,6 +213,10 @@ function report(
   }
   if (bad.length > 50)
     lines.push(`… and ${bad.length - 50} more not transferred (see cosdesk transfers list).`);
+  // What was not uploaded on purpose (links, FIFOs, devices) is said, never dropped in silence.
+  const skipped = jobs.filter((j) => j.state === 'skipped' && j.error);
+  for (const j of skipped.slice(0, 50)) lines.push(`skipped: ${j.key}: ${j.error ?? ''}`);
+  if (skipped.length > 50) lines.push(`… and ${skipped.length - 50} more skipped.`);
   const parts = [`Transferred ${done.length} of ${jobs.length} file(s), ${humanSize(s.bytesDone)}`];
   if (verified > 0 || sizeOnly > 0) {
     parts.push(
@@ -235,6 +247,7 @@ function report(
       verified: j.verified,
     })),
     failed,
+    skipped,
     ...(queueing.length > 0 ? { queueing } : {}),
     ...(engine.damage.skipped > 0 ? { journalDamage: engine.damage } : {}),
   });
@@ -302,15 +315,21 @@ export function transfersCommand(ctx: CliContext): Command {
         concurrency: o.concurrency ? Number(o.concurrency) : undefined,
       });
       const g = ctx.globals();
+      let adhoc: string | undefined;
       if (g.account || g.endpoint) {
         // A CLI run's ad-hoc account lived only in that process: point its jobs at this one.
         const s = await openSession(ctx, undefined);
         engine.rebind((id) => id.startsWith('tmp-'), s.accountId);
+        adhoc = s.accountId;
       }
       const ids = new Set(engine.unfinished());
       engine.resume();
       engine.start();
-      await waitWithProgress(ctx, main.transfers, (j) => ids.has(j.id), {
+      // Folder uploads cut short mid-walk: the files they had not queued yet.
+      const walks = new Set(
+        await main.transfers.resumeWalks((id) => (adhoc && id.startsWith('tmp-') ? adhoc : id)),
+      );
+      await waitWithProgress(ctx, main.transfers, (j) => ids.has(j.id) || walks.has(j.batchId), {
         onConflict: answer as 'overwrite' | 'skip' | 'rename' | undefined,
       });
     });
@@ -340,6 +359,14 @@ export function transfersCommand(ctx: CliContext): Command {
 function checkedLabel(v: TransferJob['verified']): string {
   if (v === undefined) return 'unknown';
   return v === 'size-only' ? 'size only' : v;
+}
+
+function symlinkChoice(v: string | undefined): SymlinkChoice {
+  const p = v ?? DEFAULT_SYMLINKS;
+  if (!(SYMLINK_CHOICES as readonly string[]).includes(p)) {
+    throw new AppError('VALIDATION', `--symlinks is follow or skip, not "${p}".`);
+  }
+  return p as SymlinkChoice;
 }
 
 function conflict(v: string | undefined): ConflictPolicy {

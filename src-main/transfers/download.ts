@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VERIFICATIONS, type Verification } from '../../src-shared/contract';
 import { Crc64, crc64CombineAll } from '../storage/crc64';
@@ -21,9 +21,12 @@ import {
 } from './hash';
 import { ConflictPending, Skipped, withRetries, type Job, type RunContext } from './job';
 import { choosePartSize } from './multipart';
+import { localWriteError } from './local-file';
 import { keepBothName } from './safe-path';
 
 export const PART_SUFFIX = '.cosdesk-part';
+/** A `.cosdesk-part` file holds the user's data before it is checked: only the user reads it. */
+const PART_MODE = 0o600;
 
 interface Remote {
   size: number;
@@ -35,6 +38,19 @@ interface Remote {
 }
 
 export async function runDownload(ctx: RunContext, job: Job): Promise<'done' | 'skipped'> {
+  try {
+    return await download(ctx, job);
+  } catch (e) {
+    // A full disk, a quota, a read-only or forbidden folder: say so, and leave no partial file.
+    const local = localWriteError(job.rec.localPath, e);
+    if (!local) throw e;
+    await rm(partPath(job), { force: true }).catch(() => undefined);
+    job.chunks.clear();
+    throw local;
+  }
+}
+
+async function download(ctx: RunContext, job: Job): Promise<'done' | 'skipped'> {
   job.verified = undefined;
   const loc: BucketLoc = { bucket: job.rec.bucket, region: job.rec.region };
   await mkdir(dirname(job.rec.localPath), { recursive: true });
@@ -65,6 +81,8 @@ export async function runDownload(ctx: RunContext, job: Job): Promise<'done' | '
       if (restart >= RESTARTS || ctx.signal.aborted) throw e;
     }
   }
+  // Private (0600) while it fills; a finished file gets the mode any new file of the user gets.
+  await chmod(partPath(job), 0o666 & ~process.umask());
   await rename(partPath(job), job.rec.localPath);
   job.verified = verified;
   return 'done';
@@ -439,7 +457,7 @@ async function fetchWhole(
   }
   let got = 0;
   ctx.progress(have);
-  const fh = await open(path, have > 0 ? 'r+' : 'w');
+  const fh = await open(path, have > 0 ? 'r+' : 'w', PART_MODE);
   try {
     if (have < remote.size || remote.size === 0) {
       const range = have > 0 ? { start: have, end: remote.size - 1 } : undefined;
@@ -502,7 +520,7 @@ async function ranged(
   const ranges = rangesFor(plan, remote.size, ctx.partSize);
   const md5s = new Map<number, string>();
   if (job.chunks.size > 0 && !(await exists(path))) job.chunks.clear();
-  const fh = await open(path, (await exists(path)) ? 'r+' : 'w');
+  const fh = await open(path, (await exists(path)) ? 'r+' : 'w', PART_MODE);
   let outcome: Verification | string;
   try {
     // Chunks of an earlier run count only if the disk still holds what arrived then.

@@ -15,6 +15,7 @@ import {
 } from './job';
 import { Journal, type JobRecord, type JournalDamage } from './journal';
 import { Limiter } from './limiter';
+import { LocalFileError } from './local-file';
 import { abortUpload } from './multipart';
 import { TokenBucket } from './throttle';
 import { StorageError } from '../storage/errors';
@@ -493,9 +494,15 @@ export class TransferEngine {
     } catch (e) {
       if (abort.signal.aborted) return;
       if (e instanceof ConflictPending) this.setState(job, 'conflict');
-      else if (e instanceof Skipped) this.setState(job, 'skipped');
+      else if (e instanceof Skipped) this.setState(job, 'skipped', e.message || undefined);
       else if (isExpiredCredential(e)) this.pauseAccount(job.rec.accountId, TOKEN_EXPIRED);
-      else if (isRetryable(e) && job.autoRetries < (this.opts.autoRetries ?? 3)) this.retryLater(job, e);
+      // A local file that changed or a full disk: another go cannot help.
+      else if (
+        isRetryable(e) &&
+        !(e instanceof LocalFileError) &&
+        job.autoRetries < (this.opts.autoRetries ?? 3)
+      )
+        this.retryLater(job, e);
       else {
         this.setState(job, 'failed', failureText(e, job, job.autoRetries + 1));
         this.tidy(job);

@@ -3,6 +3,7 @@ import type { StorageClient } from '../storage/client';
 import { malformedResponseError, StorageError } from '../storage/errors';
 import { etagIsOpaque } from '../storage/ops/objects';
 import { mapLimit } from '../storage/ops/pool';
+import { bodyHeaders } from '../storage/ops/body';
 import type { BucketLoc } from '../storage/ops/types';
 import { list, text } from '../storage/xml';
 
@@ -294,7 +295,7 @@ export async function completeUpload(
     region: loc.region,
     key,
     query: { uploadId },
-    headers: { 'content-type': 'application/xml' },
+    headers: bodyHeaders(body),
     body,
     idempotent: true,
   });

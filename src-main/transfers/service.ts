@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import type { Services } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import type { ResolvedAccount } from '../accounts/types';
@@ -13,8 +13,11 @@ import type { Logger } from '../log';
 import { StorageClient, type StorageClientOptions } from '../storage/client';
 import { listObjects } from '../storage/ops/list';
 import { engineOptionsFromEnv, TOKEN_EXPIRED, TransferEngine, type NewJob } from './engine';
+import { errorText } from './job';
+import { cleanDir, PRIVATE_FILE_MODE, privateDir, unguessableName } from './private-dir';
 import { safeLocalPath } from './safe-path';
-import { walkFiles } from './walk';
+import { DEFAULT_SYMLINKS, walkFiles, type SymlinkChoice } from './walk';
+import { WalkJournal, type WalkRecord } from './walk-journal';
 
 type Api = Services['transfers'];
 type Req<M extends keyof Api> = Parameters<Api[M]>[0];
@@ -47,6 +50,9 @@ export class TransfersService implements Api {
   private readonly walks = new Set<Promise<void>>();
   private readonly spools = new Map<string, Spool>();
   private readonly queueErrors = new Map<string, string[]>();
+  /** Batch ids of the folder walks running in this process. */
+  private readonly walking = new Set<string>();
+  private walksOpened: Promise<WalkJournal> | undefined;
 
   private opened: Promise<TransferEngine> | undefined;
   private lock: EngineLock | undefined;
@@ -126,35 +132,120 @@ export class TransfersService implements Api {
   /** Opens the journal and carries on with what the last run left unfinished. */
   async start(): Promise<void> {
     (await this.engine()).start();
+    // Neither may keep the app from starting: at worst a leftover stays, a walk waits.
+    await this.cleanSpool().catch((e: unknown) => this.deps.log?.warn(`spool clean-up: ${errorText(e)}`));
+    await this.resumeWalks().catch((e: unknown) =>
+      this.deps.log?.error(`folder uploads cut short by the last run could not be resumed: ${errorText(e)}`),
+    );
   }
 
-  async upload(req: Req<'upload'>) {
+  async upload(req: Omit<Req<'upload'>, 'symlinks'> & { symlinks?: SymlinkChoice }) {
     const batchId = (await this.engine()).newBatchId();
-    const prefix = folderPrefix(req.prefix);
-    this.track(
-      (async () => {
-        for await (const files of walkFiles(req.paths)) {
-          await (
-            await this.engine()
-          ).add(
-            files.map((f): NewJob => ({
-              kind: 'upload',
-              accountId: req.accountId,
-              bucket: req.bucket,
-              region: req.region,
-              key: prefix + f.relative,
-              localPath: f.path,
-              size: f.size,
-              mtimeMs: f.mtimeMs,
-              onConflict: req.onConflict,
-            })),
-            batchId,
-          );
-        }
-      })(),
-      batchId,
-    );
+    const walk: WalkRecord = {
+      id: batchId,
+      accountId: req.accountId,
+      bucket: req.bucket,
+      region: req.region,
+      roots: req.paths,
+      prefix: folderPrefix(req.prefix ?? ''),
+      onConflict: req.onConflict ?? 'ask',
+      symlinks: req.symlinks ?? DEFAULT_SYMLINKS,
+    };
+    // On disk before the first file is queued: a crash mid-walk is walked again on restart.
+    await (await this.walkJournal()).begin(walk);
+    this.track(this.runWalk(walk, new Set(), new Set()), batchId);
     return { batchId };
+  }
+
+  /**
+   * Folder uploads a crash interrupted mid-walk: walked again, and only files whose keys
+   * the batch does not hold yet are queued, so each file is uploaded once. `accountFor`
+   * maps an account that no longer exists (a CLI run's ad-hoc one) to the one to use now.
+   */
+  async resumeWalks(accountFor: (id: string) => string = (id) => id): Promise<string[]> {
+    const journal = await this.walkJournal();
+    const engine = await this.engine();
+    const resumed: string[] = [];
+    for (const open of journal.incomplete()) {
+      if (this.walking.has(open.walk.id)) continue;
+      const keys = new Set(open.keys);
+      const paths = new Set<string>();
+      for (const j of engine.list(0, Number.MAX_SAFE_INTEGER).jobs) {
+        if (j.batchId !== open.walk.id) continue;
+        keys.add(j.key);
+        paths.add(j.localPath);
+      }
+      const walk = { ...open.walk, accountId: accountFor(open.walk.accountId) };
+      this.deps.log?.info(`resuming the folder upload ${walk.id}: ${keys.size} file(s) were queued before`);
+      this.track(this.runWalk(walk, keys, paths), walk.id);
+      resumed.push(walk.id);
+    }
+    return resumed;
+  }
+
+  /** Walks `walk.roots` and queues every entry whose key (or file) the batch does not hold yet. */
+  private async runWalk(walk: WalkRecord, keys: Set<string>, paths: Set<string>): Promise<void> {
+    this.walking.add(walk.id);
+    try {
+      const journal = await this.walkJournal();
+      const stopAfter = Number(process.env.COSDESK_TEST_WALK_STOP_AFTER ?? 0);
+      let queued = 0;
+      const batchSize = stopAfter > 0 ? Math.min(1000, stopAfter) : 1000;
+      for await (const files of walkFiles(walk.roots, { symlinks: walk.symlinks, batchSize })) {
+        const jobs: NewJob[] = [];
+        for (const f of files) {
+          const key = walk.prefix + f.relative;
+          if (keys.has(key) || (!f.skip && paths.has(f.path))) continue;
+          keys.add(key);
+          jobs.push({
+            kind: 'upload',
+            accountId: walk.accountId,
+            bucket: walk.bucket,
+            region: walk.region,
+            key,
+            localPath: f.path,
+            size: f.size,
+            // A skipped entry has no mtime: the upload looks at it again and says why it is skipped.
+            mtimeMs: f.skip ? undefined : f.mtimeMs,
+            onConflict: walk.onConflict,
+          });
+        }
+        if (jobs.length === 0) continue;
+        await (await this.engine()).add(jobs, walk.id);
+        await journal.queued(
+          walk.id,
+          jobs.map((j) => j.key),
+        );
+        queued += jobs.length;
+        if (stopAfter > 0 && queued >= stopAfter) {
+          // Test seam (COSDESK_TEST_WALK_STOP_AFTER): hold the walk here, the queue run dry and
+          // its journal on disk (closed), so a test can kill the process mid-walk at a known point.
+          const engine = await this.engine();
+          const unfinished = () =>
+            engine
+              .list(0, Number.MAX_SAFE_INTEGER)
+              .jobs.some((j) => j.batchId === walk.id && ['queued', 'running', 'paused'].includes(j.state));
+          // Idle, and no job waiting for an automatic retry either (bounded: at most ~10 min).
+          for (let i = 0; i < 3000 && unfinished(); i++) {
+            await engine.idle();
+            await new Promise((r) => setTimeout(r, 200));
+          }
+          await engine.close();
+          const line = `walk stopped after ${queued} file(s)`;
+          if (this.deps.log) this.deps.log.info(line);
+          else process.stderr.write(line + '\n');
+          await new Promise(() => setInterval(() => undefined, 60_000));
+        }
+      }
+      await journal.done(walk.id);
+    } finally {
+      this.walking.delete(walk.id);
+    }
+  }
+
+  private walkJournal(): Promise<WalkJournal> {
+    this.walksOpened ??= WalkJournal.open(join(this.deps.dataDir, 'transfers'));
+    return this.walksOpened;
   }
 
   async download(req: Req<'download'>) {
@@ -263,10 +354,24 @@ export class TransfersService implements Api {
     const file = spool?.req.files[index];
     if (!spool || !file || spool.received.has(index)) throw new AppError('NOT_FOUND', 'No such upload slot.');
     spool.received.add(index);
-    const dir = join(this.deps.dataDir, 'transfers', 'spool');
-    await mkdir(dir, { recursive: true });
-    const path = join(dir, `${token}-${index}`);
-    await pipeline(body, createWriteStream(path));
+    // A private folder (0700), a file only this user can read (0600), a name nobody can guess.
+    const path = join(await this.spoolDir(), unguessableName());
+    try {
+      await pipeline(
+        body,
+        exactly(file.size),
+        createWriteStream(path, { flags: 'wx', mode: PRIVATE_FILE_MODE }),
+      );
+    } catch (e) {
+      await rm(path, { force: true });
+      spool.received.delete(index);
+      throw e instanceof AppError
+        ? e
+        : new AppError(
+            'STORAGE',
+            `The upload of ${file.relativePath} broke off before all its bytes arrived: try again.`,
+          );
+    }
     const rel = file.relativePath
       .split('/')
       .filter((s) => s && s !== '.' && s !== '..')
@@ -293,6 +398,23 @@ export class TransfersService implements Api {
     if (spool.received.size === req.files.length) this.spools.delete(token);
   }
 
+  private spoolDir(): Promise<string> {
+    return privateDir(join(this.deps.dataDir, 'transfers', 'spool'));
+  }
+
+  /** Spool copies left by a crashed run that no queued job reads any more. */
+  private async cleanSpool(): Promise<void> {
+    const dir = await this.spoolDir();
+    const inUse = new Set(
+      (await this.engine())
+        .list(0, Number.MAX_SAFE_INTEGER)
+        .jobs.filter((j) => j.state !== 'done' && j.state !== 'cancelled' && j.state !== 'skipped')
+        .map((j) => j.localPath),
+    );
+    const n = await cleanDir(dir, (p) => inUse.has(p));
+    if (n > 0) this.deps.log?.info(`removed ${n} spooled file(s) a previous run left behind`);
+  }
+
   /** Resolves once every folder walk has queued its files and the queue has run dry. */
   async idle(): Promise<void> {
     while (this.walks.size > 0) await Promise.all([...this.walks]);
@@ -310,6 +432,7 @@ export class TransfersService implements Api {
     const engine = await this.opened?.catch(() => undefined);
     this.opened = undefined;
     await engine?.close();
+    await (await this.walksOpened?.catch(() => undefined))?.close();
     await this.lock?.release();
     this.lock = undefined;
     const old = [...this.clients.values()];
@@ -344,6 +467,26 @@ export class TransfersService implements Api {
     this.walks.add(t);
     void t.finally(() => this.walks.delete(t));
   }
+}
+
+/** Passes exactly `size` bytes, failing on a body longer or shorter than announced. */
+function exactly(size: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      seen += chunk.length;
+      if (seen > size)
+        cb(new AppError('VALIDATION', `The page sent more bytes than the ${size} it announced.`));
+      else cb(null, chunk);
+    },
+    flush(cb) {
+      cb(
+        seen === size
+          ? null
+          : new AppError('VALIDATION', `The page sent ${seen} bytes of the ${size} it announced.`),
+      );
+    },
+  });
 }
 
 function folderPrefix(p: string): string {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Verification } from '../../src-shared/contract';
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
 import { Crc64, crc64CombineAll } from '../storage/crc64';
 import { StorageError } from '../storage/errors';
@@ -18,6 +18,16 @@ import {
   settleInitiate,
   uploadPart,
 } from './multipart';
+import {
+  changedError,
+  checkUnchanged,
+  LocalFileError,
+  localReadFailure,
+  readExactly,
+  snapshotOf,
+  whyNotUploadable,
+  type Snapshot,
+} from './local-file';
 import { keepBothName } from './safe-path';
 import { meter } from './throttle';
 
@@ -27,8 +37,11 @@ const IN_MEMORY = 1024 * 1024;
 export async function runUpload(ctx: RunContext, job: Job): Promise<'done' | 'skipped'> {
   job.verified = undefined;
   const loc: BucketLoc = { bucket: job.rec.bucket, region: job.rec.region };
+  // Only regular files: a link, a FIFO, a device is reported as skipped, never read.
+  const why = await whyNotUploadable(job.rec.localPath);
+  if (why) throw new Skipped(why);
   const st = await stat(job.rec.localPath);
-  if (job.rec.mtimeMs !== undefined && (st.mtimeMs !== job.rec.mtimeMs || st.size !== job.rec.size)) {
+  if (st.size !== job.rec.size || (job.rec.mtimeMs !== undefined && st.mtimeMs !== job.rec.mtimeMs)) {
     // The file changed since it was queued: what was sent so far belongs to another file.
     if (job.uploadId) await abortUpload(ctx.client, loc, job.rec.key, job.uploadId).catch(() => undefined);
     job.rec = { ...job.rec, size: st.size, mtimeMs: st.mtimeMs };
@@ -46,8 +59,10 @@ export async function runUpload(ctx: RunContext, job: Job): Promise<'done' | 'sk
       await ctx.journal.append({ t: 'retarget', id: job.rec.id, key, localPath: job.rec.localPath });
     }
   }
-  if (job.rec.size < ctx.threshold && !job.uploadId) job.verified = await singlePut(ctx, job, loc);
-  else job.verified = await multipart(ctx, job, loc);
+  // Every part is read against this: a file that changes on the way fails, never tears.
+  const snap = snapshotOf(st);
+  if (job.rec.size < ctx.threshold && !job.uploadId) job.verified = await singlePut(ctx, job, loc, snap);
+  else job.verified = await multipart(ctx, job, loc, snap);
   return 'done';
 }
 
@@ -62,12 +77,18 @@ async function objectExists(ctx: RunContext, loc: BucketLoc, key: string): Promi
 }
 
 /** One PUT, checked by the MD5 ETag (S3) or the CRC-64 the server computed (COS). */
-async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc): Promise<Verification> {
+async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapshot): Promise<Verification> {
   const { localPath, size, key } = job.rec;
   const cos = ctx.client.dialect.kind === 'cos';
-  const small = size <= IN_MEMORY ? await readFile(localPath) : undefined;
+  let small: Buffer | undefined;
+  if (size <= IN_MEMORY) {
+    small = await readExactly(localPath, size, IN_MEMORY);
+    await checkUnchanged(localPath, snap);
+  }
   return withRetries(ctx.signal, () =>
     ctx.limiter.run(async () => {
+      await checkUnchanged(localPath, snap);
+      const guard = new ChangeGuard(localPath, snap, size);
       const md5 = cos ? undefined : small ? md5Hex(small) : await hashRange(localPath, 0, size, 'md5');
       let sent = 0;
       let crc = new Crc64();
@@ -85,7 +106,7 @@ async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc): Promise<Ver
             crc = new Crc64();
             ctx.progress(-sent);
             sent = 0;
-            return fileStream(ctx, localPath, 0, size, small, (chunk) => {
+            return fileStream(ctx, localPath, 0, size, small, guard, (chunk) => {
               crc.update(chunk);
               sent += chunk.length;
             });
@@ -111,13 +132,14 @@ async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc): Promise<Ver
         return 'md5';
       } catch (e) {
         ctx.progress(-sent);
-        throw e;
+        // The file changed under the request: that, not what the network made of it, is the reason.
+        throw guard.error ?? e;
       }
     }),
   );
 }
 
-async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<Verification> {
+async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapshot): Promise<Verification> {
   const { size, key, localPath } = job.rec;
   const cos = ctx.client.dialect.kind === 'cos';
   const partSize = job.partSize ?? choosePartSize(size, ctx.partSize);
@@ -159,6 +181,8 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<Ver
           if (firstError !== undefined || ctx.signal.aborted) return;
           const start = (n - 1) * partSize;
           const len = Math.min(partSize, size - start);
+          await checkUnchanged(localPath, snap);
+          const guard = new ChangeGuard(localPath, snap, len);
           const md5 = cos ? undefined : await hashRange(localPath, start, len, 'md5');
           let sent = 0;
           let crc = new Crc64();
@@ -173,12 +197,14 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<Ver
                 crc = new Crc64();
                 ctx.progress(-sent);
                 sent = 0;
-                return fileStream(ctx, localPath, start, len, undefined, (chunk) => {
+                return fileStream(ctx, localPath, start, len, undefined, guard, (chunk) => {
                   crc.update(chunk);
                   sent += chunk.length;
                 });
               },
             });
+            // After the part as before it: only parts of one version of the file are kept.
+            await checkUnchanged(localPath, snap);
             const local = crc.digestDecimal();
             if (r.opaque) opaque = true;
             else if (md5 && r.etag.toLowerCase() !== md5)
@@ -200,7 +226,7 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<Ver
             });
           } catch (e) {
             ctx.progress(-sent);
-            throw e;
+            throw guard.error ?? e;
           }
         }),
       ).catch((e: unknown) => {
@@ -208,8 +234,14 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc): Promise<Ver
       }),
     ),
   );
+  if (firstError instanceof LocalFileError) await dropUpload(ctx, job, loc);
   if (firstError !== undefined) throw firstError;
   if (ctx.signal.aborted) throw ctx.signal.reason;
+  // Parts journaled by an earlier run were read from this same file (same size, mtime, inode).
+  await checkUnchanged(localPath, snap).catch(async (e: unknown) => {
+    await dropUpload(ctx, job, loc);
+    throw e;
+  });
 
   const parts = [...job.parts.entries()].sort((a, b) => a[0] - b[0]);
   const done = await withRetries(ctx.signal, () =>
@@ -306,6 +338,13 @@ async function verifyWhole(
   return verified;
 }
 
+/** Parts of a file that changed on the way are never completed: the upload is aborted. */
+async function dropUpload(ctx: RunContext, job: Job, loc: BucketLoc): Promise<void> {
+  if (job.uploadId) await abortUpload(ctx.client, loc, job.rec.key, job.uploadId).catch(() => undefined);
+  job.uploadId = undefined;
+  job.parts.clear();
+}
+
 function headAfterComplete(ctx: RunContext, loc: BucketLoc, key: string) {
   return withRetries(ctx.signal, () => headObjectDetail(ctx.client, loc, key, { signal: ctx.signal }));
 }
@@ -339,18 +378,56 @@ async function finishedBefore(
   return multipartEtag(parts.map((p) => p.etag)) === etag ? 'multipart-etag' : undefined;
 }
 
+/**
+ * Reads of one request body, checked against the snapshot: at the start, and again after the
+ * last byte was read but before it is sent, so a body whose file changed while it was read is
+ * broken off (the server keeps nothing of it) instead of completed. Never more than `len`
+ * bytes are read, whatever the file has become.
+ */
+class ChangeGuard {
+  error: LocalFileError | undefined;
+  constructor(
+    private readonly path: string,
+    private readonly snap: Snapshot,
+    private readonly len: number,
+  ) {}
+
+  async *wrap(src: Iterable<Buffer> | AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    try {
+      await checkUnchanged(this.path, this.snap);
+      let held: Buffer | undefined;
+      let seen = 0;
+      for await (const chunk of src) {
+        seen += chunk.length;
+        if (seen > this.len) throw changedError(this.path);
+        if (held) yield held;
+        held = chunk;
+      }
+      if (seen !== this.len) throw changedError(this.path);
+      await checkUnchanged(this.path, this.snap);
+      if (held) yield held;
+    } catch (e) {
+      const local = e instanceof LocalFileError ? e : localReadFailure(this.path, e);
+      if (local) this.error = local;
+      throw local ?? e;
+    }
+  }
+}
+
 function fileStream(
   ctx: RunContext,
   path: string,
   start: number,
   len: number,
   inMemory: Buffer | undefined,
+  guard: ChangeGuard,
   onChunk: (b: Buffer) => void,
 ): Readable {
-  const src =
+  const raw: Iterable<Buffer> | AsyncIterable<Buffer> =
     inMemory !== undefined || len === 0
-      ? Readable.from([inMemory ?? Buffer.alloc(0)], { objectMode: false })
+      ? [inMemory ?? Buffer.alloc(0)]
       : createReadStream(path, { start, end: start + len - 1, highWaterMark: 256 * 1024 });
+  const src = Readable.from(guard.wrap(raw), { objectMode: false });
   const m = meter(ctx.throttle, (chunk) => {
     onChunk(chunk);
     ctx.progress(chunk.length);

@@ -107,6 +107,12 @@ export const transfersContract = {
         paths: z.array(z.string().min(1)).min(1).max(10_000),
         prefix: z.string().max(1024).default(''),
         onConflict: conflictPolicy.default('ask'),
+        /**
+         * Symbolic links inside the folders: followed (a loop is never followed twice) or
+         * skipped; either way each one not uploaded is a `skipped` job with its reason.
+         * The paths given are always followed.
+         */
+        symlinks: z.enum(['follow', 'skip']).default('skip'),
       })
       .strict(),
     response: z.object({ batchId: z.string() }),

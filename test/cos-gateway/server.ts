@@ -741,7 +741,12 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
           consumed = true;
           await new Promise<void>((resolve, reject) => {
             resp.body.on('error', reject);
-            res.on('close', resolve);
+            // A client that goes away mid-body (a full disk, a cancel): let go of RGW's answer too,
+            // or the upstream request stays open and the gateway can never close.
+            res.on('close', () => {
+              if (!resp.body.readableEnded) resp.body.destroy();
+              resolve();
+            });
             resp.body.pipe(res);
           });
         },

@@ -1,8 +1,21 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareDragOut } from '../../../src-main/transfers/drag-out';
+import {
+  cleanDragOut,
+  dragOutRoot,
+  prepareDragOut,
+  releaseDragOut,
+} from '../../../src-main/transfers/drag-out';
 import { requireEnv, startMain } from '../../support/main';
 import { rgwAccount } from '../../support/seed';
 
@@ -48,6 +61,36 @@ describe('drag-out preparation', () => {
     expect(readFileSync(files[0], 'utf8')).toBe('report body');
     expect(readFileSync(files[1], 'utf8')).toBe('second report');
     expect(readFileSync(files[2], 'utf8')).toBe('escape attempt');
+  });
+
+  it('keeps its copies private under the data folder, and removes them after use and at start', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'drag-data-'));
+    const root = dragOutRoot(dataDir);
+    expect(root.startsWith(dataDir + '/')).toBe(true);
+    // What a crashed run left behind goes at start.
+    mkdirSync(join(root, 'left-by-a-crash'), { recursive: true });
+    writeFileSync(join(root, 'left-by-a-crash', 'old.txt'), 'old');
+    expect(await cleanDragOut(root)).toBe(1);
+    expect(readdirSync(root)).toEqual([]);
+
+    const files = await prepareDragOut(
+      ctx.main.storage,
+      { accountId, bucket, keys: ['docs/report.txt'] },
+      root,
+    );
+    const dir = dirname(files[0]);
+    expect(dirname(dir)).toBe(root);
+    expect(basename(dir)).toMatch(/^[0-9a-f]{32}$/);
+    expect(statSync(root).mode & 0o777).toBe(0o700);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(files[0]).mode & 0o777).toBe(0o600);
+    expect(readFileSync(files[0], 'utf8')).toBe('report body');
+
+    // Once the drop target has had its time, the copies go.
+    releaseDragOut(files, root, 0);
+    for (let i = 0; i < 200 && existsSync(dir); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(existsSync(dir)).toBe(false);
+    expect(readdirSync(root)).toEqual([]);
   });
 
   it('refuses more than its size limit before fetching anything', async () => {

@@ -1,0 +1,108 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmod, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getObject } from '../../../src-main/storage/ops/objects';
+import { TransfersService } from '../../../src-main/transfers/service';
+import { transferStack, type TransferStack } from './harness';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// Web mode spools the page's bytes to disk before queueing them: those copies of the user's
+// files live in a private folder, readable by the user only, under names nobody can guess.
+describe('web-mode spool files', () => {
+  let s: TransferStack;
+  const services: TransfersService[] = [];
+  beforeAll(async () => {
+    s = await transferStack('s3');
+  });
+  afterAll(async () => {
+    for (const x of services) await x.close().catch(() => undefined);
+    await s?.close();
+  });
+
+  const service = (dataDir: string) => {
+    const svc = new TransfersService({ dataDir, resolveAccount: async () => s.account });
+    services.push(svc);
+    return svc;
+  };
+  const body = async (key: string) => (await getObject(s.client, { bucket: s.bucket }, key)).body.text();
+
+  it('are 0600 in a 0700 folder, unguessably named, exactly as long as announced, and removed after use', async () => {
+    const dataDir = join(s.dir, 'web1');
+    const spool = join(dataDir, 'transfers', 'spool');
+    const svc = service(dataDir);
+    await svc.start();
+    expect((await stat(spool)).mode & 0o777).toBe(0o700);
+    const { token } = await svc.webUpload({
+      accountId: 'x',
+      bucket: s.bucket,
+      prefix: 'web',
+      files: [
+        { relativePath: 'a.txt', size: 10 },
+        { relativePath: 'b.txt', size: 3 },
+      ],
+      onConflict: 'overwrite',
+    });
+
+    const pipe = new PassThrough();
+    const received = svc.receive(token, 0, pipe);
+    pipe.write('hello');
+    let names: string[] = [];
+    for (let i = 0; i < 200 && names.length === 0; i++) {
+      names = await readdir(spool);
+      if (names.length === 0) await sleep(25);
+    }
+    expect(names).toHaveLength(1);
+    expect(names[0]).toMatch(/^[0-9a-f]{32}$/);
+    expect(names[0]).not.toContain(token);
+    expect((await stat(join(spool, names[0]))).mode & 0o777).toBe(0o600);
+    pipe.end('world');
+    await received;
+
+    // More bytes than announced: refused, nothing left behind, and the slot can be sent again.
+    await expect(svc.receive(token, 1, Readable.from([Buffer.from('too long')]))).rejects.toThrow(
+      /more bytes than the 3 it announced/,
+    );
+    await svc.receive(token, 1, Readable.from([Buffer.from('abc')]));
+    await svc.idle();
+    const e = await svc.engine();
+    expect(e.list(0, 10).jobs.map((j) => j.state)).toEqual(['done', 'done']);
+    expect(await body('web/a.txt')).toBe('helloworld');
+    expect(await body('web/b.txt')).toBe('abc');
+    expect(await readdir(spool)).toEqual([]);
+  });
+
+  it('left by a crashed run: stray copies removed at start, copies of queued jobs kept and uploaded', async () => {
+    const dataDir = join(s.dir, 'web2');
+    const spool = join(dataDir, 'transfers', 'spool');
+    // The first run crawls (1 byte/s) and stops before its upload is done: the job stays queued.
+    const crashed = service(dataDir);
+    (await crashed.engine()).setLimits({ uploadBps: 1, downloadBps: 0 });
+    const { token } = await crashed.webUpload({
+      accountId: 'x',
+      bucket: s.bucket,
+      prefix: 'crash',
+      files: [{ relativePath: 'kept.txt', size: 4 }],
+      onConflict: 'overwrite',
+    });
+    await crashed.receive(token, 0, Readable.from([Buffer.from('kept')]));
+    await crashed.close();
+    // What a run that died mid-receive leaves: a partial copy no job reads, in a folder made loose.
+    writeFileSync(join(spool, 'partial-from-a-crash'), 'half');
+    mkdirSync(join(spool, 'odd-folder'));
+    await chmod(spool, 0o755);
+    expect(await readdir(spool)).toHaveLength(3);
+
+    const next = service(dataDir);
+    await next.start();
+    expect((await stat(spool)).mode & 0o777).toBe(0o700);
+    const left = await readdir(spool);
+    expect(left).not.toContain('partial-from-a-crash');
+    expect(left).not.toContain('odd-folder');
+    await next.idle();
+    expect(await body('crash/kept.txt')).toBe('kept');
+    expect(await readdir(spool)).toEqual([]);
+  });
+});
