@@ -231,6 +231,9 @@ export class TransfersService implements Api {
             await new Promise((r) => setTimeout(r, 200));
           }
           await engine.close();
+          // As if this process had died here: the next one may take the queue at once.
+          await this.lock?.release();
+          this.lock = undefined;
           const line = `walk stopped after ${queued} file(s)`;
           if (this.deps.log) this.deps.log.info(line);
           else process.stderr.write(line + '\n');
