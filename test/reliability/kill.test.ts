@@ -24,7 +24,9 @@ import {
 // a few MiB file, small and empty files, a folder of small files) and a folder download
 // (a multipart object among them) through the fault proxy; it is killed without warning when the
 // proxy has seen a seeded number of its requests; `cosdesk transfers resume` (the built CLI)
-// then runs until it says it is done. Every odd run also kills the first resume. Then, straight
+// then runs until it says it is done. Every odd run also kills the first resume; every third run
+// also gets a seeded schedule of faults the engine must ride out (resets, 503s, lost answers,
+// short bodies, flipped bytes) while the queue runs. Then, straight
 // on RGW: every object byte-identical to its file, every file to its object, no stray objects
 // or files, no multipart upload left open, and the resume's exit code telling the truth.
 // CI runs 3 per dialect; `npm run test:reliability` runs 12 per dialect.
@@ -61,7 +63,11 @@ describe.each(DIALECTS)('kill -9 and resume over a mixed queue (%s)', (dialect) 
 
   for (let i = 0; i < RUNS; i++) {
     const seed = dialectSeed + 17 * (i + 1);
-    it(`run ${i + 1} of ${RUNS} (seed ${seed}${i % 2 ? ', resume killed too' : ''})`, async () => {
+    const withFaults = i % 3 === 2;
+    const label = [i % 2 ? 'resume killed too' : '', withFaults ? 'faults while queued' : '']
+      .filter(Boolean)
+      .join(', ');
+    it(`run ${i + 1} of ${RUNS} (seed ${seed}${label ? `, ${label}` : ''})`, async () => {
       const r = rng(seed);
       const runDir = join(s.dir, `run-${i}`);
       const up = `run-${i}/`;
@@ -73,6 +79,20 @@ describe.each(DIALECTS)('kill -9 and resume over a mixed queue (%s)', (dialect) 
 
       // 1. The queue, killed at a seeded request.
       const killAt = s.proxy.requests + 1 + Math.floor(r() * Math.max(1, requestsPerQueue - 2));
+      if (withFaults)
+        s.proxy.schedule({
+          seed,
+          rate: 0.08,
+          kinds: [
+            'reset-before',
+            'reset-after',
+            'slowdown',
+            'lost',
+            'short-body',
+            'flip-response',
+            'flip-request',
+          ],
+        });
       const q = queueChild(home, queueEnv(s, runDir, up));
       const reached = await Promise.race([
         s.proxy.waitForRequests(killAt, 240_000).then(() => true),
@@ -83,6 +103,7 @@ describe.each(DIALECTS)('kill -9 and resume over a mixed queue (%s)', (dialect) 
         kills++;
       }
       await q.done;
+      s.proxy.schedule(undefined);
 
       // 2. Resume until it says done (at most 6 tries; the odd runs kill the first one too).
       let last: CliResult | undefined;
