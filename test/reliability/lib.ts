@@ -139,13 +139,17 @@ export async function reliabilityStack(dialect: DialectName) {
   const bucket = uniqueBucket(dialect);
   const rgwBucket = rgwBucketName(bucket);
   /** Straight to RGW: the checks do not go through the proxy or the gateway. */
-  const direct = new StorageClient(s3Account(env.endpoint, env.ak, env.sk), { maxAttempts: 3 });
+  // Generous: a busy shared RGW must not fail a check (the checks are not what is tested).
+  const direct = new StorageClient(s3Account(env.endpoint, env.ak, env.sk), {
+    maxAttempts: 5,
+    timeoutMs: 120_000,
+  });
   await (await direct.request({ method: 'PUT', bucket: rgwBucket })).body.dump();
   /** This dialect's account past the proxy (the gateway for COS), for seeding objects. */
   const seedAccount: ResolvedAccount = gateway
     ? cosAccount(gateway.port, env.ak, env.sk)
     : s3Account(env.endpoint, env.ak, env.sk);
-  const seedClient = new StorageClient(seedAccount, { maxAttempts: 3 });
+  const seedClient = new StorageClient(seedAccount, { maxAttempts: 5, timeoutMs: 120_000 });
   const dir = await mkdtemp(join(tmpdir(), `cosdesk-rel-${dialect}-`));
   const template = join(dir, 'home-template');
   await mkdir(template, { recursive: true });
@@ -272,16 +276,25 @@ export async function reliabilityStack(dialect: DialectName) {
     },
     async close() {
       await dropBucket(env.endpoint, env.ak, env.sk, rgwBucket);
-      await direct.close();
-      await seedClient.close();
-      await proxy.close();
-      await gateway?.close();
+      // Bounded: the COS gateway's close() waits for every request it forwards to RGW, and one
+      // whose client was reset mid-body can stay pending for good.
+      await bounded(direct.close());
+      await bounded(seedClient.close());
+      await bounded(proxy.close());
+      await bounded(gateway?.close());
       await rm(dir, { recursive: true, force: true });
     },
   };
   return stack;
 }
 export type ReliabilityStack = Awaited<ReturnType<typeof reliabilityStack>>;
+
+function bounded(p: Promise<unknown> | undefined, ms = 10_000): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p?.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]).finally(
+    () => clearTimeout(timer),
+  );
+}
 
 /** Files under `root`, as relative paths with `/`. */
 export async function walk(root: string): Promise<string[]> {

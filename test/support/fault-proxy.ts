@@ -13,7 +13,13 @@
  * Hand-written on node:http: no maintained library injects these faults at the HTTP layer
  * (toxiproxy works on TCP streams and is not an npm package).
  */
-import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 
@@ -254,6 +260,9 @@ export async function startFaultProxy(
 ): Promise<FaultProxy> {
   const t = new URL(target);
   const dialect = opts.dialect ?? 's3';
+  // Its own connection pool upstream, closed with the proxy (the global agent's idle
+  // keep-alive sockets would keep the upstream server's close() waiting).
+  const agent = new Agent({ keepAlive: true });
   const counts = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0])) as Record<FaultKind, number>;
   const events: FaultEvent[] = [];
   const seen: Omit<RequestInfo, 'headers'>[] = [];
@@ -328,6 +337,7 @@ export async function startFaultProxy(
       method: info.method,
       path: info.url,
       headers: req.headers,
+      agent,
     });
     let answered = false;
     const abandon = () => {
@@ -471,6 +481,7 @@ export async function startFaultProxy(
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
+        agent.destroy();
         server.close(() => r());
       }),
   };
