@@ -356,7 +356,11 @@ export async function startFaultProxy(
     if (fault?.kind === 'flip-request') {
       reqCopy.flipAt = fault.rule.offset ?? 'middle';
     }
-    if (fault?.kind === 'slow') reqCopy.bps = fault.rule.bytesPerSecond ?? 64 * 1024;
+    // A slow link is counted when chosen: the client may give up before any answer.
+    if (fault?.kind === 'slow') {
+      reqCopy.bps = fault.rule.bytesPerSecond ?? 64 * 1024;
+      count('slow');
+    }
     void copyBody(req, up, reqCopy).then(
       (r) => {
         if (fault?.kind === 'flip-request') {
@@ -422,7 +426,6 @@ export async function startFaultProxy(
         o.stallMs = 1000 * (fault.rule.seconds ?? 5);
         count('stall');
       }
-      if (fault?.kind === 'slow') count('slow');
       const copied = await copyBody(r, res, o);
       if (fault?.kind === 'flip-response') {
         if (copied.flipped) count('flip-response');
