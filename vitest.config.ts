@@ -17,7 +17,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          // test/reliability/*.test.ts: the seeded CI subset of the reliability suites.
+          include: ['test/integration/**/*.test.ts', 'test/reliability/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
@@ -41,6 +42,23 @@ export default defineConfig({
           hookTimeout: 60_000,
         },
       },
+      // `npm run test:reliability` only (scripts/reliability.mjs sets COSDESK_RELIABILITY=1): every
+      // seeded kill and fault run and the slow round trips; not part of `npx vitest run`.
+      ...(process.env.COSDESK_RELIABILITY === '1'
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'reliability',
+                include: ['test/reliability/**/*.test.ts', 'test/unit/fault-proxy.test.ts'],
+                env: { RELIABILITY_FULL: '1' },
+                testTimeout: 900_000,
+                hookTimeout: 600_000,
+                fileParallelism: false,
+              },
+            },
+          ]
+        : []),
     ],
   },
 });
