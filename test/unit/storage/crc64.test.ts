@@ -160,14 +160,10 @@ describe('crc64 (CRC-64/XZ, x-cos-hash-crc64ecma)', () => {
     expect(parseCrc64(undefined)).toBeUndefined();
   });
 
-  it('is fast: slicing-by-8 on a 64 MiB buffer (the 256 MiB figure is in bench)', () => {
+  // Speed is measured in bench/, never asserted in a test (CI runs on a busy 2-core machine).
+  it('slicing-by-8 over 64 MiB agrees with the CRCs of its halves combined', () => {
     const buf = randomBytes(64 * 1024 * 1024);
-    crc64(buf.subarray(0, 1024 * 1024)); // warm up
-    const t = performance.now();
-    crc64(buf);
-    const ms = performance.now() - t;
-    const mbps = 64 / (ms / 1000);
-    // Loose floor for a loaded CI box; the target (≥ 500 MB/s) is measured in the report.
-    expect(mbps).toBeGreaterThan(100);
+    const half = buf.length / 2;
+    expect(crc64(buf)).toBe(crc64Combine(crc64(buf.subarray(0, half)), crc64(buf.subarray(half)), half));
   });
 });
