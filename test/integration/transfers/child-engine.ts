@@ -18,6 +18,8 @@ const engine = await TransferEngine.open({
   ...(env.THRESHOLD ? { threshold: Number(env.THRESHOLD), partSize: Number(env.PART_SIZE) } : {}),
   onProgress: (p) => process.stdout.write(`progress ${p.summary.bytesDone}\n`),
 });
+// A throttled first run gives a test time to kill it mid-upload, however busy the machine.
+if (env.UPLOAD_BPS) engine.setLimits({ uploadBps: Number(env.UPLOAD_BPS), downloadBps: 0 });
 if (env.RESUME === '1') engine.start();
 else {
   const st = await stat(env.FILE);
