@@ -68,6 +68,10 @@ const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 const NOT_SENT_CAUSES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'EAI_AGAIN']);
 const RETRYABLE_NETWORK = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH']);
 const ERROR_BODY_LIMIT = 64 * 1024;
+/** After a body is sent: what the socket buffers may still hold, and the slowest link we allow for. */
+const DRAIN_CAP = 8 * 1024 * 1024;
+const DRAIN_FLOOR = 128 * 1024;
+
 /** Bodies in memory go out in slices this big, so the silence timer sees them move. */
 const BODY_SLICE = 64 * 1024;
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -286,6 +290,17 @@ class Watchdog {
     this.touch();
   }
 
+  /**
+   * The whole body was handed to the connection, `bytes` of it. The kernel's socket buffers
+   * (several MiB on a fast local link) may still hold much of it, draining at the speed of a
+   * slow link while nothing here can see it move: until the answer comes, allow for draining
+   * up to DRAIN_CAP bytes at DRAIN_FLOOR bytes/s on top of the usual silence.
+   */
+  bodyDone(bytes: number): void {
+    this.touch();
+    this.limit = this.idleMs + (Math.min(bytes, DRAIN_CAP) / DRAIN_FLOOR) * 1000;
+  }
+
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
@@ -318,17 +333,21 @@ function watchedBody(
         dog.touch();
         yield body.subarray(i, i + BODY_SLICE);
       }
-      dog.touch();
+      dog.bodyDone(body.byteLength);
     })();
   }
   return (async function* () {
+    let bytes = 0;
     dog.pause();
     for await (const chunk of body) {
       dog.resume();
-      yield (typeof chunk === 'string' ? Buffer.from(chunk) : chunk) as Uint8Array;
+      const c = (typeof chunk === 'string' ? Buffer.from(chunk) : chunk) as Uint8Array;
+      bytes += c.byteLength;
+      yield c;
       dog.pause();
     }
     dog.resume();
+    dog.bodyDone(bytes);
   })();
 }
 

@@ -244,15 +244,26 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
   });
 
   const parts = [...job.parts.entries()].sort((a, b) => a[0] - b[0]);
-  const done = await withRetries(ctx.signal, () =>
-    completeUpload(
-      ctx.client,
-      loc,
-      key,
-      uploadId,
-      parts.map(([partNumber, p]) => ({ partNumber, etag: p.etag })),
-    ),
-  );
+  let done: { etag: string; crc64?: string };
+  try {
+    done = await withRetries(ctx.signal, () =>
+      completeUpload(
+        ctx.client,
+        loc,
+        key,
+        uploadId,
+        parts.map(([partNumber, p]) => ({ partNumber, etag: p.etag })),
+      ),
+    );
+  } catch (e) {
+    // A Complete whose answer was lost or garbled may have done its work: the retry then finds
+    // no upload, or the answer cannot be read. The object tells: whole and matching the parts
+    // journaled, the job is done; otherwise the error stands.
+    if (ctx.signal.aborted || !mayHaveCompleted(e)) throw e;
+    const before = await finishedBefore(ctx, loc, job, count);
+    if (!before) throw e;
+    return before;
+  }
   return verifyWhole(ctx, job, loc, parts, done, opaque);
 }
 
@@ -347,6 +358,13 @@ async function dropUpload(ctx: RunContext, job: Job, loc: BucketLoc): Promise<vo
 
 function headAfterComplete(ctx: RunContext, loc: BucketLoc, key: string) {
   return withRetries(ctx.signal, () => headObjectDetail(ctx.client, loc, key, { signal: ctx.signal }));
+}
+
+function mayHaveCompleted(e: unknown): boolean {
+  return (
+    e instanceof StorageError &&
+    (e.storageCode === 'NoSuchUpload' || e.storageCode === 'MalformedResponse' || e.status === 404)
+  );
 }
 
 /**
