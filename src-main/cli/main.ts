@@ -65,6 +65,9 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 try {
   await program.parseAsync(process.argv);
+  // Everything printed reaches the reader first: a pipe may still hold a long --json answer.
+  await flushed(process.stdout);
+  await flushed(process.stderr);
   // A batch with per-key failures (rm, cp, mv) has set process.exitCode to 1.
   process.exit();
 } catch (err) {
@@ -73,4 +76,11 @@ try {
     failAndExit(new AppError('VALIDATION', err.message.replace(/^error: /, '')), wantsJson);
   }
   failAndExit(await explainFailure(err), wantsJson);
+}
+
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (!stream.writable) return resolve();
+    stream.write('', () => resolve());
+  });
 }

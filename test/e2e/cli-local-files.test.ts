@@ -23,7 +23,12 @@ const env: Env = {
 const conn = ['--endpoint', S3_ENDPOINT, '--path-style'];
 
 function cosdesk(args: string[], timeout = 60_000) {
-  const r = spawnSync(process.execPath, [BIN, ...args, ...conn], { encoding: 'utf8', timeout, env });
+  const r = spawnSync(process.execPath, [BIN, ...args, ...conn], {
+    encoding: 'utf8',
+    timeout,
+    env,
+    maxBuffer: 256 * 1024 * 1024,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
