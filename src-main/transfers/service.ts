@@ -176,8 +176,9 @@ export class TransfersService implements Api {
         paths.add(j.localPath);
       }
       const walk = { ...open.walk, accountId: accountFor(open.walk.accountId) };
-      this.deps.log?.info(`resuming the folder upload ${walk.id}: ${keys.size} file(s) were queued before`);
-      this.track(this.runWalk(walk, keys, paths), walk.id);
+      const what = walk.download ? 'download' : 'upload';
+      this.deps.log?.info(`resuming the folder ${what} ${walk.id}: ${keys.size} file(s) were queued before`);
+      this.track(walk.download ? this.runListing(walk, keys) : this.runWalk(walk, keys, paths), walk.id);
       resumed.push(walk.id);
     }
     return resumed;
@@ -217,28 +218,7 @@ export class TransfersService implements Api {
           jobs.map((j) => j.key),
         );
         queued += jobs.length;
-        if (stopAfter > 0 && queued >= stopAfter) {
-          // Test seam (COSDESK_TEST_WALK_STOP_AFTER): hold the walk here, the queue run dry and
-          // its journal on disk (closed), so a test can kill the process mid-walk at a known point.
-          const engine = await this.engine();
-          const unfinished = () =>
-            engine
-              .list(0, Number.MAX_SAFE_INTEGER)
-              .jobs.some((j) => j.batchId === walk.id && ['queued', 'running', 'paused'].includes(j.state));
-          // Idle, and no job waiting for an automatic retry either (bounded: at most ~10 min).
-          for (let i = 0; i < 3000 && unfinished(); i++) {
-            await engine.idle();
-            await new Promise((r) => setTimeout(r, 200));
-          }
-          await engine.close();
-          // As if this process had died here: the next one may take the queue at once.
-          await this.lock?.release();
-          this.lock = undefined;
-          const line = `walk stopped after ${queued} file(s)`;
-          if (this.deps.log) this.deps.log.info(line);
-          else process.stderr.write(line + '\n');
-          await new Promise(() => setInterval(() => undefined, 60_000));
-        }
+        if (stopAfter > 0 && queued >= stopAfter) await this.holdForTest(walk, queued);
       }
       await journal.done(walk.id);
     } finally {
@@ -253,52 +233,124 @@ export class TransfersService implements Api {
 
   async download(req: Req<'download'>) {
     const batchId = (await this.engine()).newBatchId();
-    const client = await this.client(req.accountId);
-    const loc = { bucket: req.bucket, region: req.region };
-    const toJob = (key: string, size: number): NewJob | undefined => {
-      const rel = key.startsWith(req.prefix) ? key.slice(req.prefix.length) : key;
-      let localPath: string;
-      try {
-        localPath = safeLocalPath(req.localDir, rel);
-      } catch {
-        this.deps.log?.warn(`download: skipped a key that names no file inside the folder`);
-        return undefined;
-      }
-      return {
-        kind: 'download',
-        accountId: req.accountId,
-        bucket: req.bucket,
-        region: req.region,
-        key,
-        localPath,
-        size,
-        onConflict: req.onConflict,
-      };
+    await this.client(req.accountId);
+    const walk: WalkRecord = {
+      id: batchId,
+      accountId: req.accountId,
+      bucket: req.bucket,
+      region: req.region,
+      roots: [],
+      prefix: '',
+      onConflict: req.onConflict,
+      symlinks: DEFAULT_SYMLINKS,
+      download: { keys: req.keys, prefix: req.prefix, localDir: req.localDir },
     };
-    this.track(
-      (async () => {
-        // A folder ends in `/`; the empty key is the bucket root (`cp -r s3://bucket/ dir`).
-        const isFolder = (k: string) => k === '' || k.endsWith('/');
-        const singles = req.keys.filter((k) => !isFolder(k));
-        const plain = singles.map((k) => toJob(k, 0)).filter((j): j is NewJob => !!j);
-        if (plain.length) await (await this.engine()).add(plain, batchId);
-        for (const folder of req.keys.filter(isFolder)) {
-          let marker: string | undefined;
-          for (;;) {
-            const page = await listObjects(client, loc, { prefix: folder, marker, maxKeys: 1000 });
-            const jobs = page.objects
+    // On disk before the listing starts: a crash mid-listing is listed again on restart.
+    await (await this.walkJournal()).begin(walk);
+    this.track(this.runListing(walk, new Set()), batchId);
+    return { batchId };
+  }
+
+  /**
+   * Test seam (COSDESK_TEST_WALK_STOP_AFTER): hold a walk or listing here, the queue run dry
+   * and its journal on disk (closed), so a test can kill the process mid-walk at a known point.
+   */
+  private async holdForTest(walk: WalkRecord, queued: number): Promise<never> {
+    const engine = await this.engine();
+    const unfinished = () =>
+      engine
+        .list(0, Number.MAX_SAFE_INTEGER)
+        .jobs.some((j) => j.batchId === walk.id && ['queued', 'running', 'paused'].includes(j.state));
+    // Idle, and no job waiting for an automatic retry either (bounded: at most ~10 min).
+    for (let i = 0; i < 3000 && unfinished(); i++) {
+      await engine.idle();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await engine.close();
+    // As if this process had died here: the next one may take the queue at once.
+    await this.lock?.release();
+    this.lock = undefined;
+    const line = `walk stopped after ${queued} file(s)`;
+    if (this.deps.log) this.deps.log.info(line);
+    else process.stderr.write(line + '\n');
+    return new Promise<never>(() => setInterval(() => undefined, 60_000));
+  }
+
+  /**
+   * Queues a folder download's objects as its listing goes, page by page, skipping keys the
+   * batch already holds (`keys`): a listing cut short by a crash is listed again on resume.
+   */
+  private async runListing(walk: WalkRecord, keys: Set<string>): Promise<void> {
+    const d = walk.download!;
+    this.walking.add(walk.id);
+    try {
+      const journal = await this.walkJournal();
+      const client = await this.client(walk.accountId);
+      const loc = { bucket: walk.bucket, region: walk.region };
+      const toJob = (key: string, size: number): NewJob | undefined => {
+        if (keys.has(key)) return undefined;
+        const rel = key.startsWith(d.prefix) ? key.slice(d.prefix.length) : key;
+        let localPath: string;
+        try {
+          localPath = safeLocalPath(d.localDir, rel);
+        } catch {
+          this.deps.log?.warn(`download: skipped a key that names no file inside the folder`);
+          return undefined;
+        }
+        keys.add(key);
+        return {
+          kind: 'download',
+          accountId: walk.accountId,
+          bucket: walk.bucket,
+          region: walk.region,
+          key,
+          localPath,
+          size,
+          onConflict: walk.onConflict,
+        };
+      };
+      const stopAfter = Number(process.env.COSDESK_TEST_WALK_STOP_AFTER ?? 0);
+      let queued = 0;
+      const add = async (jobs: NewJob[]) => {
+        if (jobs.length === 0) return;
+        await (await this.engine()).add(jobs, walk.id);
+        await journal.queued(
+          walk.id,
+          jobs.map((j) => j.key),
+        );
+        queued += jobs.length;
+        if (stopAfter > 0 && queued >= stopAfter) await this.holdForTest(walk, queued);
+      };
+      // A folder ends in `/`; the empty key is the bucket root (`cp -r s3://bucket/ dir`).
+      const isFolder = (k: string) => k === '' || k.endsWith('/');
+      await add(
+        d.keys
+          .filter((k) => !isFolder(k))
+          .map((k) => toJob(k, 0))
+          .filter((j): j is NewJob => !!j),
+      );
+      for (const folder of d.keys.filter(isFolder)) {
+        let marker: string | undefined;
+        for (;;) {
+          const page = await listObjects(client, loc, {
+            prefix: folder,
+            marker,
+            maxKeys: stopAfter > 0 ? Math.min(1000, stopAfter) : 1000,
+          });
+          await add(
+            page.objects
               .filter((o) => !o.key.endsWith('/'))
               .map((o) => toJob(o.key, o.size))
-              .filter((j): j is NewJob => !!j);
-            if (jobs.length) await (await this.engine()).add(jobs, batchId);
-            if (!page.isTruncated || !page.nextMarker) break;
-            marker = page.nextMarker;
-          }
+              .filter((j): j is NewJob => !!j),
+          );
+          if (!page.isTruncated || !page.nextMarker) break;
+          marker = page.nextMarker;
         }
-      })(),
-      batchId,
-    );
-    return { batchId };
+      }
+      await journal.done(walk.id);
+    } finally {
+      this.walking.delete(walk.id);
+    }
   }
 
   async list(req: Req<'list'>) {

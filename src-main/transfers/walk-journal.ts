@@ -14,6 +14,11 @@ export interface WalkRecord {
   prefix: string;
   onConflict: 'ask' | 'overwrite' | 'skip' | 'rename';
   symlinks: SymlinkChoice;
+  /**
+   * A folder download instead: the keys asked for (folders end in `/`), the prefix their
+   * local paths are taken relative to, and the local folder. Its "walk" is the listing.
+   */
+  download?: { keys: string[]; prefix: string; localDir: string };
 }
 
 export interface OpenWalk {
@@ -131,6 +136,11 @@ function isWalk(w: unknown): w is WalkRecord {
     x.roots.every((r) => typeof r === 'string') &&
     typeof x.prefix === 'string' &&
     ['ask', 'overwrite', 'skip', 'rename'].includes(x.onConflict) &&
-    (x.symlinks === 'follow' || x.symlinks === 'skip')
+    (x.symlinks === 'follow' || x.symlinks === 'skip') &&
+    (x.download === undefined ||
+      (Array.isArray(x.download.keys) &&
+        x.download.keys.every((k) => typeof k === 'string') &&
+        typeof x.download.prefix === 'string' &&
+        typeof x.download.localDir === 'string'))
   );
 }

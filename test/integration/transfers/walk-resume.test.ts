@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listObjects } from '../../../src-main/storage/ops/list';
@@ -69,6 +69,64 @@ describe('a folder walk cut short, resumed by start()', () => {
     await next.close();
 
     // Complete now: a third start queues nothing.
+    const third = new TransfersService({ dataDir, resolveAccount: async () => s.account, log });
+    services.push(third);
+    await third.start();
+    await third.idle();
+    expect((await third.engine()).summary().total).toBe(0);
+  });
+
+  it('a folder download cut short mid-listing: resumed, every object downloaded once', async () => {
+    const keys: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const key = `dl/f${String(i).padStart(2, '0')}.txt`;
+      keys.push(key);
+      const r = await s.client.request({
+        method: 'PUT',
+        bucket: s.bucket,
+        key,
+        headers: { 'content-length': String(`body ${i}`.length) },
+        body: `body ${i}`,
+      });
+      await r.body.dump();
+    }
+    const dataDir = join(s.dir, 'data-dl');
+    const out = join(s.dir, 'dl-out');
+    const lines: string[] = [];
+    const log = {
+      info: (m: string) => lines.push(m),
+      warn: () => undefined,
+      error: (m: string) => lines.push(m),
+    };
+    process.env.COSDESK_TEST_WALK_STOP_AFTER = '12';
+    const first = new TransfersService({ dataDir, resolveAccount: async () => s.account, log });
+    services.push(first);
+    const { batchId } = await first.download({
+      accountId: 'x',
+      bucket: s.bucket,
+      keys: ['dl/'],
+      prefix: '',
+      localDir: out,
+      onConflict: 'overwrite',
+    });
+    for (let i = 0; i < 1200 && !lines.some((l) => l.startsWith('walk stopped')); i++) await sleep(50);
+    expect(lines).toContain('walk stopped after 12 file(s)');
+    delete process.env.COSDESK_TEST_WALK_STOP_AFTER;
+    expect((await readdir(join(out, 'dl'))).length).toBe(12);
+
+    // The next process finds the listing unfinished, lists again and queues only the rest.
+    const next = new TransfersService({ dataDir, resolveAccount: async () => s.account, log });
+    services.push(next);
+    await next.start();
+    await next.idle();
+    const e = await next.engine();
+    expect(e.summary()).toMatchObject({ total: 18, done: 18, failed: 0 });
+    expect(new Set(e.list(0, 100).jobs.map((j) => j.batchId))).toEqual(new Set([batchId]));
+    const got = (await readdir(join(out, 'dl'))).sort();
+    expect(got).toEqual(keys.map((k) => k.slice(3)).sort());
+    for (const [i, k] of keys.entries()) expect(await readFile(join(out, k), 'utf8')).toBe(`body ${i}`);
+    await next.close();
+
     const third = new TransfersService({ dataDir, resolveAccount: async () => s.account, log });
     services.push(third);
     await third.start();
