@@ -20,6 +20,8 @@ const intoMain = {
   group: ['**/src-main', '**/src-main/**'],
   message: 'The renderer never imports src-main: call main through the bridge (src-renderer/src/bridge).',
 };
+/** The renderer's feature folders (ARCHITECTURE.md): each has its views, components, store, i18n. */
+const rendererFeatures = ['accounts', 'browse', 'transfers', 'sharing', 'permissions', 'settings'];
 const intoRenderer = {
   group: ['**/src-renderer', '**/src-renderer/**'],
   message: 'src-main never imports src-renderer.',
@@ -94,6 +96,41 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         { paths: [electron, ...node('The renderer')], patterns: [intoMain] },
+      ],
+    },
+  },
+  // The renderer is laid out by feature, like main. Shared pieces (ui/, bridge/) never reach
+  // into a feature (i18n/index.ts is the set-up that gathers each feature's strings), and a feature's store (state) never imports a component or view.
+  {
+    files: ['src-renderer/src/ui/**', 'src-renderer/src/bridge/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electron, ...node('The renderer')],
+          patterns: [
+            intoMain,
+            {
+              regex: `^(\\.\\./)+(${rendererFeatures.join('|')})(/|$)`,
+              message: 'ui/ and bridge/ are shared by every feature: they never import a feature folder.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-renderer/src/*/store.ts', 'src-renderer/src/*/*-store.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [electron, ...node('The renderer')],
+          patterns: [
+            intoMain,
+            { group: ['**/*.vue'], message: 'A store holds state: it never imports a component or a view.' },
+          ],
+        },
       ],
     },
   },

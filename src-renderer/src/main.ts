@@ -7,7 +7,7 @@ import 'element-plus/theme-chalk/dark/css-vars.css';
 import './styles/base.css';
 import App from './App.vue';
 import { i18n } from './i18n';
-import { followColorScheme } from './theme';
+import { followColorScheme } from './settings/theme';
 
 followColorScheme();
 

@@ -13,7 +13,7 @@ async function restricted(filePath: string, code: string): Promise<string[]> {
 describe('layer rules (npm run lint)', () => {
   it('fails when the renderer imports src-main', async () => {
     const msgs = await restricted(
-      'src-renderer/src/views/Bad.ts',
+      'src-renderer/src/browse/views/Bad.ts',
       "import { createMain } from '../../../src-main/services';\nexport const x = createMain;\n",
     );
     expect(msgs.join('\n')).toMatch(/renderer never imports src-main/);
@@ -81,5 +81,34 @@ describe('layer rules (npm run lint)', () => {
       "import { useBridge } from '../../src-renderer/src/bridge';\nexport const b = useBridge;\n",
     );
     expect(msgs.join('\n')).toMatch(/never imports src-renderer/);
+  });
+
+  it.each([
+    'src-renderer/src/ui/x.ts',
+    'src-renderer/src/ui/components/x.ts',
+    'src-renderer/src/bridge/x.ts',
+  ])('fails when shared renderer code (%s) imports a feature folder', async (file) => {
+    const up = file.split('/').length - 4;
+    const msgs = await restricted(
+      file,
+      `import { useBrowserStore } from '${'../'.repeat(up || 1)}browse/store';\nexport const s = useBrowserStore;\n`,
+    );
+    expect(msgs.join('\n')).toMatch(/never import a feature folder/);
+  });
+
+  it('fails when a feature store imports a component', async () => {
+    const msgs = await restricted(
+      'src-renderer/src/browse/store.ts',
+      "import Table from './components/ObjectTable.vue';\nexport const t = Table;\n",
+    );
+    expect(msgs.join('\n')).toMatch(/never imports a component or a view/);
+  });
+
+  it('lets a feature import ui/, bridge/ and another feature', async () => {
+    const msgs = await restricted(
+      'src-renderer/src/browse/views/V.ts',
+      "import { bridge } from '../../bridge/store';\nimport { formatBytes } from '../../ui/format';\nimport { useSharingStore } from '../../sharing/store';\nexport const v = [bridge, formatBytes, useSharingStore];\n",
+    );
+    expect(msgs).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import type { ListObjectsPage } from '../../../src-shared/contract';
 import { baseName } from './keys';
-import { extensionOf } from './format';
+import { extensionOf } from '../ui/format';
 
 export type EntryKind = 'folder' | 'file';
 export type SortColumn = 'name' | 'size' | 'type' | 'modified' | 'storageClass';

@@ -1,10 +1,10 @@
 import { createI18n } from 'vue-i18n';
 import en from './en';
 import zhCN from './zh-CN';
-import permissions from './permissions';
-import transfers from './transfers';
-import sharing from './sharing';
-import uploads from './uploads';
+import permissions from '../permissions/i18n';
+import transfers from '../transfers/i18n';
+import sharing from '../sharing/i18n';
+import uploads from '../transfers/uploads-i18n';
 
 export const LOCALES = [
   { value: 'en', label: 'English' },

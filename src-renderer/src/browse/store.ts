@@ -1,0 +1,422 @@
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import type { BatchResult, ObjectProperties } from '../../../src-shared/contract';
+import { AppError } from '../../../src-shared/errors';
+import { compareEntries, entriesOf, type BrowserEntry, type SortColumn, type SortState } from './entries';
+import { isFolderKey, nameProblem, parentPrefix, renameDestination } from './keys';
+import { toAppError } from '../ui/app-error';
+import { onChunkProgress } from '../bridge';
+import { bridge } from '../bridge/store';
+
+export interface BrowserLocation {
+  accountId: string;
+  bucket: string;
+  /** The bucket's own region when it differs from the account's default. */
+  region?: string;
+  /** The folder shown: '' for the bucket root, else ends with '/'. */
+  prefix: string;
+}
+
+export type ListingState = 'idle' | 'loading' | 'done' | 'error';
+
+/** Rows per listing request: the most both COS and S3 return in one page. */
+export const PAGE_SIZE = 1000;
+/** How often, at most, arriving pages are merged into the table while a listing runs. */
+export const FLUSH_MS = 250;
+
+function sameLocation(a: BrowserLocation | null, b: BrowserLocation | null): boolean {
+  return (
+    !!a &&
+    !!b &&
+    a.accountId === b.accountId &&
+    a.bucket === b.bucket &&
+    a.region === b.region &&
+    a.prefix === b.prefix
+  );
+}
+
+/** One open folder of one bucket: its listing, selection, sort, filter and history. */
+export const useBrowserStore = defineStore('browser', () => {
+  const location = ref<BrowserLocation | null>(null);
+  /** Every row of the folder, in listing order. Replaced, never mutated: no deep reactivity over 100k rows. */
+  const rows = shallowRef<readonly BrowserEntry[]>([]);
+  const listingState = ref<ListingState>('idle');
+  const error = shallowRef<AppError | null>(null);
+  /** The server-side name-prefix search in force for this folder ('' for none). */
+  const search = ref('');
+  /** The client-side filter over the loaded rows. */
+  const filter = ref('');
+  const sort = ref<SortState>({ column: 'name', order: 'asc' });
+  const selected = shallowRef<ReadonlySet<string>>(new Set());
+  const anchorKey = ref<string | null>(null);
+  const focusKey = ref<string | null>(null);
+  const backStack = ref<BrowserLocation[]>([]);
+  const forwardStack = ref<BrowserLocation[]>([]);
+
+  /** A delete under way, in items answered of all (null when none runs). */
+  const deleteProgress = ref<{ done: number; total: number } | null>(null);
+  const propertiesKey = ref<string | null>(null);
+  const properties = shallowRef<ObjectProperties | null>(null);
+  const propertiesLoading = ref(false);
+  const propertiesError = shallowRef<AppError | null>(null);
+
+  /** Bumped by every new listing; pages of an older one are dropped when they arrive. */
+  let generation = 0;
+  let propertiesGeneration = 0;
+
+  const count = computed(() => rows.value.length);
+  const sorted = computed(() => rows.value.slice().sort(compareEntries(sort.value)));
+  const visible = computed(() => {
+    const f = filter.value.trim().toLowerCase();
+    return f ? sorted.value.filter((e) => e.sortName.includes(f)) : sorted.value;
+  });
+  const selectedEntries = computed(() => visible.value.filter((e) => selected.value.has(e.key)));
+  const canBack = computed(() => backStack.value.length > 0);
+  const canForward = computed(() => forwardStack.value.length > 0);
+  const canUp = computed(() => !!location.value && location.value.prefix !== '');
+
+  function ref$(loc: BrowserLocation): { accountId: string; bucket: string; region?: string } {
+    return {
+      accountId: loc.accountId,
+      bucket: loc.bucket,
+      ...(loc.region ? { region: loc.region } : {}),
+    };
+  }
+
+  function resetView(): void {
+    selected.value = new Set();
+    anchorKey.value = null;
+    focusKey.value = null;
+    filter.value = '';
+    closeProperties();
+  }
+
+  /** List the current location page by page; resolves when this listing ends or is abandoned. */
+  async function list(keepSelection = false): Promise<void> {
+    const loc = location.value;
+    const gen = ++generation;
+    if (!loc) return;
+    const keep = keepSelection ? selected.value : null;
+    rows.value = [];
+    error.value = null;
+    listingState.value = 'loading';
+    const prefix = loc.prefix + search.value;
+    let pending: BrowserEntry[] = [];
+    let flushedAt = 0;
+    let first = true;
+    const flush = (): void => {
+      if (pending.length === 0) return;
+      rows.value = rows.value.concat(pending);
+      pending = [];
+      flushedAt = Date.now();
+    };
+    let marker: string | undefined;
+    try {
+      for (;;) {
+        const page = await bridge().storage.listObjects({
+          ...ref$(loc),
+          prefix,
+          delimiter: '/',
+          maxKeys: PAGE_SIZE,
+          ...(marker !== undefined ? { marker } : {}),
+        });
+        if (gen !== generation) return;
+        for (const e of entriesOf(page, loc.prefix)) pending.push(e);
+        // The first page shows at once; later ones are merged in batches so 100 pages cost ~a dozen sorts.
+        if (first || Date.now() - flushedAt >= FLUSH_MS) flush();
+        first = false;
+        if (!page.isTruncated || !page.nextMarker || page.nextMarker === marker) break;
+        marker = page.nextMarker;
+      }
+      flush();
+      if (keep) {
+        const present = new Set(rows.value.map((r) => r.key));
+        selected.value = new Set([...keep].filter((k) => present.has(k)));
+      }
+      listingState.value = 'done';
+    } catch (e) {
+      if (gen !== generation) return;
+      flush();
+      error.value = toAppError(e);
+      listingState.value = 'error';
+    }
+  }
+
+  function go(next: BrowserLocation, history: 'push' | 'none'): Promise<void> {
+    if (history === 'push' && location.value && !sameLocation(location.value, next)) {
+      backStack.value = [...backStack.value, location.value];
+      forwardStack.value = [];
+    }
+    location.value = next;
+    search.value = '';
+    resetView();
+    return list();
+  }
+
+  /** Show a bucket's root; a new bucket starts a new history. */
+  function openBucket(accountId: string, bucket: string, region?: string): Promise<void> {
+    const here = location.value;
+    const push = !!here && here.accountId === accountId && here.bucket === bucket;
+    if (!push) {
+      backStack.value = [];
+      forwardStack.value = [];
+    }
+    return go({ accountId, bucket, ...(region ? { region } : {}), prefix: '' }, push ? 'push' : 'none');
+  }
+
+  /** Open a folder of the current bucket ('' for the root). */
+  function navigate(prefix: string): Promise<void> {
+    if (!location.value) return Promise.resolve();
+    return go({ ...location.value, prefix }, 'push');
+  }
+
+  function goBack(): Promise<void> {
+    const prev = backStack.value.at(-1);
+    if (!prev || !location.value) return Promise.resolve();
+    backStack.value = backStack.value.slice(0, -1);
+    forwardStack.value = [...forwardStack.value, location.value];
+    return go(prev, 'none');
+  }
+
+  function goForward(): Promise<void> {
+    const next = forwardStack.value.at(-1);
+    if (!next || !location.value) return Promise.resolve();
+    forwardStack.value = forwardStack.value.slice(0, -1);
+    backStack.value = [...backStack.value, location.value];
+    return go(next, 'none');
+  }
+
+  function goUp(): Promise<void> {
+    if (!location.value || location.value.prefix === '') return Promise.resolve();
+    return navigate(parentPrefix(location.value.prefix));
+  }
+
+  /** Leave the browser (back to the bucket list); a listing still running is abandoned. */
+  function close(): void {
+    generation++;
+    location.value = null;
+    rows.value = [];
+    listingState.value = 'idle';
+    error.value = null;
+    search.value = '';
+    backStack.value = [];
+    forwardStack.value = [];
+    resetView();
+  }
+
+  function reload(): Promise<void> {
+    return list(true);
+  }
+
+  /** Ask the server for the names in this folder that start with `text` ('' lists it all again). */
+  function searchPrefix(text: string): Promise<void> {
+    search.value = text;
+    resetView();
+    return list();
+  }
+
+  function setFilter(text: string): void {
+    filter.value = text;
+  }
+
+  function toggleSort(column: SortColumn): void {
+    sort.value =
+      sort.value.column === column
+        ? { column, order: sort.value.order === 'asc' ? 'desc' : 'asc' }
+        : { column, order: 'asc' };
+  }
+
+  // Selection. Ranges and arrow keys follow the order on screen (sorted and filtered).
+
+  function selectOnly(key: string): void {
+    selected.value = new Set([key]);
+    anchorKey.value = key;
+    focusKey.value = key;
+  }
+
+  function toggleSelected(key: string): void {
+    const next = new Set(selected.value);
+    if (next.has(key)) next.delete(key);
+    else next.add(key);
+    selected.value = next;
+    anchorKey.value = key;
+    focusKey.value = key;
+  }
+
+  /** Select from the anchor (the last plain or Ctrl-click) to `key`, inclusive. */
+  function selectRange(key: string): void {
+    const list = visible.value;
+    const to = list.findIndex((e) => e.key === key);
+    if (to < 0) return;
+    const found = anchorKey.value === null ? -1 : list.findIndex((e) => e.key === anchorKey.value);
+    const from = found < 0 ? to : found;
+    const [lo, hi] = from <= to ? [from, to] : [to, from];
+    selected.value = new Set(list.slice(lo, hi + 1).map((e) => e.key));
+    if (found < 0) anchorKey.value = key;
+    focusKey.value = key;
+  }
+
+  function click(key: string, mods: { toggle?: boolean; range?: boolean } = {}): void {
+    if (mods.range) selectRange(key);
+    else if (mods.toggle) toggleSelected(key);
+    else selectOnly(key);
+  }
+
+  function selectAll(): void {
+    selected.value = new Set(visible.value.map((e) => e.key));
+  }
+
+  function clearSelection(): void {
+    selected.value = new Set();
+    anchorKey.value = null;
+  }
+
+  /** Move the focus (and selection) by `delta` rows, or to an edge; returns the new row index. */
+  function moveFocus(delta: number | 'first' | 'last', extend = false): number {
+    const list = visible.value;
+    if (list.length === 0) return -1;
+    const at = focusKey.value === null ? -1 : list.findIndex((e) => e.key === focusKey.value);
+    let next: number;
+    if (delta === 'first') next = 0;
+    else if (delta === 'last') next = list.length - 1;
+    else next = at < 0 ? (delta > 0 ? 0 : list.length - 1) : at + delta;
+    next = Math.min(list.length - 1, Math.max(0, next));
+    const key = list[next].key;
+    if (extend) selectRange(key);
+    else selectOnly(key);
+    return next;
+  }
+
+  // Changes. Each one lists the folder again afterwards: main is the source of truth.
+
+  function requireLocation(): BrowserLocation {
+    if (!location.value) throw new AppError('VALIDATION', 'No bucket is open.');
+    return location.value;
+  }
+
+  function checkName(name: string): void {
+    const problem = nameProblem(name);
+    if (problem) throw new AppError('VALIDATION', `invalid name (${problem})`, { reason: problem });
+  }
+
+  async function createFolder(name: string): Promise<string> {
+    const loc = requireLocation();
+    checkName(name);
+    const { key } = await bridge().storage.createFolder({ ...ref$(loc), key: `${loc.prefix}${name}/` });
+    await reload();
+    selectOnly(key);
+    return key;
+  }
+
+  /** Rename in place (same parent folder); a folder is renamed with everything under it. */
+  async function rename(key: string, newName: string): Promise<BatchResult> {
+    const loc = requireLocation();
+    checkName(newName);
+    const toKey = renameDestination(key, newName);
+    if (toKey === key) return { done: [], errors: [] };
+    const result = await bridge().storage.moveObject({ ...ref$(loc), key, toKey });
+    await reload();
+    if (result.errors.length === 0) selectOnly(toKey);
+    return result;
+  }
+
+  /** Delete keys; folder keys (ending '/') delete everything under them. */
+  async function deleteKeys(keys: readonly string[]): Promise<BatchResult> {
+    const loc = requireLocation();
+    if (keys.length === 0) return { done: [], errors: [] };
+    // A long list goes in pieces (the bridge splits it); show how far it got.
+    deleteProgress.value = { done: 0, total: keys.length };
+    const stop = onChunkProgress((p) => {
+      if (p.method === 'storage.deleteObjects') deleteProgress.value = { done: p.done, total: p.total };
+    });
+    let result: BatchResult;
+    try {
+      result = await bridge().storage.deleteObjects({ ...ref$(loc), keys: [...keys] });
+    } finally {
+      stop();
+      deleteProgress.value = null;
+    }
+    const gone = new Set(keys);
+    if (propertiesKey.value && gone.has(propertiesKey.value)) closeProperties();
+    await reload();
+    return result;
+  }
+
+  /** Fetch the properties of a file (one HEAD); a folder shows what the listing knows. */
+  async function showProperties(key: string): Promise<void> {
+    const loc = requireLocation();
+    const gen = ++propertiesGeneration;
+    propertiesKey.value = key;
+    properties.value = null;
+    propertiesError.value = null;
+    if (isFolderKey(key)) {
+      propertiesLoading.value = false;
+      return;
+    }
+    propertiesLoading.value = true;
+    try {
+      const props = await bridge().storage.headObject({ ...ref$(loc), key });
+      if (gen === propertiesGeneration) properties.value = props;
+    } catch (e) {
+      if (gen === propertiesGeneration) propertiesError.value = toAppError(e);
+    } finally {
+      if (gen === propertiesGeneration) propertiesLoading.value = false;
+    }
+  }
+
+  function closeProperties(): void {
+    propertiesGeneration++;
+    propertiesKey.value = null;
+    properties.value = null;
+    propertiesError.value = null;
+    propertiesLoading.value = false;
+  }
+
+  return {
+    location,
+    rows,
+    listingState,
+    error,
+    search,
+    filter,
+    sort,
+    selected,
+    anchorKey,
+    focusKey,
+    backStack,
+    forwardStack,
+    propertiesKey,
+    properties,
+    propertiesLoading,
+    propertiesError,
+    count,
+    visible,
+    selectedEntries,
+    canBack,
+    canForward,
+    canUp,
+    openBucket,
+    navigate,
+    goBack,
+    goForward,
+    goUp,
+    close,
+    reload,
+    searchPrefix,
+    setFilter,
+    toggleSort,
+    selectOnly,
+    toggleSelected,
+    selectRange,
+    click,
+    selectAll,
+    clearSelection,
+    moveFocus,
+    createFolder,
+    rename,
+    deleteKeys,
+    deleteProgress,
+    showProperties,
+    closeProperties,
+  };
+});
