@@ -24,7 +24,8 @@ describe('npm run bench (smoke variant)', () => {
     });
     expect(code, stderr).toBe(0);
     const md = readFileSync(out, 'utf8');
-    for (const s of ['a', 'b', 'c', 'd', 'e up', 'e down', 'f', 'g', 'h', 'i']) expect(md).toContain(`## (${s})`);
+    for (const s of ['a', 'b', 'c', 'd', 'e up', 'e down', 'f', 'g', 'h', 'i'])
+      expect(md).toContain(`## (${s})`);
     for (const tool of [
       '**cosdesk**',
       'rclone',
