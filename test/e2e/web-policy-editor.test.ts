@@ -259,4 +259,23 @@ describe('the policy editor cannot surprise (Chromium, RGW)', () => {
     await confirm.getByTestId('acl-public-confirm-ok').click();
     await expect.poll(() => anon(''), { timeout: 15_000 }).toBe(200);
   }, 90_000);
+  it('the object ACL: public-read asks first, naming the object; cancel changes nothing', async () => {
+    await page.keyboard.press('Escape');
+    await drawer().waitFor({ state: 'hidden' });
+    await page.locator('[data-testid=object-row][data-key="top.txt"]').click();
+    await page.getByTestId('permissions').click();
+    const editor = drawer().locator('[data-testid=acl-editor][data-target=object]');
+    await editor.waitFor();
+    const confirm = page.getByTestId('acl-public-confirm');
+    await editor.getByTestId('acl-canned-public-read').click();
+    await editor.getByTestId('acl-save').click();
+    await confirm.waitFor();
+    expect(await confirm.getByTestId('acl-public-confirm-text').textContent()).toContain('read top.txt');
+    await confirm.getByTestId('acl-public-confirm-cancel').click();
+    await confirm.waitFor({ state: 'hidden' });
+    expect(await anon('top.txt')).toBe(403);
+    await editor.getByTestId('acl-save').click();
+    await confirm.getByTestId('acl-public-confirm-ok').click();
+    await expect.poll(() => anon('top.txt'), { timeout: 15_000 }).toBe(200);
+  }, 90_000);
 });

@@ -181,6 +181,9 @@ describe('policy documents', () => {
         { Condition: { StringLike: { 's3:prefix': ['team/*'] } } },
       ],
     });
+    expect(userPolicy('cos', { bucket: 'b-1', region: 'ap-guangzhou' }, ['list'], 'team/')).toMatchObject({
+      statement: [{ condition: { string_like: { 'cos:prefix': ['team%2F*'] } } }],
+    });
     const cam = userPolicy('cos', { bucket: 'b-1', region: 'ap-guangzhou' }, ['write']);
     expect(cam).toMatchObject({
       version: '2.0',
