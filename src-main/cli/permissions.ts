@@ -11,7 +11,8 @@ import {
 } from '../../src-shared/permissions/model';
 import { ruleText } from '../../src-shared/permissions/evaluate';
 import { ACTION_GROUPS, type ActionGroup } from '../../src-shared/permissions/actions';
-import { emptyForm, fromForm, grantsAnyone } from '../../src-shared/permissions/form';
+import { emptyForm, fromForm, grantsAnyone, newlyPublic } from '../../src-shared/permissions/form';
+import { policyWarnings } from '../../src-shared/permissions/lint';
 import {
   parsePolicy,
   policyDocument,
@@ -130,6 +131,17 @@ export function permissionCommands(ctx: CliContext): Command[] {
       const t = bucketTarget(text);
       const doc = readFileSync(o.file === '-' ? 0 : o.file, 'utf8');
       const s = await openSession(ctx, t.dialect);
+      const parsed = parsePolicy(doc, t.dialect);
+      if (parsed.ok) {
+        // Said, not refused: a file is an explicit document; these are what it may not mean.
+        const before = await s.bridge.permissions.getPolicy(ref(s, t));
+        for (const w of policyWarnings(t.dialect, t.bucket, parsed.statements))
+          process.stderr.write(`cosdesk: warning: ${w.at}: ${w.en}\n`);
+        for (const st of newlyPublic(before.document, doc))
+          process.stderr.write(
+            `cosdesk: warning: this lets anyone on the internet, without signing in, ${st.actions.join(', ')} on ${st.resources.join(', ')}.\n`,
+          );
+      }
       const p = await s.bridge.permissions.putPolicy({ ...ref(s, t), document: doc });
       ctx.out.print(`Policy of ${uri(t.dialect, t.bucket)} replaced.`, {
         ok: true,

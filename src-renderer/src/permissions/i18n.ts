@@ -63,6 +63,7 @@ export default {
       resourcesHint:
         'Prefixes in this bucket, one per line: 2025/ = everything under 2025/, * = every object; a full resource (arn:… or qcs::…) names exactly that',
       resourcesResolved: 'Sent as',
+      warningsTitle: 'The policy is valid, but probably not what you mean:',
       statementPublic: 'Anyone: this statement is public',
       statementPublicHint:
         'Anyone on the internet, without signing in, gets this access. Saving asks you to confirm it.',
@@ -189,6 +190,7 @@ export default {
       resourcesHint:
         '本存储桶中的前缀，每行一个：2025/ 表示 2025/ 下的所有内容，* 表示所有对象；完整资源（arn:… 或 qcs::…）仅指其本身',
       resourcesResolved: '实际发送',
+      warningsTitle: '策略有效，但可能不是您想要的：',
       statementPublic: '所有人：此语句是公开的',
       statementPublicHint: '互联网上的任何人无需登录即可获得此权限。保存时需要您确认。',
       incomplete: '语句 {list} 尚未完成：其下方说明了缺少的内容。在指定主体和资源之前无法保存。',

@@ -1,6 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyForm, fromForm, type StatementForm } from '../../../src-shared/permissions/form';
-import { policyDocument } from '../../../src-shared/permissions/policy';
+import { policyDocument, resourceOf } from '../../../src-shared/permissions/policy';
 import { DIALECTS, UIN2 } from '../storage/helpers';
 import { putAll, storageStack, type Stack } from '../storage/stack';
 import { asUser2, cosdesk, scheme } from './probes';
@@ -83,6 +86,24 @@ describe.each(DIALECTS)('policy editor statements really work (%s)', (dialect) =
       });
       expect(await asUser2(s, 'list', bucket, '2025/')).toBe(403);
     }, 60_000);
+
+  it('the old shape (resource 2025/ without *) grants nothing, and policy set warns about it', async () => {
+    const view = await s.bridge.permissions.getPolicy(ref);
+    const doc = policyDocument(dialect, [
+      {
+        effect: 'allow',
+        principals: [dialect === 'cos' ? `qcs::cam::uin/${UIN2}:uin/${UIN2}` : 'tester2'],
+        actions: [dialect === 'cos' ? 'name/cos:GetObject' : 's3:GetObject'],
+        resources: [resourceOf(dialect, view.context, '2025/')],
+      },
+    ]);
+    const file = join(mkdtempSync(join(tmpdir(), 'cosdesk-policy-')), 'p.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const r = await cosdesk(s, ['policy', 'set', `${scheme(dialect)}://${bucket}`, '--file', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: statement 1: .* names only the folder marker object 2025\//);
+    expect(await asUser2(s, 'get', bucket, '2025/a.jpg')).toBe(403);
+  }, 60_000);
 
   it('the CLI adds the same safe statements; anyone needs --allow-anyone', async () => {
     await s.bridge.permissions.deletePolicy(ref);

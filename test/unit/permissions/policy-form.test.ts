@@ -9,6 +9,7 @@ import {
   toForm,
   type StatementForm,
 } from '../../../src-shared/permissions/form';
+import { policyWarnings } from '../../../src-shared/permissions/lint';
 import type { Acl } from '../../../src-shared/permissions/model';
 
 // Issue 11 item 6: the friendly statement editor cannot write a statement that surprises.
@@ -184,5 +185,37 @@ describe('who can access: prefix conditions', () => {
     // Written unencoded, COS never matches it.
     const raw = [{ ...cosStatements[0], condition: { string_like: { 'cos:prefix': '2025/*' } } }];
     expect(run(raw, '2025/')).toBe('none');
+  });
+});
+
+describe('policy warnings (JSON editor, policy set)', () => {
+  it('says when a resource is only the folder marker, or listing sits on objects', () => {
+    const w = policyWarnings('s3', 'photos', [
+      {
+        effect: 'allow',
+        principals: ['tester2'],
+        actions: ['s3:GetObject', 's3:ListBucket'],
+        resources: ['arn:aws:s3:::photos/2025/'],
+      },
+    ]);
+    expect(w.map((x) => x.en)).toEqual([
+      expect.stringContaining('names only the folder marker object 2025/'),
+      expect.stringContaining('checked against the bucket (arn:aws:s3:::photos)'),
+    ]);
+    // What the editor writes raises none.
+    const safe = fromForm(
+      's3',
+      s3,
+      '',
+      form({ principals: 'u', groups: ['read', 'list'], resources: '2025/' }),
+    );
+    expect(policyWarnings('s3', 'photos', safe)).toEqual([]);
+    const cosSafe = fromForm(
+      'cos',
+      cos,
+      '',
+      form({ principals: '1', groups: ['read', 'list'], resources: '2025/' }),
+    );
+    expect(policyWarnings('cos', cos.bucket, cosSafe)).toEqual([]);
   });
 });
