@@ -129,6 +129,8 @@ describe('the policy editor cannot surprise (Chromium, RGW)', () => {
     expect(await problems(st).first().textContent()).toMatch(/Choose who this statement is for/);
     expect(await drawer().getByTestId('policy-review').isDisabled()).toBe(true);
     await drawer().getByTestId('policy-incomplete').waitFor();
+    // An empty statement is not an invalid policy: it is said under the statement, not as an error.
+    expect(await drawer().getByTestId('policy-problems').count()).toBe(0);
 
     // Who: the second user, picked as an account.
     await pickKind(st, 'root');
