@@ -10,6 +10,17 @@ import {
   type GranteeChoice,
 } from '../../src-shared/permissions/model';
 import { ruleText } from '../../src-shared/permissions/evaluate';
+import { ACTION_GROUPS, type ActionGroup } from '../../src-shared/permissions/actions';
+import { emptyForm, fromForm, grantsAnyone, newlyPublic } from '../../src-shared/permissions/form';
+import { policyWarnings } from '../../src-shared/permissions/lint';
+import {
+  parsePolicy,
+  policyDocument,
+  prettyPolicy,
+  statementDoc,
+  statementsKey,
+  isObj,
+} from '../../src-shared/permissions/policy';
 import type { Grant, Permission } from '../../src-shared/permissions/model';
 import type { CliContext } from './context';
 import { table } from './output';
@@ -120,12 +131,101 @@ export function permissionCommands(ctx: CliContext): Command[] {
       const t = bucketTarget(text);
       const doc = readFileSync(o.file === '-' ? 0 : o.file, 'utf8');
       const s = await openSession(ctx, t.dialect);
+      const parsed = parsePolicy(doc, t.dialect);
+      if (parsed.ok) {
+        // Said, not refused: a file is an explicit document; these are what it may not mean.
+        const before = await s.bridge.permissions.getPolicy(ref(s, t));
+        for (const w of policyWarnings(t.dialect, t.bucket, parsed.statements))
+          process.stderr.write(`cosdesk: warning: ${w.at}: ${w.en}\n`);
+        for (const st of newlyPublic(before.document, doc))
+          process.stderr.write(
+            `cosdesk: warning: this lets anyone on the internet, without signing in, ${st.actions.join(', ')} on ${st.resources.join(', ')}.\n`,
+          );
+      }
       const p = await s.bridge.permissions.putPolicy({ ...ref(s, t), document: doc });
       ctx.out.print(`Policy of ${uri(t.dialect, t.bucket)} replaced.`, {
         ok: true,
         policy: JSON.parse(p.document ?? 'null') as unknown,
       });
     });
+  policy
+    .command('add')
+    .description(
+      'add a statement the safe way: a prefix means everything under it, List is limited to the prefix by a condition',
+    )
+    .argument(
+      '<target>',
+      'cos://<bucket>/<prefix> or s3://<bucket>/<prefix> (the bucket alone: every object)',
+    )
+    .requiredOption(
+      '--principal <ids>',
+      'comma-separated: COS X (root account) or O/S (sub-account S of O), S3 user ids or ARNs; "*" or "anyone" for anyone',
+    )
+    .requiredOption('--actions <groups>', `comma-separated: ${ACTION_GROUPS.join(', ')}`)
+    .option('--deny', 'deny instead of allow')
+    .option('--sid <sid>', 'a name for the statement')
+    .option('--allow-anyone', 'confirm that anyone on the internet, without signing in, gets this access')
+    .action(
+      async (
+        text: string,
+        o: { principal: string; actions: string; deny?: boolean; sid?: string; allowAnyone?: boolean },
+      ) => {
+        const t = bucketTarget(text);
+        const groups = o.actions
+          .split(',')
+          .map((x) => x.trim().toLowerCase())
+          .filter(Boolean);
+        const bad = groups.filter((g) => !(ACTION_GROUPS as readonly string[]).includes(g));
+        if (bad.length || groups.length === 0)
+          throw new AppError(
+            'VALIDATION',
+            `--actions is a comma-separated list of ${ACTION_GROUPS.join(', ')}${bad.length ? `; "${bad.join(', ')}" is not one` : ''}.`,
+          );
+        const principals = o.principal
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean)
+          .map((x) => (x.toLowerCase() === 'anyone' ? '*' : x))
+          .join(', ');
+        if (!principals) throw new AppError('VALIDATION', 'Say who the statement is for: --principal <ids>.');
+        const s = await openSession(ctx, t.dialect);
+        const view = await s.bridge.permissions.getPolicy(ref(s, t));
+        const added = fromForm(t.dialect, view.context, '', {
+          ...emptyForm(),
+          sid: o.sid ?? '',
+          effect: o.deny ? 'deny' : 'allow',
+          principals,
+          groups: groups as ActionGroup[],
+          resources: t.key === '' ? '*' : t.key,
+        });
+        if (added.some(grantsAnyone) && !o.allowAnyone)
+          throw new AppError(
+            'VALIDATION',
+            `This statement lets anyone on the internet, without signing in, ${groups.join(' and ')} ${uri(t.dialect, t.bucket, t.key)}. If that is what you want, run it again with --allow-anyone.`,
+          );
+        const current = view.document === null ? null : parsePolicy(view.document);
+        if (current && !current.ok)
+          throw new AppError(
+            'VALIDATION',
+            `The bucket policy cannot be read (${current.problems[0]?.en ?? 'unknown format'}): fix it with "policy set" first.`,
+          );
+        let doc: Record<string, unknown>;
+        if (current?.ok && isObj(current.raw)) {
+          doc = { ...current.raw };
+          const key = statementsKey(doc);
+          const list = doc[key];
+          const before: unknown[] = Array.isArray(list) ? list : list === undefined ? [] : [list];
+          doc[key] = [...before, ...added.map((st) => statementDoc(t.dialect, st))];
+        } else doc = policyDocument(t.dialect, added);
+        const p = await s.bridge.permissions.putPolicy({ ...ref(s, t), document: JSON.stringify(doc) });
+        const shown = added.map((st) => statementDoc(t.dialect, st));
+        ctx.out.print(`Added to the policy of ${uri(t.dialect, t.bucket)}:\n${prettyPolicy(shown)}`, {
+          ok: true,
+          added: shown,
+          policy: JSON.parse(p.document ?? 'null') as unknown,
+        });
+      },
+    );
   policy
     .command('delete')
     .argument('<bucket>', 'cos://<bucket> or s3://<bucket>')

@@ -32,12 +32,67 @@ export function actionsOf(dialect: PermDialect, group: ActionGroup): string[] {
   return [...GROUPS[dialect][group]];
 }
 
-/** The groups a statement's action list covers entirely, for showing it in friendly terms. */
+/**
+ * Every action that belongs to a group, beyond the ones the editor writes: a statement naming
+ * only `name/cos:GetObject` is still "Read", and `name/cos:DeleteMultipleObjects` is "Write".
+ * COS names from the COS API authorisation guide (cloud.tencent.com/document/product/436/30580).
+ */
+const MEMBERS: Record<PermDialect, Record<Exclude<ActionGroup, 'full'>, string[]>> = {
+  s3: {
+    read: ['s3:GetObject', 's3:GetObjectVersion'],
+    write: [
+      's3:PutObject',
+      's3:DeleteObject',
+      's3:DeleteObjectVersion',
+      's3:AbortMultipartUpload',
+      's3:ListMultipartUploadParts',
+    ],
+    list: ['s3:ListBucket', 's3:ListBucketVersions', 's3:ListBucketMultipartUploads'],
+  },
+  cos: {
+    read: ['name/cos:GetObject', 'name/cos:HeadObject', 'name/cos:OptionsObject'],
+    write: [
+      'name/cos:PutObject',
+      'name/cos:PostObject',
+      'name/cos:AppendObject',
+      'name/cos:PutObjectCopy',
+      'name/cos:DeleteObject',
+      'name/cos:DeleteMultipleObjects',
+      'name/cos:InitiateMultipartUpload',
+      'name/cos:UploadPart',
+      'name/cos:UploadPartCopy',
+      'name/cos:CompleteMultipartUpload',
+      'name/cos:AbortMultipartUpload',
+      'name/cos:ListParts',
+    ],
+    list: [
+      'name/cos:GetBucket',
+      'name/cos:HeadBucket',
+      'name/cos:GetBucketObjectVersions',
+      'name/cos:ListMultipartUploads',
+    ],
+  },
+};
+
+/** The group an action belongs to (case-insensitively), or undefined for an action of no group. */
+export function groupOfAction(dialect: PermDialect, action: string): ActionGroup | undefined {
+  const a = action.trim().toLowerCase();
+  if (a === '*' || a === GROUPS[dialect].full[0].toLowerCase()) return 'full';
+  for (const g of ['read', 'write', 'list'] as const) {
+    if (MEMBERS[dialect][g].some((m) => m.toLowerCase() === a)) return g;
+  }
+  return undefined;
+}
+
+/**
+ * The groups a statement's actions amount to, for showing it in friendly terms: a group is
+ * ticked when the statement names any of its actions (`name/cos:GetObject` alone is Read).
+ * Wildcards other than the full one (`s3:Get*`) tick nothing: the editor shows them as they are.
+ */
 export function groupsOf(dialect: PermDialect, actions: readonly string[]): ActionGroup[] {
-  return ACTION_GROUPS.filter((g) => {
-    if (g === 'full') return actions.some((a) => actionCovers(a, GROUPS[dialect].full[0]));
-    return GROUPS[dialect][g].every((x) => actions.some((a) => actionCovers(a, x)));
-  });
+  const found = new Set(actions.map((a) => groupOfAction(dialect, a)));
+  if (found.has('full')) return ['full'];
+  return ACTION_GROUPS.filter((g) => found.has(g));
 }
 
 /** The action an operation needs (what the server checks). */

@@ -1,5 +1,6 @@
 import { OPERATION_ACTION, actionCovers, glob } from './actions';
 import { sameUser, type Acl, type Grant, type PermDialect, type Permission } from './model';
+import { cosPrefixValue } from './form';
 import { principalCovers, principalUserId, resourceTail, type PolicyStatement } from './policy';
 
 export const OPERATIONS = ['read', 'write', 'list'] as const;
@@ -68,12 +69,16 @@ const WRITES: readonly Permission[] = ['WRITE', 'FULL_CONTROL'];
  */
 export function whoCanAccess(input: AccessInput): AccessReport {
   const folder = input.key === '' || input.key.endsWith('/');
-  const applicable = input.statements
-    .map((s, index) => ({ s, index }))
-    .filter(({ s }) => s.condition === undefined || Object.keys(s.condition).length === 0);
+  // A condition on the listing prefix alone is decided here (the prefix of the listing is known);
+  // any other condition cannot be decided offline: listed, not applied.
+  const decidable = (s: PolicyStatement) =>
+    s.condition === undefined ||
+    Object.keys(s.condition).length === 0 ||
+    prefixTest(input.dialect, s.condition) !== undefined;
+  const applicable = input.statements.map((s, index) => ({ s, index })).filter(({ s }) => decidable(s));
   const conditional = input.statements
-    .map((s, index) => ({ index, sid: s.sid, c: s.condition }))
-    .filter((x) => x.c !== undefined && Object.keys(x.c).length > 0)
+    .map((s, index) => ({ index, sid: s.sid, s }))
+    .filter((x) => !decidable(x.s))
     .map(({ index, sid }) => (sid === undefined ? { index } : { index, sid }));
 
   const rows = subjectsOf(input).map((subject) => ({
@@ -85,6 +90,41 @@ export function whoCanAccess(input: AccessInput): AccessReport {
   return { rows, conditional, perObjectAcls: folder };
 }
 
+/** The prefix "list" is answered for: the folder itself, or the folder an object is in. */
+export function listingPrefix(key: string): string {
+  if (key === '' || key.endsWith('/')) return key;
+  const i = key.lastIndexOf('/');
+  return i < 0 ? '' : key.slice(0, i + 1);
+}
+
+/**
+ * A condition that tests only the listing prefix (`s3:prefix` StringLike/StringEquals; COS
+ * `cos:prefix` string_like/string_equal, compared with the URL-encoded prefix as COS does,
+ * 436/46206): a test of a prefix; undefined for any other condition. A request without a
+ * prefix parameter (GET, PUT) never meets it.
+ */
+function prefixTest(
+  dialect: PermDialect,
+  condition: Record<string, unknown>,
+): ((prefix: string | undefined) => boolean) | undefined {
+  const ops = Object.entries(condition);
+  if (ops.length !== 1) return undefined;
+  const [op, body] = ops[0];
+  const m = /^(?:string_?like|string_?equals?)$/i.exec(op);
+  if (!m || typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const keys = Object.entries(body as Record<string, unknown>);
+  const want = dialect === 's3' ? 's3:prefix' : 'cos:prefix';
+  if (keys.length !== 1 || keys[0][0].toLowerCase() !== want) return undefined;
+  const raw = keys[0][1];
+  const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string');
+  const like = /like/i.test(op);
+  return (prefix) => {
+    if (prefix === undefined) return false;
+    const actual = dialect === 'cos' ? cosPrefixValue(prefix) : prefix;
+    return values.some((v) => (like ? glob(v, actual) : v === actual));
+  };
+}
+
 function decide(
   input: AccessInput,
   subject: Subject,
@@ -92,11 +132,15 @@ function decide(
   statements: readonly { s: PolicyStatement; index: number }[],
   folder: boolean,
 ): Decision {
+  const prefix = op === 'list' ? listingPrefix(input.key) : undefined;
   const matching = statements.filter(
     ({ s }) =>
       s.principals.some((p) => principalMatches(input.dialect, p, subject)) &&
       s.actions.some((a) => actionCovers(a, OPERATION_ACTION[input.dialect][op])) &&
-      s.resources.some((r) => resourceMatches(input, r, op, folder)),
+      s.resources.some((r) => resourceMatches(input, r, op, folder)) &&
+      (s.condition === undefined ||
+        Object.keys(s.condition).length === 0 ||
+        (prefixTest(input.dialect, s.condition)?.(prefix) ?? false)),
   );
   const deny = matching.find(({ s }) => s.effect === 'deny');
   if (deny) return { decision: 'deny', rule: policyRule(deny, 'deny') };

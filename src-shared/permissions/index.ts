@@ -6,3 +6,4 @@ export * from './diff';
 export * from './user-policy';
 export * from './evaluate';
 export * from './form';
+export * from './lint';

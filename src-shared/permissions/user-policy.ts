@@ -1,4 +1,5 @@
 import { actionsOf, type ActionGroup } from './actions';
+import { cosPrefixValue } from './form';
 import type { PermDialect } from './model';
 import { resourceOf, type Json, type ResourceContext } from './policy';
 
@@ -19,13 +20,14 @@ export function userPolicy(
     const statement: Json[] = [];
     if (objectActions.length) statement.push({ effect: 'allow', action: objectActions, resource: [objects] });
     if (groups.includes('list')) {
-      // COS checks GetBucket against the bucket resource; a prefix is limited by a condition.
+      // COS checks GetBucket against the bucket resource; a prefix is limited by a condition,
+      // its value URL-encoded (`team%2F*`: condition keys, 436/46206 › cos:prefix).
       const st: Json = {
         effect: 'allow',
         action: actionsOf('cos', 'list'),
         resource: [resourceOf(dialect, ctx, '*')],
       };
-      if (prefix) st.condition = { string_like: { 'cos:prefix': `${prefix}*` } };
+      if (prefix) st.condition = { string_like: { 'cos:prefix': [cosPrefixValue(`${prefix}*`)] } };
       statement.push(st);
     }
     return { version: '2.0', statement };

@@ -509,10 +509,30 @@ function conditionToS3(c: unknown): Json | undefined {
   for (const [op, body] of Object.entries(c as Json)) {
     const awsOp = CONDITION_OPS[op] ?? op;
     const inner: Json = {};
-    for (const [k, v] of Object.entries((body ?? {}) as Json)) inner[CONDITION_KEYS[k] ?? k] = v;
+    for (const [k, v] of Object.entries((body ?? {}) as Json))
+      inner[CONDITION_KEYS[k] ?? k] = k === 'cos:prefix' ? cosPrefixToS3(v) : v;
     out[awsOp] = inner;
   }
   return out;
+}
+
+/**
+ * COS compares `cos:prefix` with the URL-encoded prefix of the request: a value is written
+ * encoded (`2025%2F*`), and one with a raw `/` or non-ASCII character never matches (condition
+ * keys, cloud.tencent.com/document/product/436/46206 › cos:prefix). RGW compares the decoded
+ * prefix: decode what COS would match, and make what it would never match unmatchable.
+ */
+function cosPrefixToS3(v: unknown): unknown {
+  const one = (x: unknown): unknown => {
+    if (typeof x !== 'string') return x;
+    if (/[^A-Za-z0-9\-_.~*%]/.test(x)) return `cos-prefix-not-url-encoded(never matches):${x}`;
+    try {
+      return decodeURIComponent(x);
+    } catch {
+      return `cos-prefix-not-url-encoded(never matches):${x}`;
+    }
+  };
+  return Array.isArray(v) ? v.map(one) : one(v);
 }
 
 /**

@@ -91,6 +91,8 @@ describe('permissions in web mode (Chromium)', () => {
     await expect.poll(() => editor.getByTestId('acl-warning').getAttribute('data-level')).toBe('write');
     await editor.getByTestId('acl-canned-public-read').click();
     await editor.getByTestId('acl-save').click();
+    // Public read asks first (issue 11 item 6).
+    await page.getByTestId('acl-public-confirm').getByTestId('acl-public-confirm-ok').click();
     await expect.poll(() => anon(''), { timeout: 10_000 }).toBe(200);
     expect(await anon('other.txt')).toBe(403);
     await closeDrawer();
@@ -136,6 +138,8 @@ describe('permissions in web mode (Chromium)', () => {
     expect(await anon('shared/a.txt')).toBe(200);
 
     await drawer().getByTestId('policy-restore').nth(1).click();
+    // Restore goes through the same diff as Save (issue 11 item 6).
+    await page.getByTestId('policy-diff-dialog').getByTestId('policy-save').click();
     await expect.poll(() => sid.inputValue()).toBe('cosdesk-public-read:shared/');
     await expect.poll(() => drawer().getByTestId('policy-version').count()).toBe(3);
     await closeDrawer();

@@ -61,7 +61,29 @@ export default {
       otherActions: 'Other actions',
       resources: 'Resources (prefixes)',
       resourcesHint:
-        'Prefixes in this bucket, one per line; * = every object, empty line = the bucket itself',
+        'Prefixes in this bucket, one per line: 2025/ = everything under 2025/, * = every object; a full resource (arn:… or qcs::…) names exactly that',
+      resourcesResolved: 'Sent as',
+      warningsTitle: 'The policy is valid, but probably not what you mean:',
+      statementPublic: 'Anyone: this statement is public',
+      statementPublicHint:
+        'Anyone on the internet, without signing in, gets this access. Saving asks you to confirm it.',
+      incomplete:
+        'Statement {list} is not complete yet: it says under it what is missing. It cannot be saved until it names who and what. | Statements {list} are not complete yet: each says under it what is missing. They cannot be saved until they name who and what.',
+      restoreTitle: 'Restore this version of the bucket policy?',
+      confirmRestore: 'Restore this version',
+      publicSaveTitle:
+        'This opens access to anyone on the internet (1 statement): | This opens access to anyone on the internet ({n} statements):',
+      publicSaveAck: 'I understand that anyone, without signing in, gets this access',
+      aclConfirmTitle: 'Make it public?',
+      aclConfirmBucketRead:
+        'Anyone on the internet, without signing in, will be able to list every object in {name}{inherit}. Links leak and other sites can hotlink your files at your cost.',
+      aclConfirmInherit: ' and read every object that keeps the default ACL',
+      aclConfirmObjectRead:
+        'Anyone on the internet, without signing in, will be able to read {name}. Links leak and other sites can hotlink it at your cost.',
+      aclConfirmWrite:
+        'Anyone on the internet, without signing in, will be able to upload, overwrite and delete objects in {name}: strangers can fill it with anything, and you pay for storage and traffic.',
+      aclConfirmType: 'Type {name} to confirm',
+      aclConfirmOk: 'Make public',
       condition: 'Condition (JSON)',
       noPolicy: 'This bucket has no policy.',
       review: 'Review changes…',
@@ -165,7 +187,27 @@ export default {
       groups: { read: '读', write: '写', list: '列出', full: '完全控制' },
       otherActions: '其他操作',
       resources: '资源（前缀）',
-      resourcesHint: '本存储桶中的前缀，每行一个；* 表示所有对象，空行表示存储桶本身',
+      resourcesHint:
+        '本存储桶中的前缀，每行一个：2025/ 表示 2025/ 下的所有内容，* 表示所有对象；完整资源（arn:… 或 qcs::…）仅指其本身',
+      resourcesResolved: '实际发送',
+      warningsTitle: '策略有效，但可能不是您想要的：',
+      statementPublic: '所有人：此语句是公开的',
+      statementPublicHint: '互联网上的任何人无需登录即可获得此权限。保存时需要您确认。',
+      incomplete: '语句 {list} 尚未完成：其下方说明了缺少的内容。在指定主体和资源之前无法保存。',
+      restoreTitle: '恢复存储桶策略的这个版本？',
+      confirmRestore: '恢复此版本',
+      publicSaveTitle: '这将向互联网上的任何人开放访问（{n} 条语句）：',
+      publicSaveAck: '我明白任何人无需登录即可获得此权限',
+      aclConfirmTitle: '设为公开？',
+      aclConfirmBucketRead:
+        '互联网上的任何人无需登录即可列出 {name} 中的所有对象{inherit}。链接会外泄，其他网站也可能盗链，费用由您承担。',
+      aclConfirmInherit: '，并读取所有保持默认 ACL 的对象',
+      aclConfirmObjectRead:
+        '互联网上的任何人无需登录即可读取 {name}。链接会外泄，其他网站也可能盗链，费用由您承担。',
+      aclConfirmWrite:
+        '互联网上的任何人无需登录即可在 {name} 中上传、覆盖和删除对象：陌生人可以往里放任何东西，存储和流量费用由您承担。',
+      aclConfirmType: '输入 {name} 以确认',
+      aclConfirmOk: '设为公开',
       condition: '条件（JSON）',
       noPolicy: '此存储桶没有策略。',
       review: '检查更改…',

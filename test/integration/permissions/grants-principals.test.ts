@@ -76,7 +76,7 @@ describe('COS grants and principals through the strict gateway', () => {
     const ref = { accountId: base.id, bucket };
     const view = await base.bridge.permissions.getPolicy(ref);
     const owner = (await base.bridge.permissions.getAcl(ref)).owner.id;
-    const st = fromForm('cos', view.context, owner, {
+    const [st] = fromForm('cos', view.context, owner, {
       ...emptyForm(),
       principals: UIN2,
       groups: ['read'],
@@ -118,7 +118,7 @@ describe('COS grants and principals through the strict gateway', () => {
   it('the policy editor: principal "<root>/<sub>" is that sub-account and really gets in', async () => {
     const ref = { accountId: sub.id, bucket };
     const view = await sub.bridge.permissions.getPolicy(ref);
-    const st = fromForm('cos', view.context, `qcs::cam::uin/${UIN1}:uin/${UIN1}`, {
+    const [st] = fromForm('cos', view.context, `qcs::cam::uin/${UIN1}:uin/${UIN1}`, {
       ...emptyForm(),
       principals: `${OTHER_ROOT}/${SUB}`,
       groups: ['read'],

@@ -5,6 +5,7 @@ import {
   statementDoc,
   type PolicyStatement,
 } from '../../../src-shared/permissions';
+import { emptyForm, fromForm, type StatementForm } from '../../../src-shared/permissions/form';
 import type { Grant, PermDialect, Permission } from '../../../src-shared/permissions/model';
 import { APPID, COS_REGION, UIN2 } from '../storage/helpers';
 
@@ -24,6 +25,11 @@ export interface Case {
   objectCanned?: string;
   objectGrants?: [Who, Permission][];
   policy?: StatementSpec[];
+  /**
+   * Statements written by the friendly editor (prefix → everything under it, listing by a prefix
+   * condition); `{case}` in resources is the case's folder, `user2` in principals the second user.
+   */
+  forms?: Partial<StatementForm>[];
 }
 
 export const CASES: Case[] = [
@@ -103,6 +109,23 @@ export const CASES: Case[] = [
       { effect: 'deny', who: 'anyone', ops: ['write'], on: 'object' },
     ],
   },
+  {
+    name: 'editor: user2 reads and lists the docs/ prefix',
+    forms: [{ principals: 'user2', groups: ['read', 'list'], resources: '{case}docs/' }],
+  },
+  {
+    name: 'editor: user2 lists the case prefix only',
+    forms: [{ principals: 'user2', groups: ['list'], resources: '{case}' }],
+  },
+  {
+    name: 'editor: anyone reads and lists another prefix',
+    forms: [{ principals: '*', groups: ['read', 'list'], resources: '{case}elsewhere/' }],
+  },
+  {
+    name: 'editor: bucket public-read, anyone denied listing the case prefix',
+    bucketCanned: 'public-read',
+    forms: [{ effect: 'deny', principals: '*', groups: ['list'], resources: '{case}' }],
+  },
 ];
 
 export function user2Id(dialect: PermDialect): string {
@@ -120,6 +143,29 @@ export function grantsOf(dialect: PermDialect, ownerId: string, specs: [Who, Per
       permission,
     })),
   ];
+}
+
+/** The policy document of a case whose statements come from the friendly editor's forms. */
+export function formPolicyOf(
+  dialect: PermDialect,
+  bucket: string,
+  folder: string,
+  forms: Partial<StatementForm>[],
+): string {
+  const ctx = { bucket, region: COS_REGION, appId: APPID };
+  const statements = forms.flatMap((f, i) =>
+    fromForm(dialect, ctx, '', {
+      ...emptyForm(),
+      ...f,
+      sid: `case-${i}`,
+      principals: (f.principals ?? '').replace('user2', dialect === 'cos' ? UIN2 : 'tester2'),
+      resources: (f.resources ?? '').replace('{case}', folder),
+    }),
+  );
+  const docs = statements.map((s) => statementDoc(dialect, s));
+  return JSON.stringify(
+    dialect === 'cos' ? { version: '2.0', statement: docs } : { Version: '2012-10-17', Statement: docs },
+  );
 }
 
 /** The policy document of a case in the dialect's own form. */

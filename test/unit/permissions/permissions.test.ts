@@ -154,21 +154,23 @@ describe('policy documents', () => {
   it('round-trips the friendly form', () => {
     const s = st({
       sid: 'x',
-      actions: ['s3:GetObject', 's3:ListBucket', 's3:GetObjectAcl'],
-      resources: ['arn:aws:s3:::b', 'arn:aws:s3:::b/docs/*'],
+      actions: ['s3:GetObject', 's3:GetObjectAcl'],
+      resources: ['arn:aws:s3:::b/docs/*', 'arn:aws:s3:::b/docs/a.txt'],
     });
     const f = toForm('s3', 'b', s);
-    expect(f.groups).toEqual(['read', 'list']);
-    expect(f.resources).toBe('\ndocs/*');
-    expect(fromForm('s3', { bucket: 'b' }, owner, f)).toEqual(s);
-    const cos = fromForm('cos', { bucket: 'b-125', region: 'ap-guangzhou' }, 'qcs::cam::uin/1:uin/1', {
+    expect(f.groups).toEqual(['read']);
+    expect(f.otherActions).toEqual(['s3:GetObjectAcl']);
+    // A prefix reads back without its wildcard; an exact object stays a full resource.
+    expect(f.resources).toBe('docs/\narn:aws:s3:::b/docs/a.txt');
+    expect(fromForm('s3', { bucket: 'b' }, owner, f)).toEqual([s]);
+    const [cos] = fromForm('cos', { bucket: 'b-125', region: 'ap-guangzhou' }, 'qcs::cam::uin/1:uin/1', {
       ...f,
       principals: '2, 1/11',
     });
     // `2` is the root account 2, never a sub-user of the owner; `1/11` the sub-account 11 of 1.
     expect(cos.principals).toEqual(['qcs::cam::uin/2:uin/2', 'qcs::cam::uin/1:uin/11']);
     expect(toForm('cos', 'b-125', cos).principals).toBe('2, 1/11');
-    expect(cos.resources[1]).toBe('qcs::cos:ap-guangzhou:uid/125:b-125/docs/*');
+    expect(cos.resources[0]).toBe('qcs::cos:ap-guangzhou:uid/125:b-125/docs/*');
   });
 
   it('writes user policies for CAM and IAM', () => {
@@ -178,6 +180,9 @@ describe('policy documents', () => {
         { Resource: ['arn:aws:s3:::b/team/*'] },
         { Condition: { StringLike: { 's3:prefix': ['team/*'] } } },
       ],
+    });
+    expect(userPolicy('cos', { bucket: 'b-1', region: 'ap-guangzhou' }, ['list'], 'team/')).toMatchObject({
+      statement: [{ condition: { string_like: { 'cos:prefix': ['team%2F*'] } } }],
     });
     const cam = userPolicy('cos', { bucket: 'b-1', region: 'ap-guangzhou' }, ['write']);
     expect(cam).toMatchObject({
