@@ -13,6 +13,8 @@ export default {
         danger: 'Empty / delete',
       },
       unsupported: 'Not supported by this server',
+      unsupportedDetail:
+        'The server answered that {what} is not implemented (NotImplemented / MethodNotAllowed). Other settings still work.',
       optional: 'optional',
       days: 'days',
       review: 'Review changes…',
@@ -111,6 +113,7 @@ export default {
         danger: '清空 / 删除',
       },
       unsupported: '此服务器不支持',
+      unsupportedDetail: '服务器答复未实现{what}（NotImplemented / MethodNotAllowed）。其他设置仍可使用。',
       optional: '可选',
       days: '天',
       review: '查看更改…',

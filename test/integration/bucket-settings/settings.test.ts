@@ -266,6 +266,21 @@ describe.each(DIALECTS)('empty and delete (%s)', (dialect) => {
     }
   }, 120_000);
 
+  it('empty without delete keeps the (now empty) bucket', async () => {
+    const bucket = s.bucketName();
+    const ref = { accountId: s.id, bucket };
+    await s.bridge.storage.createBucket(ref);
+    try {
+      await s.storage.putObject({ accountId: s.id, bucket, key: 'k' }, 'x');
+      const started = await s.bridge.bucketSettings.empty({ ...ref, confirm: bucket, deleteBucket: false });
+      const end = await waitJob(started.id);
+      expect(end).toMatchObject({ state: 'done', bucketDeleted: false, counts: { objects: 1, failed: 0 } });
+      expect((await s.bridge.storage.listObjects(ref)).objects).toEqual([]);
+    } finally {
+      await s.drop(bucket);
+    }
+  }, 60_000);
+
   it('cancel stops it and keeps the bucket', async () => {
     const bucket = s.bucketName();
     const ref = { accountId: s.id, bucket };
