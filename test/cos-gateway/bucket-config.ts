@@ -17,7 +17,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CosRuleError, xmlEscape, xmlUnescape } from './translate';
+import type { ServerResponse } from 'node:http';
+import type { RgwClient, RgwCredentials } from './rgw';
+import { CosRuleError, type Identities, xmlEscape, xmlUnescape } from './translate';
 
 interface Website {
   suffix: string;
@@ -218,4 +220,75 @@ export async function serveBucketConfig(store: BucketConfigStore, r: BucketConfi
     'MethodNotAllowed',
     'The specified method is not allowed against this resource.',
   );
+}
+
+/** What the gateway hands over for a `?website` / `?logging` request on a bucket. */
+export interface BucketConfigContext {
+  res: ServerResponse;
+  method: string;
+  sub: 'website' | 'logging';
+  /** RGW bucket and the region the request addressed. */
+  bucket: string;
+  region: string;
+  rgw: RgwClient;
+  creds: RgwCredentials | undefined;
+  ids: Identities;
+  /** The region a bucket was created in, as the gateway recorded it. */
+  regionOf(rgwBucket: string): string;
+  readBody(): Promise<Buffer>;
+  checkMd5(raw: Buffer, required: string | false): void;
+  /** RGW's refusal as the gateway's COS error. */
+  rgwError(status: number, text: string): Error;
+}
+
+/**
+ * RGW keeps neither configuration here: the gateway does. RGW still says whether the bucket
+ * exists and the caller may read its configuration (a GET ?versioning with the caller's keys).
+ */
+export async function handleBucketConfig(store: BucketConfigStore, c: BucketConfigContext): Promise<void> {
+  const probe = await c.rgw.send({
+    method: 'GET',
+    bucket: c.bucket,
+    key: '',
+    query: [['versioning', '']],
+    headers: {},
+    credentials: c.creds,
+  });
+  const probeText = await probe.body.text();
+  if (probe.statusCode >= 300) throw c.rgwError(probe.statusCode, probeText);
+  return serveBucketConfig(store, {
+    method: c.method,
+    sub: c.sub,
+    bucket: c.bucket,
+    readBody: c.readBody,
+    checkMd5: c.checkMd5,
+    checkTarget: async (cos) => {
+      const t = c.ids.rgwBucket(cos);
+      const h = t
+        ? await c.rgw.send({
+            method: 'HEAD',
+            bucket: t,
+            key: '',
+            query: [],
+            headers: {},
+            credentials: c.creds,
+          })
+        : undefined;
+      await h?.body.dump();
+      if (!t || !h || h.statusCode === 404) return `The target bucket ${cos} does not exist.`;
+      if (h.statusCode >= 300) return `The target bucket ${cos} is not a bucket of this account.`;
+      const region = c.regionOf(t);
+      if (region !== c.region)
+        return `The target bucket ${cos} is in ${region}: it must be in ${c.region}, like the source bucket.`;
+      return undefined;
+    },
+    reply: (status, xml) => {
+      c.res.statusCode = status;
+      if (xml !== undefined) {
+        c.res.setHeader('content-type', 'application/xml');
+        c.res.setHeader('content-length', Buffer.byteLength(xml));
+      }
+      c.res.end(xml);
+    },
+  });
 }

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import { BucketConfigStore, serveBucketConfig } from './bucket-config';
+import { BucketConfigStore, handleBucketConfig } from './bucket-config';
 import { Crc64, crc64CombineAll } from './crc64';
 import { RgwClient, type RgwCredentials } from './rgw';
 import { SidecarStore } from './store';
@@ -476,52 +476,20 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
     const bucket = ids.rgwBucket(target.cosBucket);
     if (!bucket) throw new HttpError(404, 'NoSuchBucket', 'The specified bucket does not exist.');
     if (!key && (has('website') || has('logging'))) {
-      // RGW keeps neither here: the gateway does (bucket-config.ts); RGW still says whether the
-      // bucket exists and the caller may read its configuration.
-      const probe = await rgw.send({
-        method: 'GET',
-        bucket,
-        key: '',
-        query: [['versioning', '']],
-        headers: {},
-        credentials: creds,
-      });
-      const probeText = await probe.body.text();
-      if (probe.statusCode >= 300) throw rgwError(probe.statusCode, probeText, false, true);
-      return serveBucketConfig(configs, {
+      // Kept by the gateway, per Tencent's documents (bucket-config.ts): RGW here has neither.
+      return handleBucketConfig(configs, {
+        res,
         method,
         sub: has('website') ? 'website' : 'logging',
         bucket,
+        region: target.region,
+        rgw,
+        creds,
+        ids,
+        regionOf: (b) => store.region(b) ?? defaultRegion,
         readBody: () => readBody(req, 1024 * 1024),
         checkMd5: (raw, required) => checkMd5(req, raw, required),
-        checkTarget: async (cos) => {
-          const t = ids.rgwBucket(cos);
-          const h = t
-            ? await rgw.send({
-                method: 'HEAD',
-                bucket: t,
-                key: '',
-                query: [],
-                headers: {},
-                credentials: creds,
-              })
-            : undefined;
-          await h?.body.dump();
-          if (!t || h!.statusCode === 404) return `The target bucket ${cos} does not exist.`;
-          if (h!.statusCode >= 300) return `The target bucket ${cos} is not a bucket of this account.`;
-          const region = store.region(t) ?? defaultRegion;
-          if (region !== target.region)
-            return `The target bucket ${cos} is in ${region}: it must be in ${target.region}, like the source bucket.`;
-          return undefined;
-        },
-        reply: (status, xml) => {
-          res.statusCode = status;
-          if (xml !== undefined) {
-            res.setHeader('content-type', 'application/xml');
-            res.setHeader('content-length', Buffer.byteLength(xml));
-          }
-          res.end(xml);
-        },
+        rgwError: (status, text) => rgwError(status, text, false, true),
       });
     }
     const sub = (
