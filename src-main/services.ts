@@ -16,6 +16,7 @@ import { TransfersService } from './transfers/service';
 import { PermissionsService } from './permissions/service';
 import { SharingService } from './sharing/service';
 import { TokenWatch } from './sharing/token-watch';
+import { BucketSettingsService } from './bucket-settings/service';
 
 export interface MainOptions {
   mode: AppInfo['mode'];
@@ -50,6 +51,7 @@ export interface Main {
   storage: StorageService;
   transfers: TransfersService;
   sharing: SharingService;
+  bucketSettings: BucketSettingsService;
   /** Stop event delivery and close storage connections. */
   close(): Promise<void>;
 }
@@ -98,6 +100,11 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     hub,
     clientOptions,
   });
+  const bucketSettings = new BucketSettingsService({
+    resolveAccount: (id) => accounts.resolve(id),
+    hub,
+    clientOptions,
+  });
   const tokenWatch = new TokenWatch(hub, () => accounts.list());
   await tokenWatch.refresh().catch(() => undefined);
   // The desktop app and web mode take the data folder's transfer queue and carry on with what
@@ -119,6 +126,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     storage,
     permissions,
     sharing,
+    bucketSettings,
   };
   return {
     services,
@@ -128,9 +136,11 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     storage,
     transfers,
     sharing,
+    bucketSettings,
     sealer,
     async close() {
       tokenWatch.stop();
+      await bucketSettings.close();
       hub.close();
       await storage.close();
       await transfers.close();

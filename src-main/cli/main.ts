@@ -3,6 +3,7 @@ import { version } from '../../package.json';
 import { AppError } from '../../src-shared/errors';
 import { accountsCommand } from './accounts';
 import { bucketCommands } from './buckets';
+import { bucketGroupCommand } from './bucket-settings';
 import { createCliContext, type GlobalFlags } from './context';
 import { lsCommand } from './ls';
 import { objectCommands } from './objects';
@@ -40,6 +41,7 @@ program.addCommand(accountsCommand(ctx));
 program.addCommand(lsCommand(ctx));
 program.addCommand(transfersCommand(ctx));
 program.addCommand(uploadsCommand(ctx));
+program.addCommand(bucketGroupCommand(ctx));
 for (const c of [
   ...bucketCommands(ctx),
   ...objectCommands(ctx),

@@ -47,6 +47,7 @@ export const METHODS = {
     'countExposure',
     'whoCanAccess',
   ],
+  bucketSettings: ['get', 'set', 'empty', 'emptyJob', 'cancelEmpty'],
 } as const;
 
 export const EVENT_NAMES = [
@@ -55,6 +56,7 @@ export const EVENT_NAMES = [
   'transfers.progress',
   'accounts.tokenExpired',
   'sharing.linksChanged',
+  'bucketSettings.emptyProgress',
 ] as const;
 
 export type MethodMap = typeof METHODS;

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
+import { BucketConfigStore, handleBucketConfig } from './bucket-config';
 import { Crc64, crc64CombineAll } from './crc64';
 import { RgwClient, type RgwCredentials } from './rgw';
 import { SidecarStore } from './store';
@@ -170,6 +171,7 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
   const ids = new Identities(appId);
   const rgw = new RgwClient(opts.s3Endpoint);
   const store = new SidecarStore(dataDir);
+  const configs = new BucketConfigStore(dataDir);
   const temps = new TempKeys();
   const users = new Map<string, GatewayUser & { rgwUser: string }>();
   for (const u of opts.users) {
@@ -473,6 +475,23 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
 
     const bucket = ids.rgwBucket(target.cosBucket);
     if (!bucket) throw new HttpError(404, 'NoSuchBucket', 'The specified bucket does not exist.');
+    if (!key && (has('website') || has('logging'))) {
+      // Kept by the gateway, per Tencent's documents (bucket-config.ts): RGW here has neither.
+      return handleBucketConfig(configs, {
+        res,
+        method,
+        sub: has('website') ? 'website' : 'logging',
+        bucket,
+        region: target.region,
+        rgw,
+        creds,
+        ids,
+        regionOf: (b) => store.region(b) ?? defaultRegion,
+        readBody: () => readBody(req, 1024 * 1024),
+        checkMd5: (raw, required) => checkMd5(req, raw, required),
+        rgwError: (status, text) => rgwError(status, text, false, true),
+      });
+    }
     const sub = (
       [
         'acl',
@@ -663,6 +682,7 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
     }
     if (!key && !sub && method === 'DELETE' && fwdQuery.length === 0) {
       store.deleteBucket(bucket);
+      configs.dropBucket(bucket);
       return r.finish();
     }
     if (!key && !sub && method === 'PUT' && fwdQuery.length === 0) {
