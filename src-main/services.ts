@@ -16,6 +16,7 @@ import { TransfersService } from './transfers/service';
 import { PermissionsService } from './permissions/service';
 import { SharingService } from './sharing/service';
 import { TokenWatch } from './sharing/token-watch';
+import { PlacesService } from './places/service';
 
 export interface MainOptions {
   mode: AppInfo['mode'];
@@ -119,6 +120,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     storage,
     permissions,
     sharing,
+    places: new PlacesService(opts.dataDir),
   };
   return {
     services,

@@ -10,6 +10,7 @@ import {
 import type { EventName, MethodMap } from './methods';
 import { sharingContract } from './sharing';
 import { permissionsContract } from './permissions';
+import { placesContract } from './places';
 import { storageContract } from './storage';
 import { transfersContract, transfersEvents } from './transfers';
 
@@ -18,6 +19,7 @@ export * from './storage';
 export * from './permissions';
 export * from './sharing';
 export * from './transfers';
+export * from './places';
 export * from './methods';
 export * from './channels';
 
@@ -59,6 +61,7 @@ export const contract = {
   transfers: transfersContract,
   sharing: sharingContract,
   permissions: permissionsContract,
+  places: placesContract,
 } as const;
 
 /** Events main sends to every view; payloads are validated before they leave main. */

@@ -47,6 +47,7 @@ export const METHODS = {
     'countExposure',
     'whoCanAccess',
   ],
+  places: ['list', 'addBookmark', 'removeBookmark', 'visit', 'rememberBucket', 'forgetBucket'],
 } as const;
 
 export const EVENT_NAMES = [
