@@ -163,7 +163,7 @@ export async function explainFailure(err: unknown): Promise<unknown> {
     if (storageCodeOf(probe) !== 'AccessDenied') return err;
     return new AppError(
       'STORAGE',
-      'The server refused this key, for listing buckets too (AccessDenied): the key id or secret key is most likely wrong. Check them; if they are right, ask the owner for permission.',
+      'The server refused this key, for listing buckets too (AccessDenied): the secret key is wrong, or the key id is unknown. Check them; if they are right, ask the owner for permission.',
       { ...d, kind: 'credentials' },
     );
   }

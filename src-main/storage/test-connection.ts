@@ -96,7 +96,7 @@ export function bucketDenied(
   if (listed === 'denied') {
     return e.restate(
       {
-        en: `The server refused this key for the bucket "${bucket}" and for listing buckets (AccessDenied): the key id or secret key is most likely wrong. Check them in the account; if they are right, ask the owner for permission.`,
+        en: `The server refused this key for the bucket "${bucket}" and for listing buckets too (AccessDenied): the secret key is wrong, or the key id is unknown (Ceph RGW answers both so). Check them in the account; if they are right, ask the owner for permission.`,
         zh: `服务器拒绝此密钥访问存储桶"${bucket}"，也拒绝其列出存储桶（AccessDenied）：很可能是密钥 ID 或密钥不正确。请在账号中检查；如果无误，请向所有者申请权限。`,
       },
       'credentials',
