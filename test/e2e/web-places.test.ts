@@ -5,9 +5,10 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageClient } from '../../src-main/storage/client';
 import { launchChromium } from '../support/browser';
-import { addRgwAccount } from '../support/cli';
+import { addRgwAccount, runCli } from '../support/cli';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { requireEnv } from '../support/main';
-import { createSeeder, NESTED_KEYS, rgwAccount, SIZED } from '../support/seed';
+import { bigKeys, createSeeder, NESTED_KEYS, rgwAccount, SIZED } from '../support/seed';
 import { startWebMode, type WebMode } from '../support/web-mode';
 
 // Issue 12 §5 "Find your way", as a person does it in web mode (Chromium) over RGW: the address
@@ -19,6 +20,9 @@ const BUCKET = `places-${tag}`;
 /** user2's bucket, public-read: user1 cannot see it in its list, but can open it by name. */
 const OTHER = `places-other-${tag}`;
 const home = mkdtempSync(join(tmpdir(), 'cosdesk-places-'));
+/** One page and one key more than a page under many/: a scan that the proxy stops after page 1. */
+const MANY = bigKeys(1001, 'many/');
+let proxy: FaultProxy;
 
 let browser: Browser;
 let web: WebMode | undefined;
@@ -53,10 +57,11 @@ async function goTo(address: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  const seeder = createSeeder(rgwAccount(S3_ENDPOINT, AK, SK), 2);
+  const seeder = createSeeder(rgwAccount(S3_ENDPOINT, AK, SK));
   try {
     await seeder.createBucket(BUCKET);
     for (const key of NESTED_KEYS) await seeder.putMany(BUCKET, [key], { body: 'x'.repeat(SIZED[key] ?? 0) });
+    await seeder.putMany(BUCKET, MANY, { body: 'y', concurrency: 64 });
   } finally {
     await seeder.close();
   }
@@ -72,6 +77,28 @@ beforeAll(async () => {
     await other.close();
   }
   addRgwAccount(home);
+  // The same user through a fault proxy, to hold a scan in the middle (its second page).
+  proxy = await startFaultProxy(S3_ENDPOINT);
+  const add = runCli(
+    home,
+    [
+      'accounts',
+      'add',
+      '--kind',
+      's3',
+      '--name',
+      'held',
+      '--endpoint',
+      proxy.url,
+      '--region',
+      'us-east-1',
+      '--path-style',
+      '--secret-id',
+      AK,
+    ],
+    { COSDESK_SECRET_KEY: SK },
+  );
+  if (add.status !== 0) throw new Error(add.stderr);
   browser = await launchChromium();
   web = await startWebMode({ COSDESK_HOME: home });
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -81,6 +108,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await web?.stop();
   await browser?.close();
+  await proxy?.close();
 });
 
 describe('finding your way (web mode, Chromium, RGW)', () => {
@@ -136,10 +164,10 @@ describe('finding your way (web mode, Chromium, RGW)', () => {
     await input.fill('*.JPG');
     await page.getByTestId('deep-search-run').click();
     await expect.poll(() => st.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
-    expect(await st.getAttribute('data-scanned')).toBe(String(NESTED_KEYS.length));
+    expect(await st.getAttribute('data-scanned')).toBe(String(NESTED_KEYS.length + MANY.length));
     expect(await st.getAttribute('data-found')).toBe('2');
     expect((await hits()).sort()).toEqual(['photos/2024/beach.jpg', 'photos/2025/雪山.jpg']);
-    expect(await st.textContent()).toMatch(/scanned 12, found 2/);
+    expect(await st.textContent()).toMatch(/scanned 1,013, found 2/);
 
     await input.fill('DRAFT');
     await page.getByTestId('deep-search-run').click();
@@ -199,5 +227,52 @@ describe('finding your way (web mode, Chromium, RGW)', () => {
     await remembered.waitFor({ timeout: 30_000 });
     await remembered.dblclick();
     await listed(`${OTHER}/`);
+  });
+
+  it('shows live counters while a search or a size count runs, and stops on Cancel', async () => {
+    // Page 1 of every scan under many/ comes back; page 2 gets no answer until the test ends.
+    proxy.add({
+      kind: 'stall',
+      seconds: 600,
+      count: Infinity,
+      when: (r) => r.method === 'GET' && r.url.startsWith(`/${BUCKET}`) && r.url.includes('marker='),
+    });
+    await page.reload();
+    await page.locator('[data-testid=account-item][data-account-name="held"]').click();
+    const bucketRow = page.locator(`[data-testid=bucket-row][data-bucket="${BUCKET}"]`);
+    await bucketRow.waitFor({ timeout: 30_000 });
+    await bucketRow.dblclick();
+    await listed(`${BUCKET}/`);
+    await goTo(`${BUCKET}/many/`);
+    // The folder itself lists in two pages: Cancel stops it with the first 1,000 rows shown.
+    await expect.poll(() => status().getAttribute('data-count'), { timeout: 30_000 }).toBe('1000');
+    await page.getByTestId('listing-cancel').click();
+    await expect.poll(() => status().getAttribute('data-state')).toBe('cancelled');
+
+    await page.getByTestId('deep-search-open').click();
+    await page.getByTestId('deep-search-input').fill('OBJ-*');
+    await page.getByTestId('deep-search-run').click();
+    const st = page.getByTestId('deep-search-status');
+    await expect.poll(() => st.getAttribute('data-scanned'), { timeout: 30_000 }).toBe('1000');
+    expect(await st.getAttribute('data-state')).toBe('running');
+    expect(await st.getAttribute('data-found')).toBe('1000');
+    expect(await st.textContent()).toMatch(/Scanned 1,000, found 1,000/);
+    await page.getByTestId('deep-search-cancel').click();
+    await expect.poll(() => st.getAttribute('data-state')).toBe('cancelled');
+    expect(await st.textContent()).toMatch(/Stopped: scanned 1,000, found 1,000/);
+    await page.keyboard.press('Escape');
+
+    await goTo(`${BUCKET}/`);
+    await listed(`${BUCKET}/`);
+    await row('many/').click({ button: 'right' });
+    await page.getByTestId('menu-size').click();
+    const size = page.getByTestId('folder-size-status');
+    await expect.poll(() => size.getAttribute('data-objects'), { timeout: 30_000 }).toBe('1000');
+    expect(await size.getAttribute('data-state')).toBe('running');
+    await page.getByTestId('folder-size-cancel').click();
+    await expect.poll(() => size.getAttribute('data-state')).toBe('cancelled');
+    expect(await size.textContent()).toMatch(/1,000 objects, 1000 B.*Stopped before the end/s);
+    await page.getByTestId('folder-size-close').click();
+    proxy.clear();
   });
 });
