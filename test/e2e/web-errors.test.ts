@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StorageClient } from '../../src-main/storage/client';
+import { APPID, REGION, getFederationToken, rgwEnv, startGateway } from '../conformance/helpers';
+import type { CosGateway } from '../cos-gateway/server';
+import { cosAccount } from '../integration/storage/helpers';
 import { launchChromium } from '../support/browser';
 import { runCli } from '../support/cli';
 import { startDateProxy } from '../support/date-proxy';
@@ -24,6 +28,9 @@ let web: WebMode | undefined;
 let page: Page;
 let stall: FaultProxy;
 let skew: Awaited<ReturnType<typeof startDateProxy>>;
+let gw: CosGateway;
+/** When the COS gateway's temporary key (1 s of life) has run out, in Unix seconds. */
+let tokenEnd = 0;
 
 function addAccount(name: string, endpoint: string, ak: string, sk: string): void {
   const r = runCli(
@@ -80,6 +87,45 @@ beforeAll(async () => {
   addAccount('user2', S3_ENDPOINT, AK2, SK2);
   addAccount('skew', skew.url, AK, SK);
   addAccount('stall', stall.url, AK, SK);
+
+  // A COS account on a temporary key of one second from the COS gateway's STS.
+  const env = rgwEnv();
+  gw = await startGateway(env);
+  const c = new StorageClient(cosAccount(gw.port, env.ak, env.sk));
+  try {
+    await (await c.request({ method: 'PUT', bucket: `${BUCKET}-${APPID}` })).body.dump();
+  } finally {
+    await c.close();
+  }
+  const { Response: r } = await getFederationToken(gw, env.ak, env.sk, {
+    Name: 'web-errors',
+    DurationSeconds: 1,
+  });
+  if (r.Error) throw new Error(JSON.stringify(r.Error));
+  tokenEnd = r.ExpiredTime;
+  const add = runCli(
+    home,
+    [
+      'accounts',
+      'add',
+      '--kind',
+      'cos',
+      '--name',
+      'expired',
+      '--endpoint',
+      `http://{bucket}.cos.{region}.localhost:${gw.port}`,
+      '--service-endpoint',
+      `http://service.cos.localhost:${gw.port}`,
+      '--region',
+      REGION,
+      '--app-id',
+      APPID,
+      '--secret-id',
+      r.Credentials.TmpSecretId,
+    ],
+    { COSDESK_SECRET_KEY: r.Credentials.TmpSecretKey, COSDESK_TOKEN: r.Credentials.Token },
+  );
+  if (add.status !== 0) throw new Error(`cosdesk accounts add expired failed: ${add.stderr}`);
   browser = await launchChromium();
   // One attempt and 8 s of silence at most, so the test need not wait minutes for a timeout.
   web = await startWebMode({ COSDESK_HOME: home, COSDESK_TIMEOUT_MS: '8000', COSDESK_MAX_ATTEMPTS: '1' });
@@ -92,6 +138,7 @@ afterAll(async () => {
   await browser?.close();
   await stall?.close();
   await skew?.close();
+  await gw?.close();
 });
 
 describe('errors that say what happened (web mode, Chromium, RGW)', () => {
@@ -113,6 +160,18 @@ describe('errors that say what happened (web mode, Chromium, RGW)', () => {
     const text = await openByName(BUCKET);
     expect(text).toMatch(/Access denied "errors-[^"]+": the key is valid, but .* Ask the bucket's owner/);
     expect(text).not.toMatch(/secret key is wrong/);
+  });
+
+  it('a temporary key past its life (COS gateway STS): the token expired, mint or paste fresh keys', async () => {
+    const until = Date.now() + 15_000;
+    while (Date.now() / 1000 <= tokenEnd + 1 && Date.now() < until)
+      await new Promise((d) => setTimeout(d, 250));
+    await openAccount('expired');
+    const list = page.getByTestId('buckets-error');
+    await expect.poll(() => list.getAttribute('data-kind'), { timeout: 30_000 }).toBe('expiredToken');
+    expect(await list.getByTestId('error-kind').textContent()).toMatch(/Temporary key expired/);
+    expect(await list.textContent()).toMatch(/Mint fresh temporary keys, or paste new ones/);
+    expect(await list.textContent()).not.toMatch(/secret key is wrong/);
   });
 
   it('a server whose Date is 2 hours off: the clock is off, by how much', async () => {
