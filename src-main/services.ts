@@ -17,6 +17,7 @@ import { PermissionsService } from './permissions/service';
 import { SharingService } from './sharing/service';
 import { TokenWatch } from './sharing/token-watch';
 import { BucketSettingsService } from './bucket-settings/service';
+import { PlacesService } from './places/service';
 
 export interface MainOptions {
   mode: AppInfo['mode'];
@@ -127,6 +128,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     permissions,
     sharing,
     bucketSettings,
+    places: new PlacesService(opts.dataDir),
   };
   return {
     services,

@@ -1,4 +1,4 @@
-import { AppError } from '../../src-shared/errors';
+import { AppError, errorKindOf } from '../../src-shared/errors';
 
 export interface Out {
   json: boolean;
@@ -28,8 +28,15 @@ export function failAndExit(err: unknown, json: boolean): never {
       ? err
       : new AppError('INTERNAL', err instanceof Error ? err.message : String(err));
   const line = e.message.replace(/\s*\n\s*/g, ' ');
+  const kind = errorKindOf(e);
+  const storageCode = typeof e.details?.storageCode === 'string' ? e.details.storageCode : undefined;
   if (json)
-    process.stdout.write(JSON.stringify({ ok: false, error: { code: e.code, message: line } }) + '\n');
+    process.stdout.write(
+      JSON.stringify({
+        ok: false,
+        error: { code: e.code, message: line, ...(kind ? { kind, storageCode } : {}) },
+      }) + '\n',
+    );
   process.stderr.write(`cosdesk: ${line}\n`);
   process.exit(e.code === 'VALIDATION' ? 2 : 1);
 }

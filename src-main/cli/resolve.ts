@@ -1,5 +1,5 @@
 import type { Bridge } from '../../src-shared/contract';
-import { AppError } from '../../src-shared/errors';
+import { AppError, errorKindOf } from '../../src-shared/errors';
 import type { Main } from '../services';
 import { adHocAccount } from './adhoc';
 import type { CliContext, GlobalFlags } from './context';
@@ -151,19 +151,20 @@ export function uri(dialect: Dialect, bucket: string, key = ''): string {
  */
 export async function explainFailure(err: unknown): Promise<unknown> {
   const s = current;
-  if (!s || !(err instanceof AppError) || storageCodeOf(err) !== 'AccessDenied') return err;
+  // COS names bad credentials itself (SignatureDoesNotMatch, InvalidAccessKeyId): only an S3
+  // server's bare AccessDenied needs a probe to tell a wrong secret from a refusal.
+  if (!s || s.kind === 'cos' || !(err instanceof AppError) || errorKindOf(err) !== 'denied') return err;
   const d = err.details ?? {};
-  if (d.status !== 403 || /request has expired/i.test(String(d.serverMessage ?? ''))) return err;
+  if (d.status !== 403) return err;
   try {
     await s.bridge.storage.listBuckets({ accountId: s.accountId });
     return err;
   } catch (probe) {
     if (storageCodeOf(probe) !== 'AccessDenied') return err;
-    const perm = s.kind === 'cos' ? ', or this key may not list buckets' : '';
     return new AppError(
       'STORAGE',
-      `The server rejected the credentials: the secret key is wrong (or the key id is unknown${perm}). Check the secret key and try again.`,
-      d,
+      'The server refused this key, for listing buckets too (AccessDenied): the secret key is wrong, or the key id is unknown. Check them; if they are right, ask the owner for permission.',
+      { ...d, kind: 'credentials' },
     );
   }
 }

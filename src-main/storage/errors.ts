@@ -1,4 +1,4 @@
-import { AppError } from '../../src-shared/errors';
+import { AppError, storageErrorKind, type StorageErrorKind } from '../../src-shared/errors';
 import { describeOffset, SMALL_OFFSET_MS } from './clock';
 import { describeStorageError, type MessageContext } from './messages';
 import { parseXml, text, XmlSyntaxError } from './xml';
@@ -14,9 +14,11 @@ export type StorageErrorInput = {
   serverMessage?: string;
   /** The low-level error code behind a network failure (e.g. UND_ERR_HEADERS_TIMEOUT). */
   cause?: string;
+  /** What kind of failure this is; classified from the code and message when not given. */
+  kind?: StorageErrorKind;
 };
 
-export type StorageErrorDetails = StorageErrorInput & { messageZh: string };
+export type StorageErrorDetails = StorageErrorInput & { messageZh: string; kind: StorageErrorKind };
 
 export class StorageError extends AppError {
   declare readonly details: StorageErrorDetails;
@@ -28,19 +30,30 @@ export class StorageError extends AppError {
     ctx: MessageContext = {},
     text?: { en: string; zh: string },
   ) {
-    const c: MessageContext = { ...ctx, status: details.status };
-    const describeAs = describeCode(details);
+    const errorKind = details.kind ?? storageErrorKind(details);
+    const c: MessageContext = { ...ctx, status: details.status, serverMessage: details.serverMessage };
+    const describeAs = describeCode(details, errorKind);
     super(kind, text?.en ?? describeStorageError(describeAs, 'en', c), {
       ...details,
+      kind: errorKind,
       messageZh: text?.zh ?? describeStorageError(describeAs, 'zh-CN', c),
     });
     this.name = 'StorageError';
   }
 
   /** The same failure in words specific to the operation that met it. */
-  restate(text: { en: string; zh: string }): StorageError {
+  restate(text: { en: string; zh: string }, kind?: StorageErrorKind): StorageError {
     const { messageZh: _zh, ...details } = this.details;
-    return new StorageError(this.code as 'STORAGE' | 'NETWORK', details, {}, text);
+    return new StorageError(
+      this.code as 'STORAGE' | 'NETWORK',
+      kind ? { ...details, kind } : details,
+      {},
+      text,
+    );
+  }
+
+  get kind(): StorageErrorKind {
+    return this.details.kind;
   }
 
   get storageCode(): string {
@@ -72,7 +85,8 @@ export function clockSkewError(se: StorageError, offsetMs: number): StorageError
   });
 }
 
-function describeCode(d: { storageCode: string; serverMessage?: string }): string {
+function describeCode(d: { storageCode: string; serverMessage?: string }, kind: StorageErrorKind): string {
+  if (kind === 'expiredToken') return 'ExpiredToken';
   return isExpiredRequest(d) ? 'RequestTimeTooSkewed' : d.storageCode;
 }
 

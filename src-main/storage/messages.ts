@@ -9,6 +9,8 @@ export interface MessageContext {
   key?: string;
   host?: string;
   status?: number;
+  /** The server's own Message: shown only where it is the reason a person needs (InvalidArgument). */
+  serverMessage?: string;
 }
 
 type Text = (c: MessageContext) => string;
@@ -16,6 +18,12 @@ type Text = (c: MessageContext) => string;
 const inBucket = (c: MessageContext) => (c.bucket ? ` "${c.bucket}"` : '');
 const theKey = (c: MessageContext) => (c.key ? ` "${c.key}"` : '');
 const atHost = (c: MessageContext) => (c.host ? ` ${c.host}` : '');
+/** COS explains an InvalidArgument in its Message (e.g. which header is wrong): keep that reason. */
+const reason = (c: MessageContext, zh = false) => {
+  const m = c.serverMessage?.trim().replace(/\s+/g, ' ').slice(0, 300);
+  if (!m) return '';
+  return zh ? `（服务器说明："${m}"）` : ` (the server says: "${m}")`;
+};
 
 const TABLE: Record<string, { en: Text; zh: Text }> = {
   SignatureDoesNotMatch: {
@@ -37,8 +45,9 @@ const TABLE: Record<string, { en: Text; zh: Text }> = {
   },
   ExpiredToken: {
     en: () =>
-      'The temporary key has expired. Get a new temporary key (SecretId, SecretKey and token) and update the account.',
-    zh: () => '临时密钥已过期。请获取新的临时密钥（SecretId、SecretKey 和 Token）并更新账号。',
+      'The temporary key has expired: the server no longer accepts its token. Mint fresh temporary keys, or paste new ones (SecretId, SecretKey and token) into the account, and try again.',
+    zh: () =>
+      '临时密钥已过期：服务器不再接受其 Token。请重新生成临时密钥，或将新的临时密钥（SecretId、SecretKey 和 Token）粘贴到账号中，然后重试。',
   },
   InvalidToken: {
     en: () =>
@@ -116,8 +125,9 @@ const TABLE: Record<string, { en: Text; zh: Text }> = {
     zh: () => '服务器要求使用其他地域。请检查账号的地域设置。',
   },
   InvalidArgument: {
-    en: () => 'The server rejected a parameter of the request. Check the name and settings you entered.',
-    zh: () => '服务器拒绝了请求中的某个参数。请检查您输入的名称和设置。',
+    en: (c) =>
+      `The server rejected a parameter of the request${reason(c)}. Check the name and settings you entered.`,
+    zh: (c) => `服务器拒绝了请求中的某个参数${reason(c, true)}。请检查您输入的名称和设置。`,
   },
   KeyTooLong: {
     en: () => 'The file name (with its folder path) is too long. Use a shorter name or folder path.',

@@ -3,7 +3,7 @@ import type { ResolvedAccount } from '../accounts/types';
 import { StorageClient, type StorageClientOptions } from './client';
 import { StorageError } from './errors';
 import type { HttpResponse } from './http';
-import { listBucketsDenied } from './test-connection';
+import { bucketDenied, listBucketsDenied } from './test-connection';
 import { withAppIdIfMissing } from './ops/bucket-names';
 import { createBucket, deleteBucket, openBucket } from './ops/buckets';
 import { transfer } from './ops/copy';
@@ -90,17 +90,40 @@ export class StorageService implements Api {
 
   async openBucket(req: Req<'openBucket'>) {
     const { client, account } = await this.entry(req.accountId);
-    return openBucket(client, account, loc(req, account));
+    const l = loc(req, account);
+    return openBucket(client, account, l).catch((e: unknown) => this.explainDenied(e, client, account, l));
   }
 
   async listObjects(req: Req<'listObjects'>) {
     const { client, account } = await this.entry(req.accountId);
-    return listObjects(client, loc(req, account), {
+    const l = loc(req, account);
+    return listObjects(client, l, {
       prefix: req.prefix,
       delimiter: req.delimiter,
       marker: req.marker,
       maxKeys: req.maxKeys,
-    });
+    }).catch((e: unknown) => this.explainDenied(e, client, account, l));
+  }
+
+  /**
+   * S3 servers such as Ceph RGW answer a wrong secret with AccessDenied, like a real refusal:
+   * one ListBuckets with the same key tells which it is (COS names bad credentials itself).
+   */
+  private async explainDenied(
+    e: unknown,
+    client: StorageClient,
+    account: ResolvedAccount,
+    l: BucketLoc,
+  ): Promise<never> {
+    if (!(e instanceof StorageError) || account.kind !== 's3' || e.kind !== 'denied') throw e;
+    let listed: 'ok' | 'denied' | 'unknown' = 'unknown';
+    try {
+      await client.listBuckets();
+      listed = 'ok';
+    } catch (le) {
+      if (le instanceof StorageError && le.kind === 'denied') listed = 'denied';
+    }
+    throw bucketDenied(e, listed, l.bucket);
   }
 
   async headObject(req: Req<'headObject'>) {

@@ -58,28 +58,57 @@ export async function testConnection(
 }
 
 /**
- * Any valid key may list its own buckets, so a 403 AccessDenied on ListBuckets almost always
- * means the credentials are wrong: Ceph RGW says AccessDenied where AWS and COS say
- * SignatureDoesNotMatch or InvalidAccessKeyId. A COS sub-account without list permission is
- * the exception, and is named.
+ * AccessDenied on ListBuckets. COS answers wrong credentials with SignatureDoesNotMatch or
+ * InvalidAccessKeyId (API doc 436/7730), so there it means what it says: this key may not list
+ * buckets (a sub-account without GetService). Ceph RGW answers a wrong secret or an unknown key
+ * id with AccessDenied too, so for S3 both causes are named, the likelier first.
  */
 export function listBucketsDenied(e: StorageError, kind: 'cos' | 's3'): StorageError | undefined {
-  if (
-    e.storageCode !== 'AccessDenied' ||
-    e.status !== 403 ||
-    /request has expired/i.test(e.details.serverMessage ?? '')
-  ) {
-    return undefined;
-  }
+  if (e.storageCode !== 'AccessDenied' || e.status !== 403 || e.kind !== 'denied') return undefined;
   return kind === 'cos'
-    ? e.restate({
-        en: 'The server rejected the credentials: the secret key is wrong (or the key id is unknown, or this key may not list buckets). Check the secret key and try again; a key limited to some buckets can still open one by name.',
-        zh: '服务器拒绝了凭证：SecretKey 不正确（或 SecretId 不存在，或此密钥无权列出存储桶）。请检查 SecretKey 后重试；只能访问部分存储桶的密钥仍可按名称打开存储桶。',
-      })
-    : e.restate({
-        en: 'The server rejected the credentials: the secret key is wrong (or the key id is unknown). Check the secret key and try again.',
-        zh: '服务器拒绝了凭证：密钥不正确（或密钥 ID 不存在）。请检查密钥后重试。',
-      });
+    ? e.restate(
+        {
+          en: 'This key may not list buckets (AccessDenied on ListBuckets). Open a bucket by name, or ask the owner to allow ListBuckets (cos:GetService) for this key.',
+          zh: '此密钥无权列出存储桶（ListBuckets 被拒绝）。请按名称打开存储桶，或请所有者为此密钥授予 ListBuckets（cos:GetService）权限。',
+        },
+        'listDenied',
+      )
+    : e.restate(
+        {
+          en: 'The server refused to list buckets with this key (AccessDenied). Either the key id or secret key is wrong (Ceph RGW answers wrong credentials this way): check them; or this key may not list buckets: open a bucket by name, or ask for ListBuckets (s3:ListAllMyBuckets).',
+          zh: '服务器拒绝用此密钥列出存储桶（AccessDenied）。可能是密钥 ID 或密钥不正确（Ceph RGW 对错误凭证也如此回答），请检查；也可能此密钥无权列出存储桶：请按名称打开存储桶，或申请 ListBuckets（s3:ListAllMyBuckets）权限。',
+        },
+        'listDenied',
+      );
+}
+
+/**
+ * AccessDenied on a bucket of an S3 server: a wrong secret (RGW) or a real refusal. Any key
+ * that works may list its own buckets on RGW, so `listed` (the outcome of a ListBuckets with
+ * the same key) tells the two apart.
+ */
+export function bucketDenied(
+  e: StorageError,
+  listed: 'ok' | 'denied' | 'unknown',
+  bucket: string,
+): StorageError {
+  if (e.storageCode !== 'AccessDenied' || e.kind !== 'denied') return e;
+  if (listed === 'denied') {
+    return e.restate(
+      {
+        en: `The server refused this key for the bucket "${bucket}" and for listing buckets too (AccessDenied): the secret key is wrong, or the key id is unknown (Ceph RGW answers both so). Check them in the account; if they are right, ask the owner for permission.`,
+        zh: `服务器拒绝此密钥访问存储桶"${bucket}"，也拒绝其列出存储桶（AccessDenied）：很可能是密钥 ID 或密钥不正确。请在账号中检查；如果无误，请向所有者申请权限。`,
+      },
+      'credentials',
+    );
+  }
+  if (listed === 'ok') {
+    return e.restate({
+      en: `Access denied "${bucket}": the key is valid, but the bucket's policy or ACL does not allow it to do that. Ask the bucket's owner for permission, or use a key that has it.`,
+      zh: `访问被拒绝"${bucket}"：密钥有效，但存储桶的策略或 ACL 不允许此操作。请向存储桶所有者申请权限，或改用有权限的密钥。`,
+    });
+  }
+  return e;
 }
 
 export function explain(e: StorageError, kind: 'cos' | 's3'): string {

@@ -10,6 +10,7 @@ import {
 import type { EventName, MethodMap } from './methods';
 import { sharingContract } from './sharing';
 import { permissionsContract } from './permissions';
+import { placesContract } from './places';
 import { storageContract } from './storage';
 import { transfersContract, transfersEvents } from './transfers';
 import { bucketSettingsContract, bucketSettingsEvents } from './bucket-settings';
@@ -20,6 +21,7 @@ export * from './permissions';
 export * from './sharing';
 export * from './transfers';
 export * from './bucket-settings';
+export * from './places';
 export * from './methods';
 export * from './channels';
 
@@ -62,6 +64,7 @@ export const contract = {
   sharing: sharingContract,
   permissions: permissionsContract,
   bucketSettings: bucketSettingsContract,
+  places: placesContract,
 } as const;
 
 /** Events main sends to every view; payloads are validated before they leave main. */

@@ -48,6 +48,7 @@ export const METHODS = {
     'whoCanAccess',
   ],
   bucketSettings: ['get', 'set', 'empty', 'emptyJob', 'cancelEmpty'],
+  places: ['list', 'addBookmark', 'removeBookmark', 'visit', 'rememberBucket', 'forgetBucket'],
 } as const;
 
 export const EVENT_NAMES = [

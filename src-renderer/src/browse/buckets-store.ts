@@ -4,6 +4,7 @@ import type { BucketSummary } from '../../../src-shared/contract';
 import type { AppError } from '../../../src-shared/errors';
 import { toAppError } from '../ui/app-error';
 import { bridge } from '../bridge/store';
+import { usePlacesStore } from './places-store';
 
 /** The buckets of each account, and the ones opened by name this session (keys that may not list). */
 export const useBucketsStore = defineStore('buckets', () => {
@@ -18,8 +19,19 @@ export const useBucketsStore = defineStore('buckets', () => {
     errors.value = { ...errors.value, [accountId]: err };
   }
 
+  /** Buckets opened by name in an earlier session, kept by main (places). */
+  async function loadRemembered(accountId: string): Promise<void> {
+    try {
+      const { buckets } = await usePlacesStore().load(accountId);
+      for (const b of buckets) remember(accountId, b);
+    } catch {
+      // Places are a convenience: the bucket list works without them.
+    }
+  }
+
   async function load(accountId: string): Promise<void> {
     loadingIds.value = [...loadingIds.value, accountId];
+    await loadRemembered(accountId);
     try {
       const buckets = await bridge().storage.listBuckets({ accountId });
       listed.value = { ...listed.value, [accountId]: buckets };
@@ -52,6 +64,11 @@ export const useBucketsStore = defineStore('buckets', () => {
       ...m,
       [accountId]: (m[accountId] ?? []).filter((b) => b.name !== name),
     });
+    if ((opened.value[accountId] ?? []).some((b) => b.name === name)) {
+      void usePlacesStore()
+        .forgetBucket(accountId, name)
+        .catch(() => undefined);
+    }
     opened.value = drop(opened.value);
     listed.value = drop(listed.value);
   }
@@ -64,6 +81,9 @@ export const useBucketsStore = defineStore('buckets', () => {
       ...(region ? { region } : {}),
     });
     remember(accountId, summary);
+    await usePlacesStore()
+      .rememberBucket(accountId, summary.name, summary.region)
+      .catch(() => undefined);
     return summary;
   }
 

@@ -17,7 +17,7 @@ export interface BrowserLocation {
   prefix: string;
 }
 
-export type ListingState = 'idle' | 'loading' | 'done' | 'error';
+export type ListingState = 'idle' | 'loading' | 'done' | 'error' | 'cancelled';
 
 /** Rows per listing request: the most both COS and S3 return in one page. */
 export const PAGE_SIZE = 1000;
@@ -206,6 +206,24 @@ export const useBrowserStore = defineStore('browser', () => {
 
   function reload(): Promise<void> {
     return list(true);
+  }
+
+  /** Stop a listing under way: what arrived stays shown, and Refresh lists again. */
+  function cancelListing(): void {
+    if (listingState.value !== 'loading') return;
+    generation++;
+    listingState.value = 'cancelled';
+  }
+
+  /** Open a folder by path (an address bar, a bookmark): a bucket of its own history when new. */
+  async function openPath(accountId: string, bucket: string, prefix: string, region?: string): Promise<void> {
+    const here = location.value;
+    if (!here || here.accountId !== accountId || here.bucket !== bucket) {
+      backStack.value = [];
+      forwardStack.value = [];
+      return go({ accountId, bucket, ...(region ? { region } : {}), prefix }, 'none');
+    }
+    return go({ ...here, prefix }, 'push');
   }
 
   /** Ask the server for the names in this folder that start with `text` ('' lists it all again). */
@@ -402,6 +420,8 @@ export const useBrowserStore = defineStore('browser', () => {
     goUp,
     close,
     reload,
+    cancelListing,
+    openPath,
     searchPrefix,
     setFilter,
     toggleSort,

@@ -6,6 +6,9 @@ import transfers from '../transfers/i18n';
 import sharing from '../sharing/i18n';
 import uploads from '../transfers/uploads-i18n';
 import bucketSettings from '../browse/bucket-settings-i18n';
+import places from '../browse/places-i18n';
+
+const FEATURES = [permissions, transfers, sharing, uploads, bucketSettings, places];
 
 export const LOCALES = [
   { value: 'en', label: 'English' },
@@ -34,16 +37,10 @@ export const i18n = createI18n({
   legacy: false,
   locale,
   fallbackLocale: 'en',
+  // One line per feature's strings file: each is { en, zhCN } merged under its own keys.
   messages: {
-    en: { ...en, ...permissions.en, ...transfers.en, ...sharing.en, ...uploads.en, ...bucketSettings.en },
-    'zh-CN': {
-      ...zhCN,
-      ...permissions.zhCN,
-      ...transfers.zhCN,
-      ...sharing.zhCN,
-      ...uploads.zhCN,
-      ...bucketSettings.zhCN,
-    },
+    en: Object.assign({}, en, ...FEATURES.map((f) => f.en)),
+    'zh-CN': Object.assign({}, zhCN, ...FEATURES.map((f) => f.zhCN)),
   },
 });
 

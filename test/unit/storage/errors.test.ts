@@ -141,16 +141,73 @@ describe('errors from network failures', () => {
 });
 
 describe('connection-test wording', () => {
-  it('turns a ListBuckets 403 AccessDenied into "the secret key is wrong"', () => {
+  it('says a ListBuckets AccessDenied may mean "may not list buckets", not only "the secret key is wrong"', () => {
     const e = storageErrorFromResponse({ status: 403, body: xmlError('AccessDenied') });
-    expect(explain(e, 's3')).toMatch(/secret key is wrong/);
-    expect(explain(e, 's3')).not.toMatch(/may not list/);
-    expect(explain(e, 'cos')).toMatch(/may not list buckets/);
+    // COS names bad credentials itself: its AccessDenied is a refusal to list.
+    expect(explain(e, 'cos')).toMatch(/may not list buckets.*Open a bucket by name, or ask .*ListBuckets/);
+    expect(explain(e, 'cos')).not.toMatch(/secret key is wrong/);
+    // Ceph RGW answers wrong credentials with AccessDenied too: both causes, each with what to do.
+    expect(explain(e, 's3')).toMatch(/key id or secret key is wrong/);
+    expect(explain(e, 's3')).toMatch(/may not list buckets: open a bucket by name, or ask for ListBuckets/);
+  });
+
+  it('does not take an expired token or a clock error on ListBuckets for a refusal to list', () => {
+    const expired = storageErrorFromResponse({
+      status: 403,
+      body: xmlError('AccessDenied', 'The security token expired'),
+    });
+    expect(expired.kind).toBe('expiredToken');
+    expect(explain(expired, 'cos')).toMatch(/temporary key has expired.*Mint fresh temporary keys/);
+    const skew = storageErrorFromResponse({
+      status: 403,
+      body: xmlError('AccessDenied', 'Request has expired'),
+    });
+    expect(skew.kind).toBe('clockSkew');
+    expect(explain(skew, 'cos')).toMatch(/clock/);
   });
 
   it('leaves other errors as they are', () => {
     const e = storageErrorFromResponse({ status: 403, body: xmlError('SignatureDoesNotMatch') });
     expect(explain(e, 's3')).toBe(e.message);
+  });
+});
+
+describe('kinds of failure (told apart in the UI and the CLI)', () => {
+  const cases: [string, number, string, string][] = [
+    ['AccessDenied', 403, '', 'denied'],
+    ['SignatureDoesNotMatch', 403, '', 'signature'],
+    ['InvalidAccessKeyId', 403, 'The SecretId does not exist', 'unknownKey'],
+    // COS answers some expired temporary keys with InvalidAccessKeyId and a "token expired" message.
+    ['InvalidAccessKeyId', 403, 'the token has expired', 'expiredToken'],
+    ['ExpiredToken', 400, 'The provided token has expired.', 'expiredToken'],
+    ['TokenExpired', 400, '', 'expiredToken'],
+    ['InvalidToken', 400, '', 'badToken'],
+    ['RequestTimeTooSkewed', 403, '', 'clockSkew'],
+    ['AccessDenied', 403, 'Request has expired', 'clockSkew'],
+    ['NoSuchKey', 404, '', 'notFound'],
+  ];
+  for (const [code, status, message, kind] of cases) {
+    it(`${code} "${message}" is ${kind}`, () => {
+      const e = storageErrorFromResponse({ status, body: xmlError(code, message) });
+      expect(e.kind).toBe(kind);
+      expect(e.details.kind).toBe(kind);
+    });
+  }
+
+  it('a timeout and a refused connection are kinds of their own', () => {
+    const t = storageErrorFromNetwork(Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_TIMEOUT' }));
+    expect(t.kind).toBe('timeout');
+    const r = storageErrorFromNetwork(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }));
+    expect(r.kind).toBe('network');
+  });
+
+  it("keeps COS's reason for an InvalidArgument", () => {
+    const e = storageErrorFromResponse({
+      status: 400,
+      body: xmlError('InvalidArgument', 'x-cos-storage-class is invalid'),
+    });
+    expect(e.message).toMatch(/rejected a parameter.*x-cos-storage-class is invalid/);
+    expect(e.details.messageZh).toContain('x-cos-storage-class is invalid');
   });
 });
 
