@@ -16,6 +16,7 @@ import { TransfersService } from './transfers/service';
 import { PermissionsService } from './permissions/service';
 import { SharingService } from './sharing/service';
 import { TokenWatch } from './sharing/token-watch';
+import { OperationsService } from './operations/service';
 
 export interface MainOptions {
   mode: AppInfo['mode'];
@@ -50,6 +51,7 @@ export interface Main {
   storage: StorageService;
   transfers: TransfersService;
   sharing: SharingService;
+  operations: OperationsService;
   /** Stop event delivery and close storage connections. */
   close(): Promise<void>;
 }
@@ -98,6 +100,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     hub,
     clientOptions,
   });
+  const operations = new OperationsService({ storage, hub, tuning: copyTuningFromEnv() });
   const tokenWatch = new TokenWatch(hub, () => accounts.list());
   await tokenWatch.refresh().catch(() => undefined);
   // The desktop app and web mode take the data folder's transfer queue and carry on with what
@@ -119,6 +122,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     storage,
     permissions,
     sharing,
+    operations,
   };
   return {
     services,
@@ -128,14 +132,23 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     storage,
     transfers,
     sharing,
+    operations,
     sealer,
     async close() {
       tokenWatch.stop();
+      await operations.close();
       hub.close();
       await storage.close();
       await transfers.close();
     },
   };
+}
+
+/** Tests shrink the multipart-copy threshold and part sizes (COSDESK_COPY_PART_BYTES). */
+function copyTuningFromEnv(): { multipartThreshold?: number; partSize?: number; streamPartSize?: number } {
+  const part = Number(process.env['COSDESK_COPY_PART_BYTES']);
+  if (!Number.isFinite(part) || part <= 0) return {};
+  return { multipartThreshold: part, partSize: part, streamPartSize: part };
 }
 
 function lockKind(mode: MainOptions['mode']): LockKind {
