@@ -85,6 +85,8 @@ export function propertiesFromHeaders(
     etag: h['etag'] ? unquote(h['etag']) : undefined,
     lastModified: Number.isFinite(modified) ? new Date(modified).toISOString() : undefined,
     contentType: h['content-type'] || undefined,
+    cacheControl: h['cache-control'] || undefined,
+    contentDisposition: h['content-disposition'] || undefined,
     // Both COS and S3 leave the header out for the default class.
     storageClass: h[`${prefix}storage-class`] || 'STANDARD',
     crc64: h['x-cos-hash-crc64ecma'] || undefined,
@@ -265,7 +267,6 @@ export function metadataProblem(meta: Record<string, string>): string | undefine
     if (!META_NAME.test(name)) {
       return `The metadata name "${name}" may hold only lower-case letters, digits and - _ . (no spaces): rename it.`;
     }
-    // eslint-disable-next-line no-control-regex
     if (/[^\x20-\x7e]/.test(value)) {
       return `The value of "${name}" holds characters an HTTP header cannot carry (only printable ASCII): remove them or encode the value.`;
     }
