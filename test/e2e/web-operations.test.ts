@@ -143,6 +143,22 @@ describe('object operations in web mode (Chromium)', () => {
     await page.getByTestId('properties-close').click();
   });
 
+  it('drags a row onto a folder row to move it, and onto a breadcrumb to move it back', async () => {
+    await row('meta.txt').dragTo(row('dst/'));
+    await expect
+      .poll(async () => (await head('dst/meta.txt'))['cache-control'], { timeout: 30_000 })
+      .toBe('max-age=600');
+    await expect.poll(rowKeys, { timeout: 30_000 }).not.toContain('meta.txt');
+    await row('dst/').dblclick();
+    await listed('dst/');
+    await row('dst/meta.txt').dragTo(page.locator('[data-testid=breadcrumb][data-prefix=""]'));
+    await expect.poll(rowKeys, { timeout: 30_000 }).not.toContain('dst/meta.txt');
+    expect((await head('meta.txt'))['x-amz-meta-reviewed-by']).toBe('lee');
+    await page.locator('[data-testid=breadcrumb][data-prefix=""]').click();
+    await listed('');
+    expect(await rowKeys()).toContain('meta.txt');
+  });
+
   it('deletes a big folder with a progress view that ends with the true count', async () => {
     await row('bulk/').click();
     await page.getByTestId('delete-selection').click();
