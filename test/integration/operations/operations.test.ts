@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationView } from '../../../src-shared/contract';
 import { OperationsService } from '../../../src-main/operations/service';
+import { getAcl } from '../../../src-main/permissions/acl-ops';
 import { StorageClient } from '../../../src-main/storage/client';
 import { DIALECTS, rgwBucketName, s3Account, uniqueBucket } from '../storage/helpers';
 import { allKeys, putAll, storageStack, type Stack } from '../storage/stack';
@@ -76,6 +77,37 @@ describe.each(DIALECTS)('object operations with counts (%s)', (dialect) => {
     expect(res.headers[`${pfx}meta-owner`]).toBe('ana');
     const body = await s.storage.getObjectBytes({ accountId: s.id, bucket: a, key: 'meta/doc.txt' });
     expect(Buffer.from(body).toString()).toBe('hello metadata');
+  });
+
+  it('keeps a public-read ACL through a metadata edit (a copy alone would reset it)', async () => {
+    await put(a, 'meta/public.txt', 'for everyone');
+    const { client, loc } = await s.main.storage.clientFor(s.id, a);
+    await (
+      await client.request({
+        method: 'PUT',
+        bucket: loc.bucket,
+        key: 'meta/public.txt',
+        query: { acl: '' },
+        headers: { [`${pfx}acl`]: 'public-read' },
+        body: '',
+      })
+    ).body.dump();
+    const publicRead = async () =>
+      (await getAcl(client, loc, 'meta/public.txt')).grants.some(
+        (g) => g.grantee.type === 'group' && g.grantee.group === 'all' && g.permission === 'READ',
+      );
+    expect(await publicRead()).toBe(true);
+    const v = await run({
+      kind: 'metadata',
+      source: src(),
+      keys: ['meta/public.txt'],
+      patch: { contentType: 'text/html' },
+    });
+    expect(v).toMatchObject({ done: 1, failed: 0 });
+    expect((await s.bridge.storage.headObject({ ...src(), key: 'meta/public.txt' })).contentType).toBe(
+      'text/html',
+    );
+    expect(await publicRead()).toBe(true);
   });
 
   it('refuses metadata over 2 KB or with a bad name, and says why', async () => {
