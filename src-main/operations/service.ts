@@ -259,7 +259,8 @@ async function walk(
 ): Promise<void> {
   for (const key of keys) {
     if (ctx.signal.aborted) return;
-    if (!key.endsWith('/')) {
+    // A folder, or '' for the whole bucket (a delete that empties it).
+    if (!key.endsWith('/') && key !== '') {
       ctx.view.total++;
       await onPage([{ key, size: -1, root: key }]);
       continue;

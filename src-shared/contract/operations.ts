@@ -35,8 +35,17 @@ export type MetadataPatch = z.infer<typeof metadataPatch>;
 const keys = z.array(objectKey).min(1).max(100_000);
 
 export const startOperationRequest = z.discriminatedUnion('kind', [
-  /** Keys ending in '/' delete the folder and everything under it. */
-  z.object({ kind: z.literal('delete'), source: place, keys }).strict(),
+  /** Keys ending in '/' delete the folder and everything under it; [''] empties the bucket. */
+  z
+    .object({
+      kind: z.literal('delete'),
+      source: place,
+      keys: z
+        .array(z.union([objectKey, z.literal('')]))
+        .min(1)
+        .max(100_000),
+    })
+    .strict(),
   /**
    * Copy (or move) keys, folders recursively, into `target.prefix` ('' for the root or a
    * folder ending '/'). Same account: server-side copy; across accounts: streamed through main.
