@@ -160,10 +160,39 @@ describe('object operations in web mode (Chromium)', () => {
   });
 
   it('deletes a big folder with a progress view that ends with the true count', async () => {
+    // Record every text the progress view shows on the way.
+    await page.evaluate(() => {
+      const w = globalThis as unknown as { seen: string[] };
+      w.seen = [];
+      const doc = (globalThis as unknown as { document: { body: object } }).document;
+      const Observer = (
+        globalThis as unknown as {
+          MutationObserver: new (cb: () => void) => { observe(n: object, o: object): void };
+        }
+      ).MutationObserver;
+      const q = (
+        globalThis as unknown as {
+          document: { querySelectorAll(s: string): { textContent: string | null }[] };
+        }
+      ).document;
+      new Observer(() => {
+        for (const el of q.querySelectorAll(
+          '[data-testid=operation][data-kind=delete] [data-testid=operation-text]',
+        )) {
+          const text = el.textContent ?? '';
+          if (w.seen.at(-1) !== text) w.seen.push(text);
+        }
+      }).observe(doc.body, { subtree: true, childList: true, characterData: true });
+    });
     await row('bulk/').click();
     await page.getByTestId('delete-selection').click();
     await page.getByTestId('confirm-ok').click();
     const op = await ended('delete');
+    const seen = await page.evaluate(() => (globalThis as unknown as { seen: string[] }).seen);
+    expect(
+      seen.some((text) => /^Deleted [\d,]+ of [\d,]+/.test(text)),
+      seen.join(' | '),
+    ).toBe(true);
     expect(await op.getAttribute('data-done')).toBe(String(BULK));
     expect(await op.getAttribute('data-total')).toBe(String(BULK));
     expect(await op.getByTestId('operation-text').textContent()).toBe('Deleted 1,200 objects');
