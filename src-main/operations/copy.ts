@@ -148,7 +148,13 @@ export async function copyOne(
   toKey: string,
   tuning: CopyTuning,
   signal: AbortSignal,
+  /** The size from the listing: a same-account copy below the threshold then skips the HEAD. */
+  knownSize?: number,
 ): Promise<CopiedObject> {
+  if (src.accountId === dst.accountId && knownSize !== undefined && knownSize <= tuning.multipartThreshold) {
+    await copyObject(src.client, src.loc, key, dst.loc, toKey);
+    return { size: knownSize };
+  }
   // Single requests are let finish when cancelled (a copy the server made must be counted);
   // only multipart copies, which a cancel can undo, hear the signal.
   const head = await headObjectDetail(src.client, src.loc, key);

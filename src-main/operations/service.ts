@@ -348,7 +348,9 @@ async function runCopy(
       }
       await lanes.add(async () => {
         try {
-          const copied = await copyOne(src, o.key, dst, toKey, tuning, ctx.signal);
+          // A plain copy within the account needs no HEAD when the listing gave the size.
+          const known = req.kind === 'copy' && o.size >= 0 ? o.size : undefined;
+          const copied = await copyOne(src, o.key, dst, toKey, tuning, ctx.signal, known);
           if (req.kind === 'move') {
             await verifyCopy(dst, toKey, copied, ctx.signal);
             verified.push(o.key);
