@@ -18,6 +18,7 @@ import { SharingService } from './sharing/service';
 import { TokenWatch } from './sharing/token-watch';
 import { BucketSettingsService } from './bucket-settings/service';
 import { PlacesService } from './places/service';
+import { OperationsService } from './operations/service';
 
 export interface MainOptions {
   mode: AppInfo['mode'];
@@ -53,6 +54,7 @@ export interface Main {
   transfers: TransfersService;
   sharing: SharingService;
   bucketSettings: BucketSettingsService;
+  operations: OperationsService;
   /** Stop event delivery and close storage connections. */
   close(): Promise<void>;
 }
@@ -106,6 +108,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     hub,
     clientOptions,
   });
+  const operations = new OperationsService({ storage, hub, tuning: copyTuningFromEnv() });
   const tokenWatch = new TokenWatch(hub, () => accounts.list());
   await tokenWatch.refresh().catch(() => undefined);
   // The desktop app and web mode take the data folder's transfer queue and carry on with what
@@ -129,6 +132,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     sharing,
     bucketSettings,
     places: new PlacesService(opts.dataDir),
+    operations,
   };
   return {
     services,
@@ -139,15 +143,24 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     transfers,
     sharing,
     bucketSettings,
+    operations,
     sealer,
     async close() {
       tokenWatch.stop();
       await bucketSettings.close();
+      await operations.close();
       hub.close();
       await storage.close();
       await transfers.close();
     },
   };
+}
+
+/** Tests shrink the multipart-copy threshold and part sizes (COSDESK_COPY_PART_BYTES). */
+function copyTuningFromEnv(): { multipartThreshold?: number; partSize?: number; streamPartSize?: number } {
+  const part = Number(process.env['COSDESK_COPY_PART_BYTES']);
+  if (!Number.isFinite(part) || part <= 0) return {};
+  return { multipartThreshold: part, partSize: part, streamPartSize: part };
 }
 
 function lockKind(mode: MainOptions['mode']): LockKind {

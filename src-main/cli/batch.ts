@@ -25,9 +25,13 @@ export function reportBatch(
   summary: string,
   failedVerb: string,
   data: Record<string, unknown> = {},
+  /** The count when the keys done are not listed (a counted operation); `done` is then left out. */
+  count?: number,
 ): void {
+  const n = count ?? r.done.length;
+  const done = count === undefined ? { done: r.done } : {};
   if (r.errors.length === 0) {
-    out.print(summary, { ok: true, ...data, count: r.done.length, done: r.done, errors: [] });
+    out.print(summary, { ok: true, ...data, count: n, ...done, errors: [] });
     return;
   }
   const message = `${plural(r.errors.length)} could not be ${failedVerb}: ${firstError(r.errors)}`;
@@ -35,8 +39,8 @@ export function reportBatch(
     out.print('', {
       ok: false,
       ...data,
-      count: r.done.length,
-      done: r.done,
+      count: n,
+      ...done,
       errors: r.errors,
       error: { code: 'STORAGE', message },
     });

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { BatchResult, ObjectProperties } from '../../src-shared/contract';
+import type { BatchResult, ObjectProperties, OperationView } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import { addBatch, emptyBatch, plural, reportBatch } from './batch';
 import type { CliContext } from './context';
@@ -35,7 +35,19 @@ export function objectCommands(ctx: CliContext): Command[] {
         await mustBeObject(s, t, 'rm -r');
       }
       const prefix = o.recursive ? asFolder(t.key) : t.key;
-      const r = o.recursive ? await deleteAll(s, t.bucket, prefix) : await deleteKeys(s, t.bucket, [prefix]);
+      if (o.recursive) {
+        const v = await deleteWithProgress(ctx, s, t.bucket, prefix);
+        reportBatch(
+          ctx.out,
+          { done: [], errors: v.errors },
+          `Deleted ${plural(v.done)}.`,
+          'deleted',
+          { bucket: t.bucket, key: prefix, deleted: v.done },
+          v.done,
+        );
+        return;
+      }
+      const r = await deleteKeys(s, t.bucket, [prefix]);
       reportBatch(ctx.out, r, `Deleted ${plural(r.done.length)}.`, 'deleted', {
         bucket: t.bucket,
         key: prefix,
@@ -252,6 +264,33 @@ function deleteKeys(s: Session, bucket: string, keys: string[]): Promise<BatchRe
  * Page by page, with the keys listed (deleting what was listed does not disturb the next
  * page's marker): a huge folder makes progress at once, and the count is of real objects.
  */
+/**
+ * `rm -r`: main's delete operation (multi-delete batches in parallel while the folder is
+ * listed), with its count on stderr as it goes (one line per step, or one line rewritten on a
+ * terminal; nothing with --json) and the true count at the end.
+ */
+async function deleteWithProgress(
+  ctx: CliContext,
+  s: Session,
+  bucket: string,
+  prefix: string,
+): Promise<OperationView> {
+  const tty = process.stderr.isTTY === true;
+  let last = -1;
+  const v = await s.main.operations.run(
+    { kind: 'delete', source: { accountId: s.accountId, bucket, region: s.region }, keys: [prefix] },
+    (p) => {
+      if (ctx.out.json || p.done === last || (p.state !== 'running' && p.state !== 'listing')) return;
+      last = p.done;
+      const line = `Deleting: ${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')}${p.state === 'listing' ? '+' : ''} deleted`;
+      process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+    },
+  );
+  if (tty && last >= 0 && !ctx.out.json) process.stderr.write('\n');
+  if (v.state === 'failed') throw new AppError('STORAGE', v.message ?? 'The delete stopped.');
+  return v;
+}
+
 export async function deleteAll(s: Session, bucket: string, prefix: string): Promise<BatchResult> {
   const total = emptyBatch();
   for await (const page of listPages(s, { bucket, prefix })) {

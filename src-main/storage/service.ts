@@ -159,6 +159,16 @@ export class StorageService implements Api {
     return abortUploads(client, loc(req, account), req.uploads);
   }
 
+  /** The account's client and a bucket's address as requests name it (for main-side services: operations). */
+  async clientFor(
+    accountId: string,
+    bucket: string,
+    region?: string,
+  ): Promise<{ client: StorageClient; loc: BucketLoc; account: ResolvedAccount }> {
+    const { client, account } = await this.entry(accountId);
+    return { client, account, loc: loc({ bucket, region }, account) };
+  }
+
   // Main-side calls that move bytes; the renderer reaches them through transfers, not the contract.
 
   async getObject(a: ObjectAddress, opts?: GetOptions): Promise<HttpResponse> {

@@ -14,6 +14,7 @@ import { placesContract } from './places';
 import { storageContract } from './storage';
 import { transfersContract, transfersEvents } from './transfers';
 import { bucketSettingsContract, bucketSettingsEvents } from './bucket-settings';
+import { operationsContract, operationsEvents } from './operations';
 
 export * from './accounts';
 export * from './storage';
@@ -22,6 +23,7 @@ export * from './sharing';
 export * from './transfers';
 export * from './bucket-settings';
 export * from './places';
+export * from './operations';
 export * from './methods';
 export * from './channels';
 
@@ -65,6 +67,7 @@ export const contract = {
   permissions: permissionsContract,
   bucketSettings: bucketSettingsContract,
   places: placesContract,
+  operations: operationsContract,
 } as const;
 
 /** Events main sends to every view; payloads are validated before they leave main. */
@@ -75,6 +78,7 @@ export const events = {
   'sharing.linksChanged': z.object({ count: z.number() }),
   ...transfersEvents,
   ...bucketSettingsEvents,
+  ...operationsEvents,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type Contract = typeof contract;

@@ -49,6 +49,7 @@ export const METHODS = {
   ],
   bucketSettings: ['get', 'set', 'empty', 'emptyJob', 'cancelEmpty'],
   places: ['list', 'addBookmark', 'removeBookmark', 'visit', 'rememberBucket', 'forgetBucket'],
+  operations: ['start', 'cancel', 'get', 'list', 'clear', 'conflicts'],
 } as const;
 
 export const EVENT_NAMES = [
@@ -58,6 +59,7 @@ export const EVENT_NAMES = [
   'accounts.tokenExpired',
   'sharing.linksChanged',
   'bucketSettings.emptyProgress',
+  'operations.progress',
 ] as const;
 
 export type MethodMap = typeof METHODS;

@@ -68,6 +68,8 @@ export const objectProperties = z.object({
   etag: z.string().optional(),
   lastModified: z.string().optional(),
   contentType: z.string().optional(),
+  cacheControl: z.string().optional(),
+  contentDisposition: z.string().optional(),
   storageClass: z.string().optional(),
   /** x-cos-hash-crc64ecma, an unsigned decimal string, when the server keeps one. */
   crc64: z.string().optional(),

@@ -24,6 +24,7 @@ import {
   HOP_BY_HOP,
   Identities,
   metadataDirectiveToS3,
+  storageClassToS3,
   renderCosPolicy,
   PolicyError,
   aclXmlToCos,
@@ -233,6 +234,8 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
           out['x-amz-copy-source'] = copySourceToS3(value, ids, (b) => store.region(b));
         } else if (rest === 'metadata-directive') {
           out['x-amz-metadata-directive'] = metadataDirectiveToS3(value);
+        } else if (rest === 'storage-class') {
+          out['x-amz-storage-class'] = storageClassToS3(value);
         } else if (rest === 'acl') {
           if (value !== 'default') out['x-amz-acl'] = value;
         } else if (rest.startsWith('grant-')) {

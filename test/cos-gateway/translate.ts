@@ -756,6 +756,34 @@ export function metadataDirectiveToS3(value: string): string {
   );
 }
 
+/**
+ * The storage classes COS takes in `x-cos-storage-class` (PUT Object 436/7749, PUT Object - Copy
+ * 436/10881, Initiate Multipart Upload 436/7746; storage class overview 436/33417): anything else,
+ * S3's GLACIER or REDUCED_REDUNDANCY included, is refused with 400 InvalidArgument. The class
+ * goes on to RGW unchanged, which stores it only when its placement names it (test/backend/rgw.sh
+ * adds STANDARD_IA).
+ */
+export const COS_STORAGE_CLASSES = [
+  'STANDARD',
+  'STANDARD_IA',
+  'ARCHIVE',
+  'DEEP_ARCHIVE',
+  'INTELLIGENT_TIERING',
+  'MAZ_STANDARD',
+  'MAZ_STANDARD_IA',
+  'MAZ_INTELLIGENT_TIERING',
+  'MAZ_ARCHIVE',
+] as const;
+
+export function storageClassToS3(value: string): string {
+  if ((COS_STORAGE_CLASSES as readonly string[]).includes(value)) return value;
+  throw new CosRuleError(
+    400,
+    'InvalidArgument',
+    `Invalid x-cos-storage-class "${value}": COS takes ${COS_STORAGE_CLASSES.join(', ')}.`,
+  );
+}
+
 /** RFC 3986 strict encoding, keeping '/' (SigV4 canonical URI friendly). */
 export function encodeKeyPath(key: string): string {
   return key

@@ -4,7 +4,8 @@ import type { StorageClient } from '../client';
 import { uriEncode } from '../encode';
 import { storageErrorFromResponse } from '../errors';
 import { deleteBatch, DELETE_BATCH, keyError } from './delete';
-import { listAllKeys } from './list';
+import { listAllKeys, unquote } from './list';
+import { abortUpload, completeUpload, initiateUpload } from '../../transfers/multipart';
 import { mapLimit } from './pool';
 import type { BucketLoc, OpOptions } from './types';
 
@@ -40,6 +41,25 @@ export function metadataDirective(client: StorageClient): string {
   return client.dialect.kind === 'cos' ? 'Copy' : 'COPY';
 }
 
+export interface CopyOptions extends OpOptions {
+  /**
+   * Replace the object's headers with exactly these (Content-Type, Cache-Control, user
+   * metadata, …: the full set) instead of copying the source's: S3 `REPLACE`, COS `Replaced`.
+   */
+  replace?: Record<string, string>;
+  /** The storage class of the copy (default: the server's, STANDARD). */
+  storageClass?: string;
+}
+
+export interface CopyResult {
+  etag?: string;
+}
+
+/** The REPLACE directive in the dialect's spelling (COS refuses `REPLACE`, 436/10881). */
+export function replaceDirective(client: StorageClient): string {
+  return client.dialect.kind === 'cos' ? 'Replaced' : 'REPLACE';
+}
+
 /** Server-side copy of one object. A 200 whose body is an `<Error>` is a failure too. */
 export async function copyObject(
   client: StorageClient,
@@ -47,18 +67,21 @@ export async function copyObject(
   key: string,
   dst: BucketLoc,
   toKey: string,
-  opts: OpOptions = {},
-): Promise<void> {
+  opts: CopyOptions = {},
+): Promise<CopyResult> {
   const prefix = client.dialect.headerPrefix;
+  const headers: Record<string, string> = {
+    ...(opts.replace ?? {}),
+    [`${prefix}copy-source`]: copySource(client, src, key),
+    [`${prefix}metadata-directive`]: opts.replace ? replaceDirective(client) : metadataDirective(client),
+  };
+  if (opts.storageClass) headers[`${prefix}storage-class`] = opts.storageClass;
   const res = await client.requestText({
     method: 'PUT',
     bucket: dst.bucket,
     region: dst.region,
     key: toKey,
-    headers: {
-      [`${prefix}copy-source`]: copySource(client, src, key),
-      [`${prefix}metadata-directive`]: metadataDirective(client),
-    },
+    headers,
     signal: opts.signal,
   });
   if (/<Error[\s>]/.test(res.text) && !/<CopyObjectResult[\s>]/.test(res.text)) {
@@ -68,6 +91,71 @@ export async function copyObject(
       requestIdHeader: res.headers['x-cos-request-id'] ?? res.headers['x-amz-request-id'],
       ctx: { bucket: dst.bucket, key: toKey },
     });
+  }
+  const etag = /<ETag>([^<]*)<\/ETag>/.exec(res.text)?.[1];
+  return { etag: etag ? unquote(etag.replace(/&quot;/g, '"')) : undefined };
+}
+
+/** The most a single PUT copy may copy (COS and S3: 5 GB); larger objects go part by part. */
+export const MAX_SINGLE_COPY = 5 * 1024 ** 3;
+
+export interface MultipartCopyOptions extends OpOptions {
+  /** Headers of the new object (Content-Type, user metadata, storage class, …). */
+  headers: Record<string, string>;
+  partSize: number;
+  concurrency?: number;
+}
+
+/**
+ * Copies an object of `size` bytes part by part on the server (Upload Part - Copy, COS
+ * 436/8287, S3 UploadPartCopy): for objects over 5 GB, or ones a single copy would take too
+ * long to answer. The upload is aborted when a part fails or the copy is cancelled.
+ */
+export async function multipartCopy(
+  client: StorageClient,
+  src: BucketLoc,
+  key: string,
+  size: number,
+  dst: BucketLoc,
+  toKey: string,
+  opts: MultipartCopyOptions,
+): Promise<CopyResult> {
+  const prefix = client.dialect.headerPrefix;
+  const uploadId = await initiateUpload(client, dst, toKey, opts.headers, opts.signal);
+  try {
+    const count = Math.max(1, Math.ceil(size / opts.partSize));
+    const numbers = Array.from({ length: count }, (_, i) => i + 1);
+    const parts = await mapLimit(numbers, opts.concurrency ?? 4, async (n) => {
+      const start = (n - 1) * opts.partSize;
+      const end = Math.min(size, start + opts.partSize) - 1;
+      const res = await client.requestText({
+        method: 'PUT',
+        bucket: dst.bucket,
+        region: dst.region,
+        key: toKey,
+        query: { partNumber: String(n), uploadId },
+        headers: {
+          [`${prefix}copy-source`]: copySource(client, src, key),
+          ...(size > 0 ? { [`${prefix}copy-source-range`]: `bytes=${start}-${end}` } : {}),
+        },
+        signal: opts.signal,
+      });
+      const etag = /<ETag>([^<]*)<\/ETag>/.exec(res.text)?.[1];
+      if (!etag) {
+        throw storageErrorFromResponse({
+          status: res.status >= 300 ? res.status : 500,
+          body: res.text,
+          requestIdHeader: res.headers['x-cos-request-id'] ?? res.headers['x-amz-request-id'],
+          ctx: { bucket: dst.bucket, key: toKey },
+        });
+      }
+      return { partNumber: n, etag: unquote(etag.replace(/&quot;/g, '"')) };
+    });
+    const done = await completeUpload(client, dst, toKey, uploadId, parts);
+    return { etag: done.etag };
+  } catch (e) {
+    await abortUpload(client, dst, toKey, uploadId).catch(() => undefined);
+    throw e;
   }
 }
 

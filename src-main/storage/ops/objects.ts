@@ -85,6 +85,8 @@ export function propertiesFromHeaders(
     etag: h['etag'] ? unquote(h['etag']) : undefined,
     lastModified: Number.isFinite(modified) ? new Date(modified).toISOString() : undefined,
     contentType: h['content-type'] || undefined,
+    cacheControl: h['cache-control'] || undefined,
+    contentDisposition: h['content-disposition'] || undefined,
     // Both COS and S3 leave the header out for the default class.
     storageClass: h[`${prefix}storage-class`] || 'STANDARD',
     crc64: h['x-cos-hash-crc64ecma'] || undefined,
@@ -192,4 +194,86 @@ export async function createFolder(
   const folder = key.endsWith('/') ? key : `${key}/`;
   await putObject(client, loc, folder, new Uint8Array(0), opts);
   return { key: folder };
+}
+
+/** The standard headers of an object that a copy with REPLACE must send again to keep them. */
+const KEPT_HEADERS = [
+  'content-type',
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+] as const;
+
+/**
+ * The headers describing an object (its HTTP headers and user metadata) from a HEAD or GET
+ * answer, in the target dialect's spelling: what a copy onto itself with REPLACE, or an upload
+ * to another account, sends so nothing the user did not change is lost.
+ */
+export function describingHeaders(
+  h: Record<string, string>,
+  from: 'x-cos-' | 'x-amz-',
+  to: 'x-cos-' | 'x-amz-' = from,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) if (h[name]) out[name] = h[name];
+  for (const [name, value] of Object.entries(h)) {
+    if (name.startsWith(`${from}meta-`)) out[`${to}meta-${name.slice(from.length + 5)}`] = value;
+  }
+  return out;
+}
+
+/** One edit of an object's headers; null removes a header. */
+export interface HeaderPatch {
+  contentType?: string;
+  cacheControl?: string | null;
+  contentDisposition?: string | null;
+  setMeta?: Record<string, string>;
+  removeMeta?: readonly string[];
+}
+
+/** Applies `patch` to the describing headers of an object (see describingHeaders). */
+export function patchHeaders(
+  current: Record<string, string>,
+  patch: HeaderPatch,
+  prefix: 'x-cos-' | 'x-amz-',
+): Record<string, string> {
+  const out = { ...current };
+  const put = (name: string, v: string | null | undefined) => {
+    if (v === undefined) return;
+    if (v === null || v === '') delete out[name];
+    else out[name] = v;
+  };
+  put('content-type', patch.contentType);
+  put('cache-control', patch.cacheControl);
+  put('content-disposition', patch.contentDisposition);
+  for (const name of patch.removeMeta ?? []) delete out[`${prefix}meta-${name.toLowerCase()}`];
+  for (const [name, value] of Object.entries(patch.setMeta ?? {})) {
+    out[`${prefix}meta-${name.toLowerCase()}`] = value;
+  }
+  return out;
+}
+
+/** User metadata names: what COS and S3 accept in a header name (RFC 7230 token, lower case). */
+export const META_NAME = /^[a-z0-9][a-z0-9!#$%&'*+.^_`|~-]*$/;
+/** COS and S3 both cap the user metadata of an object at 2 KB (names and values). */
+export const META_LIMIT = 2048;
+
+/** Why a set of user metadata would be refused, or undefined when it is acceptable. */
+export function metadataProblem(meta: Record<string, string>): string | undefined {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(meta)) {
+    if (!META_NAME.test(name)) {
+      return `The metadata name "${name}" may hold only lower-case letters, digits and - _ . (no spaces): rename it.`;
+    }
+    if (/[^\x20-\x7e]/.test(value)) {
+      return `The value of "${name}" holds characters an HTTP header cannot carry (only printable ASCII): remove them or encode the value.`;
+    }
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
+  }
+  if (bytes > META_LIMIT) {
+    return `The user metadata is ${bytes} bytes; COS and S3 allow at most 2 KB (2,048 bytes, names and values together): shorten it.`;
+  }
+  return undefined;
 }

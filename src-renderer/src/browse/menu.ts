@@ -1,3 +1,16 @@
 /** What the object context menu can ask the browser to do. */
 export type MenuAction =
-  'open' | 'download' | 'copyLink' | 'rename' | 'delete' | 'properties' | 'permissions' | 'access' | 'size';
+  | 'open'
+  | 'download'
+  | 'copyLink'
+  | 'rename'
+  | 'delete'
+  | 'properties'
+  | 'permissions'
+  | 'access'
+  | 'copy'
+  | 'cut'
+  | 'paste'
+  | 'editMetadata'
+  | 'storageClass'
+  | 'size';

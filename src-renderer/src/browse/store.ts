@@ -59,6 +59,8 @@ export const useBrowserStore = defineStore('browser', () => {
   const properties = shallowRef<ObjectProperties | null>(null);
   const propertiesLoading = ref(false);
   const propertiesError = shallowRef<AppError | null>(null);
+  /** The properties panel shows the metadata editor. */
+  const propertiesEditing = ref(false);
 
   /** Bumped by every new listing; pages of an older one are dropped when they arrive. */
   let generation = 0;
@@ -361,8 +363,9 @@ export const useBrowserStore = defineStore('browser', () => {
   }
 
   /** Fetch the properties of a file (one HEAD); a folder shows what the listing knows. */
-  async function showProperties(key: string): Promise<void> {
+  async function showProperties(key: string, edit = false): Promise<void> {
     const loc = requireLocation();
+    propertiesEditing.value = edit;
     const gen = ++propertiesGeneration;
     propertiesKey.value = key;
     properties.value = null;
@@ -404,6 +407,7 @@ export const useBrowserStore = defineStore('browser', () => {
     backStack,
     forwardStack,
     propertiesKey,
+    propertiesEditing,
     properties,
     propertiesLoading,
     propertiesError,

@@ -7,8 +7,9 @@ import sharing from '../sharing/i18n';
 import uploads from '../transfers/uploads-i18n';
 import bucketSettings from '../browse/bucket-settings-i18n';
 import places from '../browse/places-i18n';
+import operations from '../browse/operations-i18n';
 
-const FEATURES = [permissions, transfers, sharing, uploads, bucketSettings, places];
+const FEATURES = [permissions, transfers, sharing, uploads, bucketSettings, places, operations];
 
 export const LOCALES = [
   { value: 'en', label: 'English' },

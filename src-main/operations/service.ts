@@ -1,0 +1,432 @@
+import { randomUUID } from 'node:crypto';
+import type { KeyError, OperationView, Services, StartOperationRequest } from '../../src-shared/contract';
+import { startOperationRequest } from '../../src-shared/contract';
+import { AppError } from '../../src-shared/errors';
+import type { EventHub } from '../ipc/events';
+import type { StorageClient } from '../storage/client';
+import type { StorageService } from '../storage/service';
+import { deleteBatch, DELETE_BATCH, keyError as storageKeyError } from '../storage/ops/delete';
+import { StorageError } from '../storage/errors';
+import { listObjects } from '../storage/ops/list';
+import type { BucketLoc } from '../storage/ops/types';
+import { copyOne, planCopy, verifyCopy, type CopyTuning, type Side } from './copy';
+import { rewriteObject } from './rewrite';
+
+type Api = Services['operations'];
+type Req<M extends keyof Api> = Parameters<Api[M]>[0];
+type Start = ReturnType<typeof startOperationRequest.parse>;
+
+/** Failures kept per operation (the count stays exact beyond it). */
+const MAX_ERRORS = 200;
+/** Finished operations remembered for the progress view. */
+const KEEP_FINISHED = 50;
+/** Multi-delete requests in flight at once. */
+const DELETE_CONCURRENCY = 4;
+/** Copies, moves and rewrites in flight at once. */
+const OBJECT_CONCURRENCY = 8;
+
+export interface OperationsServiceDeps {
+  storage: StorageService;
+  hub?: EventHub;
+  tuning?: Partial<CopyTuning>;
+}
+
+interface Op {
+  view: OperationView;
+  abort: AbortController;
+  finished: Promise<void>;
+}
+
+/**
+ * Bulk object operations as main-side jobs with counts: delete (DeleteObjects, 1000 keys a
+ * request, a few requests at once, while the folder is still being listed), copy and move
+ * (server-side within an account, streamed through main across accounts; a move deletes a
+ * source only after its copy was verified), metadata edit and storage-class change (a copy
+ * onto itself). Every change is reported as `operations.progress`.
+ *
+ * Main-side callers (emptying a bucket) may use `run(req)`, which resolves with the final view.
+ */
+export class OperationsService implements Api {
+  private readonly ops = new Map<string, Op>();
+  private readonly tuning: CopyTuning;
+
+  constructor(private readonly deps: OperationsServiceDeps) {
+    this.tuning = {
+      multipartThreshold: 5 * 1024 ** 3,
+      partSize: 512 * 1024 ** 2,
+      streamPartSize: 16 * 1024 ** 2,
+      deleteBatch: DELETE_BATCH,
+      ...deps.tuning,
+    };
+  }
+
+  async start(req: Req<'start'>): Promise<OperationView> {
+    return { ...this.launch(req).view };
+  }
+
+  /** Starts an operation and resolves with its final view (for main-side callers and the CLI). */
+  async run(req: StartOperationRequest, onProgress?: (v: OperationView) => void): Promise<OperationView> {
+    const op = this.launch(startOperationRequest.parse(req), onProgress);
+    await op.finished;
+    return { ...op.view };
+  }
+
+  async cancel(req: Req<'cancel'>): Promise<OperationView> {
+    const op = this.find(req.id);
+    op.abort.abort();
+    await op.finished;
+    return { ...op.view };
+  }
+
+  async get(req: Req<'get'>): Promise<OperationView> {
+    return { ...this.find(req.id).view };
+  }
+
+  async list(): Promise<{ operations: OperationView[] }> {
+    return { operations: this.views() };
+  }
+
+  async clear(): Promise<{ cleared: number }> {
+    let cleared = 0;
+    for (const [id, op] of this.ops) {
+      if (!isRunning(op.view)) {
+        this.ops.delete(id);
+        cleared++;
+      }
+    }
+    this.emit();
+    return { cleared };
+  }
+
+  async conflicts(req: Req<'conflicts'>): Promise<{ names: string[] }> {
+    const dst = await this.side(req.target);
+    const existing = await topLevelNames(dst, req.target.prefix);
+    const names = req.keys.map(baseName).filter((n) => existing.has(n));
+    return { names: [...new Set(names)] };
+  }
+
+  /** Stops every running operation (the app is closing). */
+  async close(): Promise<void> {
+    const running = [...this.ops.values()].filter((o) => isRunning(o.view));
+    for (const o of running) o.abort.abort();
+    await Promise.all(running.map((o) => o.finished));
+  }
+
+  private launch(req: Start, onProgress?: (v: OperationView) => void): Op {
+    const view: OperationView = {
+      id: randomUUID(),
+      kind: req.kind,
+      state: 'listing',
+      accountId: req.source.accountId,
+      bucket: req.source.bucket,
+      ...('target' in req
+        ? {
+            target: {
+              accountId: req.target.accountId,
+              bucket: req.target.bucket,
+              prefix: req.target.prefix,
+            },
+          }
+        : {}),
+      total: 0,
+      done: 0,
+      skipped: 0,
+      failed: 0,
+      errors: [],
+      startedAt: new Date().toISOString(),
+    };
+    const abort = new AbortController();
+    const op: Op = { view, abort, finished: Promise.resolve() };
+    this.ops.set(view.id, op);
+    this.trim();
+    const ctx: RunCtx = {
+      view,
+      signal: abort.signal,
+      changed: () => {
+        this.emit();
+        onProgress?.({ ...view });
+      },
+      fail: (errors: KeyError[]) => {
+        view.failed += errors.length;
+        for (const e of errors) if (view.errors.length < MAX_ERRORS) view.errors.push(e);
+      },
+    };
+    op.finished = this.execute(req, ctx)
+      .then(() => {
+        view.state = abort.signal.aborted ? 'cancelled' : 'done';
+      })
+      .catch((e: unknown) => {
+        if (abort.signal.aborted) view.state = 'cancelled';
+        else {
+          view.state = 'failed';
+          view.message = e instanceof Error ? e.message : String(e);
+        }
+      })
+      .finally(() => {
+        view.endedAt = new Date().toISOString();
+        ctx.changed();
+      });
+    ctx.changed();
+    return op;
+  }
+
+  private async execute(req: Start, ctx: RunCtx): Promise<void> {
+    const src = await this.side(req.source);
+    switch (req.kind) {
+      case 'delete':
+        return runDelete(src, req.keys, ctx, Math.min(DELETE_BATCH, this.tuning.deleteBatch));
+      case 'copy':
+      case 'move': {
+        const dst = await this.side(req.target);
+        return runCopy(src, dst, req, ctx, this.tuning);
+      }
+      case 'metadata':
+      case 'storageClass':
+        return runRewrite(src, req, ctx, this.tuning);
+    }
+  }
+
+  private async side(p: { accountId: string; bucket: string; region?: string }): Promise<Side> {
+    const { client, loc } = await this.deps.storage.clientFor(p.accountId, p.bucket, p.region);
+    return { accountId: p.accountId, client, loc };
+  }
+
+  private find(id: string): Op {
+    const op = this.ops.get(id);
+    if (!op) {
+      throw new AppError('NOT_FOUND', `No operation "${id}" is known: it may have been cleared.`, {
+        messageZh: `找不到操作“${id}”：它可能已被清除。`,
+      });
+    }
+    return op;
+  }
+
+  private views(): OperationView[] {
+    const all = [...this.ops.values()].map((o) => ({ ...o.view }));
+    return all.reverse().sort((a, b) => Number(isRunning(b)) - Number(isRunning(a)));
+  }
+
+  private emit(): void {
+    this.deps.hub?.emit('operations.progress', { operations: this.views() });
+  }
+
+  private trim(): void {
+    const finished = [...this.ops.entries()].filter(([, o]) => !isRunning(o.view));
+    for (const [id] of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.ops.delete(id);
+  }
+}
+
+/** A key's failure with the reason a person can act on. */
+function keyError(key: string, e: unknown, bucket: string): KeyError {
+  if (e instanceof AppError && !(e instanceof StorageError)) return { key, code: e.code, message: e.message };
+  return storageKeyError(key, e, bucket);
+}
+
+function isRunning(v: OperationView): boolean {
+  return v.state === 'listing' || v.state === 'running';
+}
+
+export interface RunCtx {
+  view: OperationView;
+  signal: AbortSignal;
+  changed(): void;
+  fail(errors: KeyError[]): void;
+}
+
+/** A bounded set of tasks in flight: `add` waits while `limit` run. */
+class Lanes {
+  private readonly running = new Set<Promise<void>>();
+  constructor(private readonly limit: number) {}
+  async add(task: () => Promise<void>): Promise<void> {
+    while (this.running.size >= this.limit) await Promise.race(this.running);
+    const p: Promise<void> = task().finally(() => this.running.delete(p));
+    this.running.add(p);
+  }
+  async drain(): Promise<void> {
+    await Promise.all(this.running);
+  }
+}
+
+/**
+ * Walks every object a key list names (a key ending '/' names the folder and all under it),
+ * page by page, calling `onPage` with each page's objects while the walk goes on.
+ */
+async function walk(
+  side: Side,
+  keys: readonly string[],
+  ctx: RunCtx,
+  onPage: (objs: { key: string; size: number; root: string }[]) => Promise<void>,
+): Promise<void> {
+  for (const key of keys) {
+    if (ctx.signal.aborted) return;
+    // A folder, or '' for the whole bucket (a delete that empties it).
+    if (!key.endsWith('/') && key !== '') {
+      ctx.view.total++;
+      await onPage([{ key, size: -1, root: key }]);
+      continue;
+    }
+    let marker: string | undefined;
+    try {
+      for (let page = 0; page < 100_000; page++) {
+        if (ctx.signal.aborted) return;
+        const p = await listObjects(side.client, side.loc, {
+          prefix: key,
+          marker,
+          maxKeys: 1000,
+          signal: ctx.signal,
+        });
+        ctx.view.total += p.objects.length;
+        ctx.changed();
+        await onPage(p.objects.map((o) => ({ key: o.key, size: o.size, root: key })));
+        if (!p.isTruncated || p.nextMarker === undefined || p.nextMarker === marker) break;
+        marker = p.nextMarker;
+      }
+    } catch (e) {
+      if (ctx.signal.aborted) return;
+      ctx.fail([keyError(key, e, side.loc.bucket)]);
+    }
+  }
+}
+
+async function runDelete(src: Side, keys: readonly string[], ctx: RunCtx, size: number): Promise<void> {
+  const lanes = new Lanes(DELETE_CONCURRENCY);
+  let batch: string[] = [];
+  const send = async (): Promise<void> => {
+    const these = batch;
+    batch = [];
+    if (these.length === 0 || ctx.signal.aborted) return;
+    await lanes.add(async () => {
+      // A batch already sent is let finish even when cancelled: the server may have deleted its
+      // keys, and the count must say so. Cancel stops the batches not yet sent.
+      const r = await deleteBatch(src.client, src.loc, these);
+      ctx.view.done += r.done.length;
+      ctx.fail(r.errors);
+      ctx.changed();
+    });
+  };
+  ctx.view.state = 'running';
+  await walk(src, keys, ctx, async (objs) => {
+    for (const o of objs) {
+      batch.push(o.key);
+      if (batch.length >= size) await send();
+    }
+  });
+  await send();
+  await lanes.drain();
+}
+
+async function runCopy(
+  src: Side,
+  dst: Side,
+  req: Extract<Start, { kind: 'copy' | 'move' }>,
+  ctx: RunCtx,
+  tuning: CopyTuning,
+): Promise<void> {
+  const plan = await planCopy(src, dst, req, ctx);
+  ctx.view.state = 'running';
+  const lanes = new Lanes(OBJECT_CONCURRENCY);
+  const verified: string[] = [];
+  const flushDeletes = async (force: boolean): Promise<void> => {
+    while (verified.length >= DELETE_BATCH || (force && verified.length > 0)) {
+      const these = verified.splice(0, DELETE_BATCH);
+      const r = await deleteBatch(src.client, src.loc, these, {});
+      for (const e of r.errors) {
+        ctx.fail([{ ...e, message: `Copied, but the original could not be deleted: ${e.message}` }]);
+      }
+      ctx.view.done += r.done.length;
+      ctx.changed();
+    }
+  };
+  await walk(src, plan.roots, ctx, async (objs) => {
+    for (const o of objs) {
+      if (ctx.signal.aborted) return;
+      const toKey = plan.destination(o.root, o.key);
+      if (toKey === undefined) {
+        ctx.view.skipped++;
+        ctx.changed();
+        continue;
+      }
+      await lanes.add(async () => {
+        try {
+          // A plain copy within the account needs no HEAD when the listing gave the size.
+          const known = req.kind === 'copy' && o.size >= 0 ? o.size : undefined;
+          const copied = await copyOne(src, o.key, dst, toKey, tuning, ctx.signal, known);
+          if (req.kind === 'move') {
+            await verifyCopy(dst, toKey, copied, ctx.signal);
+            verified.push(o.key);
+          } else ctx.view.done++;
+        } catch (e) {
+          if (!ctx.signal.aborted) ctx.fail([keyError(o.key, e, dst.loc.bucket)]);
+        }
+        ctx.changed();
+      });
+    }
+    await flushDeletes(false);
+  });
+  await lanes.drain();
+  // A copy verified before the cancel still has its original deleted: a move never leaves both.
+  await flushDeletes(true);
+}
+
+async function runRewrite(
+  src: Side,
+  req: Extract<Start, { kind: 'metadata' | 'storageClass' }>,
+  ctx: RunCtx,
+  tuning: CopyTuning,
+): Promise<void> {
+  ctx.view.state = 'running';
+  const lanes = new Lanes(OBJECT_CONCURRENCY);
+  await walk(src, req.keys, ctx, async (objs) => {
+    for (const o of objs) {
+      if (ctx.signal.aborted) return;
+      // A folder marker has no content to describe.
+      if (o.key.endsWith('/')) {
+        ctx.view.skipped++;
+        continue;
+      }
+      await lanes.add(async () => {
+        try {
+          await rewriteObject(
+            src,
+            o.key,
+            req.kind === 'metadata' ? { patch: req.patch } : { storageClass: req.storageClass },
+            tuning,
+            ctx.signal,
+          );
+          ctx.view.done++;
+        } catch (e) {
+          if (!ctx.signal.aborted) ctx.fail([keyError(o.key, e, src.loc.bucket)]);
+        }
+        ctx.changed();
+      });
+    }
+  });
+  await lanes.drain();
+}
+
+export function baseName(key: string): string {
+  const trimmed = key.endsWith('/') ? key.slice(0, -1) : key;
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1) + (key.endsWith('/') ? '/' : '');
+}
+
+/** Names directly in a folder: files as `name`, sub-folders as `name/`. */
+export async function topLevelNames(side: Side, prefix: string, signal?: AbortSignal): Promise<Set<string>> {
+  const names = new Set<string>();
+  let marker: string | undefined;
+  for (let page = 0; page < 10_000; page++) {
+    const p = await listObjects(side.client, side.loc, {
+      prefix,
+      delimiter: '/',
+      marker,
+      maxKeys: 1000,
+      signal,
+    });
+    for (const o of p.objects) if (o.key !== prefix) names.add(o.key.slice(prefix.length));
+    for (const f of p.prefixes) names.add(f.slice(prefix.length));
+    if (!p.isTruncated || p.nextMarker === undefined || p.nextMarker === marker) break;
+    marker = p.nextMarker;
+  }
+  return names;
+}
+
+export type { StorageClient, BucketLoc };
