@@ -63,7 +63,11 @@ export async function testConnection(
  * SignatureDoesNotMatch or InvalidAccessKeyId. A COS sub-account without list permission is
  * the exception, and is named.
  */
-export function listBucketsDenied(e: StorageError, kind: 'cos' | 's3'): StorageError | undefined {
+export function listBucketsDenied(
+  e: StorageError,
+  kind: 'cos' | 's3',
+  temporary = false,
+): StorageError | undefined {
   if (
     e.storageCode !== 'AccessDenied' ||
     e.status !== 403 ||
@@ -71,6 +75,13 @@ export function listBucketsDenied(e: StorageError, kind: 'cos' | 's3'): StorageE
   ) {
     return undefined;
   }
+  // A temporary key (minted for a bucket or a folder) is signed right and simply may not list
+  // buckets: the key is not wrong, and its bucket opens by name.
+  if (temporary)
+    return e.restate({
+      en: 'This temporary key may not list buckets: it is limited to some buckets or folders. Open its bucket by name (and go to its folder).',
+      zh: '此临时密钥无权列出存储桶：它只能访问部分存储桶或目录。请按名称打开其存储桶（并进入对应目录）。',
+    });
   return kind === 'cos'
     ? e.restate({
         en: 'The server rejected the credentials: the secret key is wrong (or the key id is unknown, or this key may not list buckets). Check the secret key and try again; a key limited to some buckets can still open one by name.',
