@@ -122,6 +122,37 @@ describe.each(DIALECTS)('upload links for a new key (%s)', (dialect) => {
     expect((await post(r.url, forged, 'forged.txt', 'no')).status).toBe(403);
   });
 
+  // COS only: RGW (the S3 backend here) answers 204 to a POST form signed with STS keys but
+  // stores nothing, so that case cannot be shown on it. Registered for COS, not skipped.
+  if (dialect === 'cos')
+    it('a POST form signed with minted keys works only when the keys may write there (PostObject)', async () => {
+      const mintExtra =
+        dialect === 'cos' ? { stsEndpoint: s.gateway!.url } : { roleArn: process.env.ROLE_ARN as string };
+      const as = async (readOnly: boolean) => {
+        const k = await s.bridge.sharing.mint({
+          accountId: s.id,
+          bucket,
+          prefix: 'inbox/',
+          readOnly,
+          durationSeconds: 900,
+          ...mintExtra,
+        });
+        return s.main.accounts.registerEphemeral({
+          ...s.account(k.tmpSecretId, k.tmpSecretKey),
+          tokenExpiresAt: k.expiresAt,
+          secret: { secretKey: k.tmpSecretKey, sessionToken: k.token },
+        });
+      };
+      const formOf = (accountId: string) =>
+        s.bridge.sharing.uploadLink({ accountId, bucket, folder: 'inbox/', expiresSeconds: 600 });
+      const writer = await formOf(await as(false));
+      expect(writer.temporaryKey).toBe(true);
+      expect((await post(writer.url, writer.fields, 'minted.txt', 'by minted keys')).status).toBe(204);
+      expect(await text('inbox/minted.txt')).toBe('by minted keys');
+      const reader = await formOf(await as(true));
+      expect((await post(reader.url, reader.fields, 'refused.txt', 'no')).status).toBe(403);
+    });
+
   it('a POST form past its expiry is refused', async () => {
     const account = s.account(s.env.ak, s.env.sk);
     const now = Math.floor(Date.now() / 1000);
