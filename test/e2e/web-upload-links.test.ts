@@ -75,6 +75,26 @@ describe('upload links and folder keys in web mode (Chromium)', () => {
     await dialog.waitFor({ state: 'hidden' });
   });
 
+  it('the PUT link of an object says it replaces it, and offers a new file in its folder instead', async () => {
+    await row('root.txt').click({ button: 'right' });
+    await page.getByTestId('menu-copy-link').click();
+    await page.getByTestId('share-dialog').waitFor();
+    await page.getByTestId('share-method-put').click();
+    await page.getByTestId('share-put-replaces').waitFor();
+    await page.getByTestId('share-new-file').click();
+    const dialog = page.getByTestId('upload-link-dialog');
+    await dialog.waitFor();
+    expect(await page.getByTestId('upload-link-folder').inputValue()).toBe('');
+    await page.getByTestId('upload-link-name').fill('new-at-root.txt');
+    await page.getByTestId('upload-link-create').click();
+    await page.getByTestId('upload-link-result').waitFor();
+    const url = await page.getByTestId('upload-link-url').inputValue();
+    expect((await fetch(url, { method: 'PUT', body: 'new' })).status).toBe(200);
+    expect(await seeder.exists(BUCKET, 'new-at-root.txt')).toBe(true);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+  });
+
   it('keys minted for a folder list that folder and are refused at the bucket root', async () => {
     await row('team/').click({ button: 'right' });
     await page.getByTestId('menu-mint-folder').click();

@@ -5,6 +5,9 @@ export default {
       menu: 'Upload link for this folder…',
       mintMenu: 'Temporary keys for this folder…',
       openWithKeys: 'Add as account and open the folder',
+      replaces:
+        'An upload through this link replaces the object. | An upload through these links replaces the objects.',
+      newFileInstead: 'Upload a new file into the folder instead…',
       title: 'Upload link into {folder}',
       root: 'the bucket root',
       folder: 'Folder',
@@ -36,6 +39,8 @@ export default {
       menu: '为此文件夹生成上传链接…',
       mintMenu: '为此文件夹签发临时密钥…',
       openWithKeys: '添加为账号并打开该文件夹',
+      replaces: '通过此链接上传会覆盖该对象。 | 通过这些链接上传会覆盖这些对象。',
+      newFileInstead: '改为向该文件夹上传新文件…',
       title: '上传到 {folder} 的链接',
       root: '存储桶根目录',
       folder: '文件夹',
