@@ -4,7 +4,7 @@ import { AppError } from '../../src-shared/errors';
 import { formatDuration, parseDuration } from '../../src-shared/sharing/inspect';
 import type { CliContext } from './context';
 import { localTime, table } from './output';
-import { bucketTarget, keyTarget, openSession } from './resolve';
+import { asFolder, bucketTarget, keyTarget, openSession } from './resolve';
 
 function duration(text: string, what: string): number {
   const s = parseDuration(text);
@@ -86,6 +86,69 @@ export function presignCommand(ctx: CliContext): Command {
           keyIdMasked: r.keyIdMasked,
           temporaryKey: r.temporaryKey,
         });
+      },
+    );
+}
+
+/**
+ * `cosdesk upload-link <folder> (--name <name> | --prefix)`: a link that uploads a NEW key: a
+ * pre-signed PUT for `<folder><name>`, or a POST form for any name under the folder.
+ */
+export function uploadLinkCommand(ctx: CliContext): Command {
+  return new Command('upload-link')
+    .description('print a link that uploads a new file into a folder (PUT for one name, or a POST form)')
+    .argument('<folder>', 'cos://<bucket>/<folder>/ or s3://<bucket>/<folder>/ (the bucket root too)')
+    .option('--name <name>', "the new file's name in the folder: a pre-signed PUT link")
+    .option('--prefix', 'any name under the folder: a POST form (URL, fields and a curl command)')
+    .requiredOption('--expires <duration>', 'validity: seconds, or 15m, 2h, 1d, 7d')
+    .option('--content-type <type>', 'the Content-Type the upload must carry (PUT) or sets (POST)')
+    .action(
+      async (text: string, o: { name?: string; prefix?: boolean; expires: string; contentType?: string }) => {
+        if ((o.name === undefined) === (o.prefix !== true)) {
+          throw new AppError(
+            'VALIDATION',
+            'Say what the link uploads: --name <name> for one new file, or --prefix for any name in the folder.',
+          );
+        }
+        const t = bucketTarget(text);
+        const s = await openSession(ctx, t.dialect);
+        const r = await s.bridge.sharing.uploadLink({
+          accountId: s.accountId,
+          bucket: t.bucket,
+          region: s.region,
+          folder: asFolder(t.key),
+          ...(o.name !== undefined ? { name: o.name } : {}),
+          expiresSeconds: duration(o.expires, '--expires'),
+          contentType: o.contentType,
+        });
+        if (!ctx.out.json) {
+          if (r.capped) {
+            const why =
+              r.capped.reason === 'token'
+                ? 'the temporary key expires then'
+                : 'S3 signatures are valid for at most 7 days';
+            process.stderr.write(
+              `cosdesk: validity shortened to ${formatDuration(r.seconds)} (asked ${formatDuration(r.requestedSeconds)}): ${why}.\n`,
+            );
+          }
+          if (r.exists)
+            process.stderr.write(
+              `cosdesk: warning: ${r.key} exists already: an upload through this link replaces it.\n`,
+            );
+        }
+        const human =
+          r.mode === 'put'
+            ? `${r.url}\n\n# upload ./FILE (until ${r.expiresAt}):\n${r.curl}`
+            : [
+                `# POST form for any key under ${r.key || '(the bucket root)'}, until ${r.expiresAt}`,
+                `URL: ${r.url}`,
+                ...r.fields.map(([k, v]) => `${k}: ${v}`),
+                'file: (the file, last)',
+                '',
+                '# upload ./FILE:',
+                r.curl,
+              ].join('\n');
+        ctx.out.print(human, r);
       },
     );
 }
@@ -185,5 +248,5 @@ export function linksCommand(ctx: CliContext): Command {
 }
 
 export function sharingCommands(ctx: CliContext): Command[] {
-  return [presignCommand(ctx), stsCommand(ctx), linksCommand(ctx)];
+  return [presignCommand(ctx), uploadLinkCommand(ctx), stsCommand(ctx), linksCommand(ctx)];
 }

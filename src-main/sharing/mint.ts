@@ -1,6 +1,7 @@
 import type { MintedKeysRevealed } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import type { ResolvedAccount } from '../accounts/types';
+import { uriEncode } from '../storage/encode';
 import { DEFAULT_STS_ENDPOINT, getFederationToken } from './sts-cos';
 import { s3Sts } from './sts-s3';
 
@@ -22,6 +23,8 @@ const COS_WRITE = [
   'name/cos:AbortMultipartUpload',
   'name/cos:ListParts',
 ];
+/** Listing (GET Bucket); on a bucket-scoped key it carries a `cos:prefix` condition. */
+const COS_LIST = ['name/cos:GetBucket'];
 const S3_READ = ['s3:GetObject'];
 const S3_WRITE = [
   's3:PutObject',
@@ -43,26 +46,75 @@ function appIdOf(bucket: string, account: { appId?: string }): string {
   return id;
 }
 
+/**
+ * The value of a `cos:prefix` condition: COS compares it with the request's `prefix` parameter
+ * URL-encoded, so a value with `/` (or any other reserved character) must be written encoded
+ * ("If the value of prefix contains special characters such as /, the value must be URL-encoded
+ * before being written into the policy": Descriptions and Use Cases of Condition Keys,
+ * cloud.tencent.com/document/product/436/46206, section cos:prefix). The trailing `*` of
+ * string_like stays a wildcard.
+ */
+export function cosPrefixCondition(prefix: string): string {
+  return `${uriEncode(prefix)}*`;
+}
+
+/**
+ * A GetFederationToken policy: object actions on `<bucket>/<prefix>*`, and, so that the folder
+ * can be browsed, GetBucket on the bucket limited by a `cos:prefix` condition (COS checks
+ * GetBucket against `<bucket>/*` with the request's prefix: 436/46206, "Allowing listing objects
+ * in specified directories only"). A list of the root or of a sibling folder has another prefix
+ * and is refused.
+ */
 export function cosPolicy(account: Extract<ResolvedAccount, { kind: 'cos' }>, s: MintScope): string {
   const region = s.region ?? account.region;
-  const resource = s.bucket
-    ? `qcs::cos:${region}:uid/${appIdOf(s.bucket, account)}:${s.bucket}/${s.prefix}*`
-    : `qcs::cos:${region}:uid/${account.appId ?? '*'}:*`;
+  if (!s.bucket) {
+    const resource = `qcs::cos:${region}:uid/${account.appId ?? '*'}:*`;
+    return JSON.stringify({
+      version: '2.0',
+      statement: [
+        {
+          effect: 'allow',
+          action: s.readOnly ? [...COS_READ, ...COS_LIST] : [...COS_READ, ...COS_LIST, ...COS_WRITE],
+          resource: [resource],
+        },
+      ],
+    });
+  }
+  const base = `qcs::cos:${region}:uid/${appIdOf(s.bucket, account)}:${s.bucket}/`;
+  const list: Record<string, unknown> = { effect: 'allow', action: COS_LIST, resource: [`${base}*`] };
+  if (s.prefix) list.condition = { string_like: { 'cos:prefix': cosPrefixCondition(s.prefix) } };
   return JSON.stringify({
     version: '2.0',
     statement: [
-      { effect: 'allow', action: s.readOnly ? COS_READ : [...COS_READ, ...COS_WRITE], resource: [resource] },
+      {
+        effect: 'allow',
+        action: s.readOnly ? COS_READ : [...COS_READ, ...COS_WRITE],
+        resource: [`${base}${s.prefix}*`],
+      },
+      list,
     ],
   });
 }
 
+/**
+ * An AssumeRole session policy: object actions on `<bucket>/<prefix>*`, and ListBucket on the
+ * bucket itself with an `s3:prefix` StringLike `<prefix>*` condition (ListBucket is a bucket
+ * action: an object ARN never grants it).
+ */
 export function s3Policy(s: MintScope & { bucket: string }): string {
+  const list: Record<string, unknown> = {
+    Effect: 'Allow',
+    Action: ['s3:ListBucket'],
+    Resource: [`arn:aws:s3:::${s.bucket}`],
+  };
+  if (s.prefix) list.Condition = { StringLike: { 's3:prefix': [`${s.prefix}*`] } };
   const statements: Record<string, unknown>[] = [
     {
       Effect: 'Allow',
       Action: s.readOnly ? S3_READ : [...S3_READ, ...S3_WRITE],
       Resource: [`arn:aws:s3:::${s.bucket}/${s.prefix}*`],
     },
+    list,
   ];
   return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }

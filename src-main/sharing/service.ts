@@ -1,4 +1,10 @@
-import type { LinkEntry, PresignResponse, Services, ValidityLimits } from '../../src-shared/contract';
+import type {
+  LinkEntry,
+  PresignResponse,
+  Services,
+  UploadLinkResponse,
+  ValidityLimits,
+} from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import { maskKeyId } from '../accounts/service';
 import type { ResolvedAccount } from '../accounts/types';
@@ -6,10 +12,12 @@ import type { EventHub } from '../ipc/events';
 import { StorageClient, type StorageClientOptions } from '../storage/client';
 import { serverClock, serverKeyOf } from '../storage/clock';
 import { EndpointError } from '../storage/endpoints';
-import { invalidEndpointError } from '../storage/errors';
+import { invalidEndpointError, StorageError } from '../storage/errors';
+import { headObject } from '../storage/ops/objects';
 import { checkLink } from './check-link';
 import { LinkLog } from './link-log';
 import { mintKeys } from './mint';
+import { postCurl, postForm, putCurl } from './post-policy';
 import { createPresigner } from './presign';
 import { findPublic, type PublicCheck } from './public';
 import { capValidity, validityLimits } from './validity';
@@ -180,6 +188,97 @@ export class SharingService implements Api {
   async mint(req: Req<'mint'>) {
     const account = await this.deps.resolveAccount(req.accountId);
     return mintKeys(account, req);
+  }
+
+  /**
+   * An upload link for a key that may not exist yet. With a name: a pre-signed PUT for
+   * `<folder><name>`, and whether that key exists now (HEAD: the upload would replace it).
+   * Without: a POST form whose policy lets any key under `<folder>` in, until it expires.
+   */
+  async uploadLink(req: Req<'uploadLink'>): Promise<UploadLinkResponse> {
+    if (req.name !== undefined) {
+      const key = req.folder + req.name;
+      const r = await this.presign({
+        accountId: req.accountId,
+        bucket: req.bucket,
+        region: req.region,
+        keys: [key],
+        method: 'PUT',
+        expiresSeconds: req.expiresSeconds,
+        contentType: req.contentType,
+        checkPublic: false,
+        log: req.log,
+      });
+      const url = r.links[0].url;
+      return {
+        mode: 'put',
+        key,
+        url,
+        fields: [],
+        curl: putCurl(url, req.contentType),
+        exists: await this.exists(req.accountId, { bucket: req.bucket, region: req.region }, key),
+        requestedSeconds: r.requestedSeconds,
+        seconds: r.seconds,
+        expiresAt: r.expiresAt,
+        capped: r.capped,
+        keyIdMasked: r.keyIdMasked,
+        temporaryKey: r.temporaryKey,
+      };
+    }
+    const account = await this.deps.resolveAccount(req.accountId);
+    const loc = { bucket: req.bucket, region: req.region };
+    const client = new StorageClient(account, { maxAttempts: 2, ...this.deps.clientOptions });
+    let offsetMs: number;
+    try {
+      offsetMs = (await client.syncClock(loc, AbortSignal.timeout(CLOCK_PROBE_MS))).offsetMs;
+    } finally {
+      await client.close().catch(() => undefined);
+    }
+    const serverMs = this.now() + offsetMs;
+    const { seconds, capped } = capValidity(credential(account), req.expiresSeconds, serverMs);
+    const startSec = Math.floor(serverMs / 1000);
+    let form;
+    try {
+      form = postForm(account, {
+        ...loc,
+        prefix: req.folder,
+        startSec,
+        seconds,
+        contentType: req.contentType,
+      });
+    } catch (e) {
+      if (e instanceof EndpointError) throw invalidEndpointError(e.message);
+      throw e;
+    }
+    return {
+      mode: 'post',
+      key: req.folder,
+      url: form.url,
+      fields: form.fields,
+      curl: postCurl(form),
+      exists: false,
+      requestedSeconds: req.expiresSeconds,
+      seconds,
+      expiresAt: new Date((startSec + seconds) * 1000 - offsetMs).toISOString(),
+      capped,
+      keyIdMasked: maskKeyId(keyIdOf(account)),
+      temporaryKey: account.secret.sessionToken !== undefined,
+    };
+  }
+
+  /** Whether `key` exists (HEAD answers); a 404 means no, anything else is not known: no. */
+  private async exists(accountId: string, loc: { bucket: string; region?: string }, key: string) {
+    const account = await this.deps.resolveAccount(accountId);
+    const client = new StorageClient(account, { maxAttempts: 2, ...this.deps.clientOptions });
+    try {
+      await headObject(client, loc, key);
+      return true;
+    } catch (e) {
+      if (e instanceof StorageError) return false;
+      throw e;
+    } finally {
+      await client.close().catch(() => undefined);
+    }
   }
 
   private async publicKeys(

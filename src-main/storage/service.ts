@@ -73,7 +73,11 @@ export class StorageService implements Api {
     try {
       return await client.listBuckets();
     } catch (e) {
-      throw (e instanceof StorageError && listBucketsDenied(e, account.kind)) || e;
+      throw (
+        (e instanceof StorageError &&
+          listBucketsDenied(e, account.kind, account.secret.sessionToken !== undefined)) ||
+        e
+      );
     }
   }
 

@@ -63,8 +63,29 @@ export async function testConnection(
  * buckets (a sub-account without GetService). Ceph RGW answers a wrong secret or an unknown key
  * id with AccessDenied too, so for S3 both causes are named, the likelier first.
  */
-export function listBucketsDenied(e: StorageError, kind: 'cos' | 's3'): StorageError | undefined {
-  if (e.storageCode !== 'AccessDenied' || e.status !== 403 || e.kind !== 'denied') return undefined;
+export function listBucketsDenied(
+  e: StorageError,
+  kind: 'cos' | 's3',
+  temporary = false,
+): StorageError | undefined {
+  if (
+    e.storageCode !== 'AccessDenied' ||
+    e.status !== 403 ||
+    e.kind !== 'denied' ||
+    /request has expired/i.test(e.details.serverMessage ?? '')
+  ) {
+    return undefined;
+  }
+  // A temporary key (minted for a bucket or a folder) is signed right and simply may not list
+  // buckets: the key is not wrong, and its bucket opens by name.
+  if (temporary)
+    return e.restate(
+      {
+        en: 'This temporary key may not list buckets: it is limited to some buckets or folders. Open its bucket by name (and go to its folder).',
+        zh: '此临时密钥无权列出存储桶：它只能访问部分存储桶或目录。请按名称打开其存储桶（并进入对应目录）。',
+      },
+      'listDenied',
+    );
   return kind === 'cos'
     ? e.restate(
         {

@@ -33,7 +33,7 @@ export const METHODS = {
     'setLimits',
     'webUpload',
   ],
-  sharing: ['limits', 'presign', 'listLinks', 'clearLinks', 'reissue', 'checkLink', 'mint'],
+  sharing: ['limits', 'presign', 'listLinks', 'clearLinks', 'reissue', 'checkLink', 'mint', 'uploadLink'],
   permissions: [
     'getAcl',
     'putAcl',

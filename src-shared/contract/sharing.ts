@@ -159,6 +159,60 @@ export const mintedKeysRevealed = z.object({
 });
 export type MintedKeysRevealed = z.infer<typeof mintedKeysRevealed>;
 
+/**
+ * An upload link for a key that need not exist yet: `name` gives a pre-signed PUT for
+ * `<folder><name>`; without it, a POST form (S3 POST policy / COS PostObject) that uploads any
+ * name under `<folder>` (a `starts-with $key` condition), valid until it expires.
+ */
+export const uploadLinkRequest = bucketRef
+  .extend({
+    /** The folder: '' for the bucket's root, else ending with '/'. */
+    folder: z
+      .string()
+      .max(1024)
+      .refine((f) => f === '' || f.endsWith('/'), { message: 'a folder ends with "/"' })
+      .default(''),
+    /** The new object's name inside the folder (may contain "/" for a sub-folder). */
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(1024)
+      .refine((n) => !n.startsWith('/'), { message: 'a name does not start with "/"' })
+      .optional(),
+    expiresSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(10 * 366 * 86_400),
+    /** The uploader must send exactly this Content-Type (PUT) / the form sets it (POST). */
+    contentType: z.string().trim().min(1).max(255).optional(),
+    log: z.boolean().default(true),
+  })
+  .strict();
+export type UploadLinkRequest = z.input<typeof uploadLinkRequest>;
+
+export const uploadLinkResponse = z.object({
+  mode: z.enum(['put', 'post']),
+  /** PUT: the object's key; POST: the prefix every uploaded key starts with. */
+  key: z.string(),
+  /** PUT: the pre-signed URL; POST: the address the form posts to. */
+  url: z.string(),
+  /** POST: the form fields, in order; the file goes last, as field `file`. */
+  fields: z.array(z.tuple([z.string(), z.string()])),
+  /** A ready-to-paste curl command uploading ./FILE through the link. */
+  curl: z.string(),
+  /** PUT: an object with that key exists now (the upload would replace it). */
+  exists: z.boolean(),
+  requestedSeconds: z.number(),
+  seconds: z.number(),
+  expiresAt: z.string(),
+  capped: validityCap.optional(),
+  keyIdMasked: z.string(),
+  temporaryKey: z.boolean(),
+});
+export type UploadLinkResponse = z.infer<typeof uploadLinkResponse>;
+
 export const sharingContract = {
   /** What validity the account's credential allows right now. */
   limits: { request: z.object({ accountId }).strict(), response: validityLimits },
@@ -188,4 +242,6 @@ export const sharingContract = {
     response: linkCheckResult,
   },
   mint: { request: mintRequest, response: mintedKeysRevealed },
+  /** An upload link for a new name in a folder (PUT) or for any name under it (POST form). */
+  uploadLink: { request: uploadLinkRequest, response: uploadLinkResponse },
 } as const;

@@ -18,6 +18,7 @@ import { BucketConfigStore, handleBucketConfig } from './bucket-config';
 import { Crc64, crc64CombineAll } from './crc64';
 import { RgwClient, type RgwCredentials } from './rgw';
 import { SidecarStore } from './store';
+import { handlePostObject, isPostObject } from './post-object';
 import { TempKeys, verifyTc3 } from './sts';
 import {
   CosRuleError,
@@ -144,6 +145,18 @@ async function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): Promise
     chunks.push(c as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** The actions a COS policy's allow statements name (lower-cased, `name/cos:` kept). */
+function allowedActions(doc: unknown): string[] {
+  const d = doc as Record<string, unknown>;
+  const statements = (d.statement ?? d.Statement ?? []) as Array<Record<string, unknown>>;
+  return (Array.isArray(statements) ? statements : [statements])
+    .filter((st) => String(st.effect ?? st.Effect ?? '').toLowerCase() === 'allow')
+    .flatMap((st) => {
+      const a = st.action ?? st.Action ?? [];
+      return (Array.isArray(a) ? a : [a]).map((x) => String(x).toLowerCase());
+    });
 }
 
 async function discoverRgwUser(rgw: RgwClient, u: GatewayUser): Promise<string> {
@@ -361,6 +374,7 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
     if (!/^[\w+=,.@-]{2,32}$/.test(params.Name))
       return fail('InvalidParameter', 'Name must be 2 to 32 characters of letters, digits and +=,.@-_.');
     let awsPolicy: string | undefined;
+    let allowed: string[] | undefined;
     if (params.Policy !== undefined) {
       const raw = String(params.Policy);
       // URL-encoded means no raw JSON punctuation or spaces survive (1312/33228: "需要做 urlencode").
@@ -377,6 +391,7 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
       }
       try {
         awsPolicy = JSON.stringify(policyToS3(doc as Record<string, unknown>, ids, false));
+        allowed = allowedActions(doc);
       } catch (e) {
         return fail('InvalidParameter.GrantOtherResource', (e as Error).message);
       }
@@ -422,6 +437,7 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
         sessionToken: get('SessionToken'),
       },
       expiredTime,
+      allowed,
     );
     return reply({
       Credentials: { Token: k.token, TmpSecretId: k.tmpSecretId, TmpSecretKey: k.tmpSecretKey },
@@ -493,6 +509,32 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
         readBody: () => readBody(req, 1024 * 1024),
         checkMd5: (raw, required) => checkMd5(req, raw, required),
         rgwError: (status, text) => rgwError(status, text, false, true),
+      });
+    }
+    if (isPostObject(method, key, fwdQuery, req.headers)) {
+      return handlePostObject(req, res, {
+        cosBucket: target.cosBucket,
+        bucket,
+        host: target.host,
+        rgw,
+        store,
+        lookup: (ak) => {
+          const u = users.get(ak);
+          if (u)
+            return { secretKey: u.secretKey, rgw: { accessKeyId: u.secretId, secretAccessKey: u.secretKey } };
+          const t = temps.get(ak);
+          return (
+            t && {
+              secretKey: t.tmpSecretKey,
+              token: t.token,
+              expiredTime: t.expiredTime,
+              rgw: t.rgw,
+              allowed: t.allowed,
+            }
+          );
+        },
+        fail: (status, code, message) => new HttpError(status, code, message),
+        rgwError: (status, text) => rgwError(status, text),
       });
     }
     const sub = (

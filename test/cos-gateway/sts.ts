@@ -149,14 +149,20 @@ export interface TempKey {
   token: string;
   expiredTime: number;
   rgw: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+  /**
+   * The COS actions the token's policy allows (undefined: no policy). RGW sees them translated,
+   * and PostObject becomes s3:PutObject there: the gateway itself checks `name/cos:PostObject`.
+   */
+  allowed?: string[];
 }
 
 /** Temporary keys the gateway issued: TmpSecretId → key. */
 export class TempKeys {
   private readonly byId = new Map<string, TempKey>();
 
-  issue(rgw: TempKey['rgw'], expiredTime: number): TempKey {
+  issue(rgw: TempKey['rgw'], expiredTime: number, allowed?: string[]): TempKey {
     const k: TempKey = {
+      allowed,
       tmpSecretId: `AKIDtmp${randomBytes(14).toString('hex')}`,
       tmpSecretKey: randomBytes(24).toString('base64url'),
       token: randomBytes(32).toString('hex'),

@@ -503,36 +503,60 @@ const CONDITION_KEYS: Record<string, string> = {
   'qcs:secure_transport': 'aws:SecureTransport',
 };
 
+/**
+ * A value no listing can send as its prefix (longer than any key may be: 850 bytes on COS,
+ * 1024 on S3): stands for a `cos:prefix` value that COS could never match (see cosPrefixToS3).
+ */
+export const NEVER_PREFIX = `cos-prefix-never-matches/${'x'.repeat(1100)}`;
+
+/**
+ * `cos:prefix` is compared with the request's `prefix` parameter URL-encoded: "If the value of
+ * prefix contains special characters such as /, the value must be URL-encoded before being
+ * written into the policy" (Descriptions and Use Cases of Condition Keys, section cos:prefix,
+ * cloud.tencent.com/document/product/436/46206). So `folder%2F*` matches the prefix `folder/a/`,
+ * while a value with a literal `/` (or space, or any other character encoding escapes) can never
+ * equal an encoded prefix: it matches nothing, as on COS, and becomes NEVER_PREFIX for RGW, which
+ * compares decoded prefixes. The string_like wildcards `*` and `?` keep their meaning.
+ */
+export function cosPrefixToS3(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(cosPrefixToS3);
+  if (typeof value !== 'string') return value;
+  if (/[^A-Za-z0-9\-_.~%*?]/.test(value) || /%(?![0-9A-Fa-f]{2})/.test(value)) return NEVER_PREFIX;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return NEVER_PREFIX;
+  }
+}
+
+/** The reverse, for a policy read back from RGW: decoded prefixes are written encoded again. */
+function cosPrefixFromS3(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(cosPrefixFromS3);
+  if (typeof value !== 'string') return value;
+  return value
+    .split(/([*?])/)
+    .map((part) => (part === '*' || part === '?' ? part : encodeQueryComponent(part)))
+    .join('');
+}
+
+/** `string_equal_if_exist` → `StringEqualsIfExists` (CAM: an operator + `_if_exist`). */
+function conditionOpToS3(op: string): string {
+  const m = /^(.*)_if_exist$/.exec(op);
+  if (m && CONDITION_OPS[m[1]]) return `${CONDITION_OPS[m[1]]}IfExists`;
+  return CONDITION_OPS[op] ?? op;
+}
+
 function conditionToS3(c: unknown): Json | undefined {
   if (!c || typeof c !== 'object') return undefined;
   const out: Json = {};
   for (const [op, body] of Object.entries(c as Json)) {
-    const awsOp = CONDITION_OPS[op] ?? op;
+    const awsOp = conditionOpToS3(op);
     const inner: Json = {};
     for (const [k, v] of Object.entries((body ?? {}) as Json))
       inner[CONDITION_KEYS[k] ?? k] = k === 'cos:prefix' ? cosPrefixToS3(v) : v;
     out[awsOp] = inner;
   }
   return out;
-}
-
-/**
- * COS compares `cos:prefix` with the URL-encoded prefix of the request: a value is written
- * encoded (`2025%2F*`), and one with a raw `/` or non-ASCII character never matches (condition
- * keys, cloud.tencent.com/document/product/436/46206 › cos:prefix). RGW compares the decoded
- * prefix: decode what COS would match, and make what it would never match unmatchable.
- */
-function cosPrefixToS3(v: unknown): unknown {
-  const one = (x: unknown): unknown => {
-    if (typeof x !== 'string') return x;
-    if (/[^A-Za-z0-9\-_.~*%]/.test(x)) return `cos-prefix-not-url-encoded(never matches):${x}`;
-    try {
-      return decodeURIComponent(x);
-    } catch {
-      return `cos-prefix-not-url-encoded(never matches):${x}`;
-    }
-  };
-  return Array.isArray(v) ? v.map(one) : one(v);
 }
 
 /**
@@ -628,8 +652,10 @@ export function policyToCos(doc: string | Json, ids: Identities, region: string)
     const out: Json = {};
     for (const [op, body] of Object.entries(c as Json)) {
       const inner: Json = {};
-      for (const [k, v] of Object.entries((body ?? {}) as Json)) inner[keyR[k] ?? k] = v;
-      out[opR[op] ?? op] = inner;
+      for (const [k, v] of Object.entries((body ?? {}) as Json))
+        inner[keyR[k] ?? k] = k === 's3:prefix' ? cosPrefixFromS3(v) : v;
+      const ifExists = /^(.*)IfExists$/.exec(op);
+      out[opR[op] ?? (ifExists && opR[ifExists[1]] ? `${opR[ifExists[1]]}_if_exist` : op)] = inner;
     }
     return out;
   };

@@ -13,4 +13,6 @@ export type MenuAction =
   | 'paste'
   | 'editMetadata'
   | 'storageClass'
-  | 'size';
+  | 'size'
+  | 'uploadLink'
+  | 'mintFolder';

@@ -8,8 +8,9 @@ import uploads from '../transfers/uploads-i18n';
 import bucketSettings from '../browse/bucket-settings-i18n';
 import places from '../browse/places-i18n';
 import operations from '../browse/operations-i18n';
+import uploadLinks from '../sharing/upload-link-i18n';
 
-const FEATURES = [permissions, transfers, sharing, uploads, bucketSettings, places, operations];
+const FEATURES = [permissions, transfers, sharing, uploads, bucketSettings, places, operations, uploadLinks];
 
 export const LOCALES = [
   { value: 'en', label: 'English' },

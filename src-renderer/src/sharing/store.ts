@@ -7,6 +7,8 @@ import type {
   MintRequest,
   PresignRequest,
   PresignResponse,
+  UploadLinkRequest,
+  UploadLinkResponse,
   ValidityLimits,
 } from '../../../src-shared/contract';
 import type { AppError } from '../../../src-shared/errors';
@@ -75,7 +77,22 @@ export const useSharingStore = defineStore('sharing', () => {
   /** The keys come back to this one caller to be shown once; the store keeps no copy. */
   const mint = (req: MintRequest): Promise<MintedKeysRevealed> => call(() => bridge().sharing.mint(req));
 
+  const uploadLink = (req: UploadLinkRequest): Promise<UploadLinkResponse> =>
+    call(() => bridge().sharing.uploadLink(req));
+
+  /** Whether an object with this key exists now (a HEAD that answers); unknown counts as no. */
+  async function keyExists(loc: { accountId: string; bucket: string; region?: string }, key: string) {
+    try {
+      await bridge().storage.headObject({ ...loc, key });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   return {
+    uploadLink,
+    keyExists,
     entries,
     loading,
     error,
