@@ -47,6 +47,7 @@ export const METHODS = {
     'countExposure',
     'whoCanAccess',
   ],
+  files: ['pickUpload', 'showInFolder', 'downloadLink'],
 } as const;
 
 export const EVENT_NAMES = [
@@ -55,6 +56,7 @@ export const EVENT_NAMES = [
   'transfers.progress',
   'accounts.tokenExpired',
   'sharing.linksChanged',
+  'transfers.finished',
 ] as const;
 
 export type MethodMap = typeof METHODS;
