@@ -33,6 +33,8 @@ function preloadFiles(): PreloadFiles | undefined {
 }
 
 const PAGE = 100;
+const PASTE_NO_FILE =
+  'What was pasted is not a file on disk (an image copied from a page, say): save it as a file first, then paste or drop that file.';
 
 // Files picked from a folder input: the dropped folders' own paths, so main walks them itself.
 function rootsOf(files: DroppedFile[], paths: string[]): string[] {
@@ -346,6 +348,8 @@ export const useTransfersStore = defineStore('transfers', () => {
       }
     }
     if (files.length === 0) return 0;
+    // The desktop app uploads files from disk only: pasted content that is no file has no path.
+    if (preload) throw new Error(PASTE_NO_FILE);
     const { token } = await bridge().transfers.webUpload({
       ...base,
       prefix: target.prefix,
