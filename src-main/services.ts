@@ -13,6 +13,7 @@ import type { StorageClientOptions } from './storage/client';
 import { storageOptionsFromEnv } from './storage/options';
 import { StorageService } from './storage/service';
 import { TransfersService } from './transfers/service';
+import { FilesService, type DesktopShell } from './transfers/files-service';
 import { PermissionsService } from './permissions/service';
 import { SharingService } from './sharing/service';
 import { TokenWatch } from './sharing/token-watch';
@@ -30,6 +31,8 @@ export interface MainOptions {
   storageOptions?: StorageClientOptions;
   /** Electron only: a native folder dialog; undefined when the user cancels. */
   pickFolder?: () => Promise<string | undefined>;
+  /** Electron only: native upload dialogs and the file manager (`files.*` calls). */
+  desktop?: DesktopShell;
   /** Where downloads go when there is no dialog (web mode); default ~/Downloads/cosdesk. */
   downloadDir?: string;
   /**
@@ -133,6 +136,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     bucketSettings,
     places: new PlacesService(opts.dataDir),
     operations,
+    files: new FilesService({ resolveAccount: (id) => accounts.resolve(id), transfers, ...opts.desktop }),
   };
   return {
     services,

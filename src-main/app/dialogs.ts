@@ -1,4 +1,4 @@
-import { BrowserWindow, dialog } from 'electron';
+import { BrowserWindow, dialog, shell } from 'electron';
 
 /** The native "choose a folder" dialog, over the focused window. */
 export async function pickFolder(): Promise<string | undefined> {
@@ -8,6 +8,25 @@ export async function pickFolder(): Promise<string | undefined> {
   };
   const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
   return r.canceled ? undefined : r.filePaths[0];
+}
+
+/** The native "choose files" (several) or "choose folders" dialog for an upload; [] when cancelled. */
+export async function pickUpload(kind: 'files' | 'folder'): Promise<string[]> {
+  const win = BrowserWindow.getFocusedWindow();
+  const opts = {
+    title: kind === 'files' ? 'Upload files' : 'Upload folder',
+    buttonLabel: 'Upload',
+    properties: [kind === 'files' ? 'openFile' : 'openDirectory', 'multiSelections'] as Array<
+      'openFile' | 'openDirectory' | 'multiSelections'
+    >,
+  };
+  const r = win ? await dialog.showOpenDialog(win, opts) : await dialog.showOpenDialog(opts);
+  return r.canceled ? [] : r.filePaths;
+}
+
+/** A finished download in the system file manager, its file selected. */
+export function showItemInFolder(path: string): void {
+  shell.showItemInFolder(path);
 }
 
 /**

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createLogger } from '../log';
 import { createMain } from '../services';
-import { pickFolder, showQueueBusy } from './dialogs';
+import { pickFolder, pickUpload, showItemInFolder, showQueueBusy } from './dialogs';
 import { registerDragOut } from './drag-out';
 import { registerIpc, trustedSender } from './ipc-transport';
 import { createMainWindow, lockNavigation } from './window';
@@ -33,6 +33,7 @@ async function run(): Promise<void> {
     dataDir: app.getPath('userData'),
     log,
     pickFolder,
+    desktop: { pickUpload, showItemInFolder },
     onQueueBusy: (message) => (busy = message),
   });
   app.on('web-contents-created', (_e, contents) => lockNavigation(contents));

@@ -109,6 +109,10 @@ export function objectCommands(ctx: CliContext): Command[] {
     .option('--concurrency <n>', 'local <-> remote: requests in flight (default 8)')
     .option('--part-size <bytes>', 'local <-> remote: multipart part size (default 8 MiB)')
     .option('--limit-rate <rate>', 'local <-> remote: bytes per second, e.g. 10M')
+    .option(
+      '--content-type <type>',
+      'upload: store every file with this Content-Type (default: from each file name, application/octet-stream when unknown)',
+    )
     .option('--on-conflict <what>', 'local <-> remote: overwrite, skip or rename (default overwrite)')
     .option(
       '--symlinks <what>',
@@ -117,6 +121,11 @@ export function objectCommands(ctx: CliContext): Command[] {
     .action(async (srcText: string, dstText: string, o: CpFlags) => {
       // A local path on either side: the transfer engine moves the bytes.
       if (isLocalCopy(srcText, dstText)) return localCopy(ctx, srcText, dstText, o);
+      if (o.contentType !== undefined)
+        throw new AppError(
+          'VALIDATION',
+          "--content-type applies to uploads: a copy within the account keeps the source object's Content-Type. Leave it out.",
+        );
       const { src, dst } = pair(srcText, dstText, o.recursive === true);
       const s = await openSession(ctx, src.dialect);
       let r: BatchResult;

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { ConflictPolicy, TransferJob } from '../../src-shared/contract';
+import { contentTypeValue, type ConflictPolicy, type TransferJob } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import { DEFAULT_SYMLINKS, notRegular, SYMLINK_CHOICES, type SymlinkChoice } from '../transfers/walk';
 import type { CliContext } from './context';
@@ -16,6 +16,7 @@ export interface CpFlags {
   limitRate?: string;
   onConflict?: string;
   symlinks?: string;
+  contentType?: string;
 }
 
 /** True when `cp` moves bytes between this machine and a bucket (the transfer engine's job). */
@@ -38,6 +39,7 @@ export async function localCopy(
   const engine = await transfers.engine();
   const onConflict = conflict(o.onConflict);
   const symlinks = symlinkChoice(o.symlinks);
+  const contentType = contentTypeFlag(o.contentType, upload);
   engine.setLimits({
     uploadBps: upload ? rate(o.limitRate) : 0,
     downloadBps: upload ? 0 : rate(o.limitRate),
@@ -71,6 +73,7 @@ export async function localCopy(
         prefix: remote.key,
         onConflict,
         symlinks,
+        contentType,
       });
       batches.push(batchId);
     } else {
@@ -89,6 +92,7 @@ export async function localCopy(
             size: st.size,
             mtimeMs: st.mtimeMs,
             onConflict,
+            contentType,
           },
         ],
         batchId,
@@ -139,6 +143,23 @@ export async function localCopy(
   await waitWithProgress(ctx, transfers, (j) => batches.includes(j.batchId), {
     queueing: () => batches.flatMap((b) => transfers.queueingFailures(b)),
   });
+}
+
+/** `--content-type`: checked like the app's field; it means something for uploads only. */
+function contentTypeFlag(value: string | undefined, upload: boolean): string | undefined {
+  if (value === undefined) return undefined;
+  if (!upload)
+    throw new AppError(
+      'VALIDATION',
+      '--content-type applies to uploads: a download keeps the file as it is. Leave it out.',
+    );
+  const r = contentTypeValue.safeParse(value.trim());
+  if (!r.success)
+    throw new AppError(
+      'VALIDATION',
+      `"${value}" is not a Content-Type: write type/subtype, like image/png or "text/plain; charset=utf-8".`,
+    );
+  return r.data;
 }
 
 /**

@@ -42,6 +42,8 @@ export interface EngineOptions {
    */
   readOnly?: boolean;
   onChanged?(summary: TransferSummary): void;
+  /** A job finished with its bytes in place (done): views listing its folder refresh. */
+  onFinished?(job: { kind: 'upload' | 'download'; accountId: string; bucket: string; key: string }): void;
   onProgress?(p: {
     jobs: Array<{ id: string; transferred: number; speed: number; etaSeconds?: number }>;
     summary: TransferSummary;
@@ -490,6 +492,10 @@ export class TransferEngine {
       job.transferred = job.rec.size;
       // runUpload / runDownload set job.verified; the `done` record carries it.
       this.setState(job, result);
+      if (result === 'done') {
+        const { kind, accountId, bucket, key } = job.rec;
+        this.opts.onFinished?.({ kind, accountId, bucket, key });
+      }
       this.tidy(job);
     } catch (e) {
       if (abort.signal.aborted) return;

@@ -33,6 +33,8 @@ export interface JobRecord {
   onConflict: 'ask' | 'overwrite' | 'skip' | 'rename';
   /** Web-mode uploads read a spooled copy that is deleted once the job ends. */
   spooled?: boolean;
+  /** Upload: the Content-Type the user chose; left out, the key's extension decides. */
+  contentType?: string;
 }
 
 /** An Initiate sent and not yet answered: its upload, if any, is found by ListMultipartUploads. */
@@ -56,6 +58,7 @@ const jobRecord = z.looseObject({
   etag: z.string().optional(),
   onConflict: z.enum(['ask', 'overwrite', 'skip', 'rename']),
   spooled: z.boolean().optional(),
+  contentType: z.string().optional(),
 });
 
 const id = z.string().min(1);

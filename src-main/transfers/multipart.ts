@@ -163,6 +163,8 @@ export async function initiateSafely(
     retryable(e: unknown): boolean;
     sleep(attempt: number): Promise<void>;
     attempts?: number;
+    /** Headers of the object to be (Content-Type): Initiate is where multipart sets them. */
+    headers?: Record<string, string>;
   },
 ): Promise<string> {
   const attempts = o.attempts ?? 6;
@@ -171,7 +173,7 @@ export async function initiateSafely(
     await o.record(memo);
     let failure: unknown;
     try {
-      return await initiateUpload(client, loc, key, {}, o.signal);
+      return await initiateUpload(client, loc, key, o.headers ?? {}, o.signal);
     } catch (e) {
       failure = e;
     }

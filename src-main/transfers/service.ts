@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
-import type { Services } from '../../src-shared/contract';
+import type { FinishedTransfer, Services } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import type { ResolvedAccount } from '../accounts/types';
 import { acquireEngineLock, type EngineLock, type EngineLockOptions } from '../data-lock';
@@ -20,6 +20,9 @@ import { DEFAULT_SYMLINKS, walkFiles, type SymlinkChoice } from './walk';
 import { WalkJournal, type WalkRecord } from './walk-journal';
 
 type Api = Services['transfers'];
+
+/** Finished jobs each `transfers.finished` event repeats (more in one burst: views reload anyway). */
+const RECENT_FINISHED = 50;
 type Req<M extends keyof Api> = Parameters<Api[M]>[0];
 
 export interface TransfersDeps {
@@ -98,6 +101,7 @@ export class TransfersService implements Api {
         clientFor: (id) => this.client(id),
         onChanged: (summary) => this.deps.hub?.emit('transfers.changed', { summary }),
         onProgress: (p) => this.deps.hub?.emit('transfers.progress', p),
+        onFinished: (j) => this.finished(j),
       });
       this.lock = lock;
       if (this.deps.autoStart) engine.start();
@@ -106,6 +110,16 @@ export class TransfersService implements Api {
       await lock.release();
       throw err;
     }
+  }
+
+  /** The last jobs finished, cumulative in every event so a coalesced delivery loses none. */
+  private finishedSeq = 0;
+  private recentFinished: FinishedTransfer[] = [];
+
+  private finished(j: Omit<FinishedTransfer, 'seq'>): void {
+    const item = { ...j, seq: ++this.finishedSeq };
+    this.recentFinished = [...this.recentFinished.slice(-(RECENT_FINISHED - 1)), item];
+    this.deps.hub?.emit('transfers.finished', { seq: item.seq, recent: this.recentFinished });
   }
 
   /** Another process took the queue over after this one stalled past the stale time: stop. */
@@ -150,6 +164,7 @@ export class TransfersService implements Api {
       prefix: folderPrefix(req.prefix ?? ''),
       onConflict: req.onConflict ?? 'ask',
       symlinks: req.symlinks ?? DEFAULT_SYMLINKS,
+      contentType: req.contentType,
     };
     // On disk before the first file is queued: a crash mid-walk is walked again on restart.
     await (await this.walkJournal()).begin(walk);
@@ -209,6 +224,7 @@ export class TransfersService implements Api {
             // A skipped entry has no mtime: the upload looks at it again and says why it is skipped.
             mtimeMs: f.skip ? undefined : f.mtimeMs,
             onConflict: walk.onConflict,
+            contentType: walk.contentType,
           });
         }
         if (jobs.length === 0) continue;
@@ -446,6 +462,7 @@ export class TransfersService implements Api {
           size: file.size,
           onConflict: req.onConflict,
           spooled: true,
+          contentType: req.contentType,
         },
       ],
       spool.batchId,

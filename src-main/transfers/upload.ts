@@ -3,6 +3,7 @@ import type { Verification } from '../../src-shared/contract';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { pipeline, Readable } from 'node:stream';
+import { contentTypeFor } from '../storage/content-type';
 import { Crc64, crc64CombineAll } from '../storage/crc64';
 import { StorageError } from '../storage/errors';
 import { etagIsOpaque, headObject, headObjectDetail } from '../storage/ops/objects';
@@ -92,7 +93,10 @@ async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
       const md5 = cos ? undefined : small ? md5Hex(small) : await hashRange(localPath, 0, size, 'md5');
       let sent = 0;
       let crc = new Crc64();
-      const headers: Record<string, string> = { 'content-length': String(size) };
+      const headers: Record<string, string> = {
+        'content-length': String(size),
+        'content-type': contentTypeFor(key, job.rec.contentType),
+      };
       if (md5) headers['content-md5'] = Buffer.from(md5, 'hex').toString('base64');
       try {
         const res = await ctx.client.request({
@@ -282,6 +286,7 @@ async function startUpload(ctx: RunContext, job: Job, loc: BucketLoc): Promise<s
   }
   return initiateSafely(ctx.client, loc, key, {
     signal: ctx.signal,
+    headers: { 'content-type': contentTypeFor(key, job.rec.contentType) },
     retryable: isRetryable,
     sleep: (attempt) => sleep(Math.min(8000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2), ctx.signal),
     record: async (memo) => {

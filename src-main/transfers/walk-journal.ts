@@ -14,6 +14,8 @@ export interface WalkRecord {
   prefix: string;
   onConflict: 'ask' | 'overwrite' | 'skip' | 'rename';
   symlinks: SymlinkChoice;
+  /** The Content-Type the user chose for every file of the upload (else each file's own). */
+  contentType?: string;
   /**
    * A folder download instead: the keys asked for (folders end in `/`), the prefix their
    * local paths are taken relative to, and the local folder. Its "walk" is the listing.

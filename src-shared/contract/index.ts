@@ -15,6 +15,7 @@ import { storageContract } from './storage';
 import { transfersContract, transfersEvents } from './transfers';
 import { bucketSettingsContract, bucketSettingsEvents } from './bucket-settings';
 import { operationsContract, operationsEvents } from './operations';
+import { filesContract } from './files';
 
 export * from './accounts';
 export * from './storage';
@@ -24,6 +25,7 @@ export * from './transfers';
 export * from './bucket-settings';
 export * from './places';
 export * from './operations';
+export * from './files';
 export * from './methods';
 export * from './channels';
 
@@ -68,6 +70,7 @@ export const contract = {
   bucketSettings: bucketSettingsContract,
   places: placesContract,
   operations: operationsContract,
+  files: filesContract,
 } as const;
 
 /** Events main sends to every view; payloads are validated before they leave main. */

@@ -50,6 +50,7 @@ export const METHODS = {
   bucketSettings: ['get', 'set', 'empty', 'emptyJob', 'cancelEmpty'],
   places: ['list', 'addBookmark', 'removeBookmark', 'visit', 'rememberBucket', 'forgetBucket'],
   operations: ['start', 'cancel', 'get', 'list', 'clear', 'conflicts'],
+  files: ['pickUpload', 'showInFolder', 'downloadLink'],
 } as const;
 
 export const EVENT_NAMES = [
@@ -60,6 +61,7 @@ export const EVENT_NAMES = [
   'sharing.linksChanged',
   'bucketSettings.emptyProgress',
   'operations.progress',
+  'transfers.finished',
 ] as const;
 
 export type MethodMap = typeof METHODS;

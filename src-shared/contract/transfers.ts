@@ -97,6 +97,18 @@ const target = z
 const ids = z.object({ ids: z.array(z.string()).max(100_000).optional() }).strict();
 const affected = z.object({ affected: z.number() });
 
+/**
+ * A Content-Type chosen by the user for an upload (`type/subtype`, parameters allowed), instead
+ * of the one the file name gives. Left out: each file's type comes from its name.
+ */
+export const contentTypeValue = z
+  .string()
+  .max(256)
+  .regex(
+    /^[A-Za-z0-9][\w.+-]*\/[A-Za-z0-9][\w.+-]*(\s*;\s*[\w.+-]+=("[^"\\]*"|[\w.+-]+))*$/,
+    'a Content-Type is written type/subtype, like image/png or text/plain; charset=utf-8',
+  );
+
 export const TRANSFER_FILTERS = ['all', 'active', 'done', 'failed'] as const;
 
 export const transfersContract = {
@@ -113,6 +125,8 @@ export const transfersContract = {
          * The paths given are always followed.
          */
         symlinks: z.enum(['follow', 'skip']).default('skip'),
+        /** Every file of the batch is stored with this type; left out, each gets its name's type. */
+        contentType: contentTypeValue.optional(),
       })
       .strict(),
     response: z.object({ batchId: z.string() }),
@@ -170,13 +184,31 @@ export const transfersContract = {
           .min(1)
           .max(100_000),
         onConflict: conflictPolicy.default('ask'),
+        /** As for `upload`: one type for every file, or each file's from its name. */
+        contentType: contentTypeValue.optional(),
       })
       .strict(),
     response: z.object({ batchId: z.string(), token: z.string() }),
   },
 } as const;
 
+/** One finished job, numbered in the order jobs finished in this process. */
+export const finishedTransfer = z.object({
+  seq: z.number().int(),
+  kind: z.enum(['upload', 'download']),
+  accountId: z.string(),
+  bucket: z.string(),
+  key: z.string(),
+});
+export type FinishedTransfer = z.infer<typeof finishedTransfer>;
+
 export const transfersEvents = {
+  /**
+   * Jobs finished lately (the last ones, newest last): cumulative, so a view that missed a
+   * coalesced delivery still sees every job whose `seq` it has not seen; `seq` is the last one.
+   * A view listing a folder a job uploaded into refreshes its listing.
+   */
+  'transfers.finished': z.object({ seq: z.number().int(), recent: z.array(finishedTransfer).max(200) }),
   /** The queue changed shape (jobs added, removed, state changes): views refetch their page. */
   'transfers.changed': z.object({ summary: transferSummary }),
   /** Running jobs' progress, coalesced. */

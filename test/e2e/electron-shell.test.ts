@@ -63,6 +63,15 @@ describe('built Electron main bundle', () => {
     expect(r.dragsStarted).toBe(0);
   });
 
+  it('Upload files / Upload folder open the native dialog through files.pickUpload', () => {
+    expect(r.pickFiles).toEqual({ ok: true, value: { native: true, paths: ['/stub/picked'] } });
+    expect(r.pickFolder).toEqual({ ok: true, value: { native: true, paths: ['/stub/picked'] } });
+    expect(r.openDialogs).toEqual([
+      ['openFile', 'multiSelections'],
+      ['openDirectory', 'multiSelections'],
+    ]);
+  });
+
   it('denies browser permission requests', () => {
     expect(r.permissionGranted).toBe(false);
   });

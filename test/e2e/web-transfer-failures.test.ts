@@ -12,6 +12,7 @@ import { startWebMode, type WebMode } from '../support/web-mode';
 
 // A transfer that fails says why in the panel, and Retry (one, or all failed) runs it again:
 // downloads into a folder that cannot be created (a file is in the way), then the way cleared.
+// Folder downloads: web mode saves a single file as a browser download, a folder on the server.
 const { S3_ENDPOINT, AK, SK } = requireEnv('S3_ENDPOINT', 'AK', 'SK');
 const BUCKET = `xfail-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 const home = mkdtempSync(join(tmpdir(), 'cosdesk-xfail-e2e-'));
@@ -33,8 +34,8 @@ beforeAll(async () => {
   writeFileSync(blocker, 'a file where the download folder should be');
   const seeder = createSeeder(rgwAccount(S3_ENDPOINT, AK, SK));
   await seeder.createBucket(BUCKET);
-  await seeder.putMany(BUCKET, ['a.txt'], { body: 'first file' });
-  await seeder.putMany(BUCKET, ['b.txt'], { body: 'second file' });
+  await seeder.putMany(BUCKET, ['a/a.txt'], { body: 'first file' });
+  await seeder.putMany(BUCKET, ['b/b.txt'], { body: 'second file' });
   await seeder.close();
   addRgwAccount(home);
   browser = await launchChromium();
@@ -62,15 +63,15 @@ describe('failed transfers in the panel (Chromium)', () => {
     const bucketRow = page.locator(`[data-testid=bucket-row][data-bucket="${BUCKET}"]`);
     await bucketRow.waitFor({ timeout: 20_000 });
     await bucketRow.dblclick();
-    for (const key of ['a.txt', 'b.txt']) {
+    for (const key of ['a/', 'b/']) {
       await row(key).waitFor({ timeout: 20_000 });
       await row(key).click({ button: 'right' });
       await page.getByTestId('menu-download').click();
     }
-    await expect.poll(() => stateOf('a.txt'), { timeout: 30_000 }).toBe('failed');
-    await expect.poll(() => stateOf('b.txt'), { timeout: 30_000 }).toBe('failed');
+    await expect.poll(() => stateOf('a/a.txt'), { timeout: 30_000 }).toBe('failed');
+    await expect.poll(() => stateOf('b/b.txt'), { timeout: 30_000 }).toBe('failed');
     // The reason is on screen, in words: which file, what went wrong, what to do.
-    const reason = jobRow('a.txt').getByTestId('transfer-reason');
+    const reason = jobRow('a/a.txt').getByTestId('transfer-reason');
     expect(await reason.isVisible()).toBe(true);
     expect(await reason.innerText()).toMatch(/a\.txt.*(in the way|not a folder).*Choose another destination/);
     const retryFailed = page.getByTestId('transfer-retry-failed');
@@ -78,17 +79,17 @@ describe('failed transfers in the panel (Chromium)', () => {
 
     // Clear the way; Retry on one row runs that one only.
     rmSync(blocker);
-    await jobRow('a.txt').getByTestId('transfer-retry').click();
-    await expect.poll(() => stateOf('a.txt'), { timeout: 30_000 }).toBe('done');
-    expect(readFileSync(join(downloads, 'a.txt'), 'utf8')).toBe('first file');
-    expect(await stateOf('b.txt')).toBe('failed');
-    expect(await jobRow('a.txt').getByTestId('transfer-reason').count()).toBe(0);
+    await jobRow('a/a.txt').getByTestId('transfer-retry').click();
+    await expect.poll(() => stateOf('a/a.txt'), { timeout: 30_000 }).toBe('done');
+    expect(readFileSync(join(downloads, 'a', 'a.txt'), 'utf8')).toBe('first file');
+    expect(await stateOf('b/b.txt')).toBe('failed');
+    expect(await jobRow('a/a.txt').getByTestId('transfer-reason').count()).toBe(0);
 
     // Retry failed: every failed job.
     await expect.poll(() => retryFailed.innerText()).toMatch(/\(1\)/);
     await retryFailed.click();
-    await expect.poll(() => stateOf('b.txt'), { timeout: 30_000 }).toBe('done');
-    expect(readFileSync(join(downloads, 'b.txt'), 'utf8')).toBe('second file');
+    await expect.poll(() => stateOf('b/b.txt'), { timeout: 30_000 }).toBe('done');
+    expect(readFileSync(join(downloads, 'b', 'b.txt'), 'utf8')).toBe('second file');
     await expect.poll(() => retryFailed.count()).toBe(0);
   }, 180_000);
 });

@@ -13,6 +13,8 @@ const state = {
   singleInstanceAsked: false,
   exitCode: undefined,
   messageBoxes: [],
+  openDialogs: [],
+  shownItems: [],
 };
 globalThis.__electronStub = state;
 
@@ -83,6 +85,9 @@ export class BrowserWindow extends Emitter {
   static getAllWindows() {
     return state.windows;
   }
+  static getFocusedWindow() {
+    return state.windows[0] ?? null;
+  }
   loadURL(url) {
     this.url = url;
     this.webContents.mainFrame.url = url;
@@ -114,6 +119,9 @@ export const shell = {
     state.openExternal.push(url);
     return Promise.resolve();
   },
+  showItemInFolder(path) {
+    state.shownItems.push(path);
+  },
 };
 
 export const session = {
@@ -124,9 +132,13 @@ export const session = {
   },
 };
 
-// Only referenced when the user downloads; the stub never opens it.
+// Records what the app asks for and answers as if the user picked one path.
 export const dialog = {
-  showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+  showOpenDialog: async (...args) => {
+    const options = args.length > 1 ? args[1] : args[0];
+    state.openDialogs.push(options);
+    return { canceled: false, filePaths: ['/stub/picked'] };
+  },
   showMessageBox: async (_win, options) => {
     state.messageBoxes.push(options);
     return { response: 0, checkboxChecked: false };

@@ -89,6 +89,10 @@ dragOut(own, { accountId: 'acc-x', bucket: 'b', keys: [] });
 dragOut(own, { bucket: 'b', keys: ['a.txt'], extra: true });
 await new Promise((r) => setTimeout(r, 100));
 report.dragsStarted = s.drags.length;
+// Upload pickers: the files.pickUpload call opens the native dialog (files, then folders).
+report.pickFiles = await call('cosdesk:files.pickUpload', { kind: 'files' }, own);
+report.pickFolder = await call('cosdesk:files.pickUpload', { kind: 'folder' }, own);
+report.openDialogs = s.openDialogs.map((o) => o.properties);
 // A page that navigated elsewhere (were navigation ever allowed) must lose access too.
 foreignPage.senderFrame.url = 'https://evil.example/';
 report.foreignOriginCall = await call('cosdesk:accounts.list', {}, foreignPage);

@@ -1,6 +1,7 @@
 import type { ObjectProperties } from '../../../src-shared/contract';
 import type { StorageClient } from '../client';
 import type { HttpResponse } from '../http';
+import { contentTypeFor } from '../content-type';
 import { unquote } from './list';
 import type { BucketLoc, OpOptions } from './types';
 
@@ -128,6 +129,7 @@ export async function getObjectBytes(
 }
 
 export interface PutOptions extends OpOptions {
+  /** Left out: the key's extension decides (application/octet-stream when unknown). */
   contentType?: string;
   /** User metadata, names without the x-cos-meta- / x-amz-meta- prefix. */
   metadata?: Record<string, string>;
@@ -147,7 +149,9 @@ export async function putObject(
   opts: PutOptions = {},
 ): Promise<PutResult> {
   const headers: Record<string, string> = {};
-  if (opts.contentType) headers['content-type'] = opts.contentType;
+  // A folder marker goes without one, as the official SDK sends it (an empty body has no type).
+  if (!key.endsWith('/')) headers['content-type'] = contentTypeFor(key, opts.contentType);
+  else if (opts.contentType) headers['content-type'] = opts.contentType;
   for (const [name, value] of Object.entries(opts.metadata ?? {})) {
     headers[`${client.dialect.headerPrefix}meta-${name.toLowerCase()}`] = value;
   }

@@ -15,4 +15,6 @@ export type MenuAction =
   | 'storageClass'
   | 'size'
   | 'uploadLink'
-  | 'mintFolder';
+  | 'mintFolder'
+  | 'uploadFiles'
+  | 'uploadFolder';

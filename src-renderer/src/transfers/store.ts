@@ -1,6 +1,11 @@
 import { computed, ref, shallowRef } from 'vue';
 import { defineStore } from 'pinia';
-import type { TransferJob, TransferLimits, TransferSummary } from '../../../src-shared/contract';
+import type {
+  FinishedTransfer,
+  TransferJob,
+  TransferLimits,
+  TransferSummary,
+} from '../../../src-shared/contract';
 import { bridge } from '../bridge/store';
 
 export type TransferFilter = 'all' | 'active' | 'done' | 'failed';
@@ -28,6 +33,8 @@ function preloadFiles(): PreloadFiles | undefined {
 }
 
 const PAGE = 100;
+const PASTE_NO_FILE =
+  'What was pasted is not a file on disk (an image copied from a page, say): save it as a file first, then paste or drop that file.';
 
 // Files picked from a folder input: the dropped folders' own paths, so main walks them itself.
 function rootsOf(files: DroppedFile[], paths: string[]): string[] {
@@ -72,6 +79,19 @@ export const useTransfersStore = defineStore('transfers', () => {
   const sendErrors = ref<string[]>([]);
   /** Counts the times the queue ran dry: views holding a listing refresh on it. */
   const settled = ref(0);
+  /**
+   * Uploads finished since the last tick (bumped at most every 300 ms): a view listing a
+   * folder asks `landedIn` whether one went into it, and refreshes.
+   */
+  const landed = ref(0);
+  let landedJobs: FinishedTransfer[] = [];
+  let landedGap = false;
+  let pendingJobs: FinishedTransfer[] = [];
+  let pendingGap = false;
+  let lastSeq: number | undefined;
+  let landTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A finished download's file, in web mode (no file manager to show it in). */
+  const shownPath = ref<string | null>(null);
 
   let stops: Array<() => void> = [];
   let refetch: ReturnType<typeof setTimeout> | undefined;
@@ -130,10 +150,44 @@ export const useTransfersStore = defineStore('transfers', () => {
     }, 150);
   }
 
+  function onFinished(seq: number, recent: FinishedTransfer[]): void {
+    // Before the first event nothing is known: what it repeats may have finished before this
+    // page opened, which costs one refresh too many at most.
+    const base = lastSeq ?? 0;
+    if (seq > base) {
+      const fresh = recent.filter((j) => j.seq > base);
+      if (fresh.length === 0 || fresh[0].seq > base + 1) pendingGap = lastSeq !== undefined;
+      pendingJobs.push(...fresh.filter((j) => j.kind === 'upload'));
+    } else if (seq < base) pendingGap = true; // main started again: its count did too
+    lastSeq = seq;
+    if ((pendingJobs.length || pendingGap) && !landTimer) {
+      landTimer = setTimeout(() => {
+        landTimer = undefined;
+        landedJobs = pendingJobs;
+        landedGap = pendingGap;
+        pendingJobs = [];
+        pendingGap = false;
+        landed.value++;
+      }, 300);
+    }
+  }
+
+  /**
+   * Whether uploads of the last tick went into this folder (or below it, making a subfolder
+   * appear); true when some may have been missed.
+   */
+  function landedIn(place: { accountId: string; bucket: string; prefix: string }): boolean {
+    if (landedGap) return true;
+    return landedJobs.some(
+      (j) => j.accountId === place.accountId && j.bucket === place.bucket && j.key.startsWith(place.prefix),
+    );
+  }
+
   function start(): void {
     if (stops.length) return;
     const b = bridge();
     stops = [
+      b.events.on('transfers.finished', (p) => onFinished(p.seq, p.recent)),
       b.events.on('transfers.changed', (p) => {
         observe(p.summary);
         soon();
@@ -216,10 +270,65 @@ export const useTransfersStore = defineStore('transfers', () => {
   }
 
   /**
+   * Web mode saves single files as browser downloads (the browser asks where, or uses its
+   * download folder): each through a short-lived signed link whose answer is an attachment.
+   */
+  async function browserDownload(target: Omit<UploadTarget, 'prefix'>, keys: string[]): Promise<void> {
+    for (const key of keys) {
+      const { url, name } = await bridge().files.downloadLink({
+        accountId: target.accountId,
+        bucket: target.bucket,
+        region: target.region,
+        key,
+      });
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = name;
+      a.rel = 'noopener';
+      a.style.display = 'none';
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    }
+  }
+
+  /** A finished download's file: in the file manager (desktop app), or its path shown (web mode). */
+  async function showInFolder(job: TransferJob): Promise<void> {
+    const r = await bridge().files.showInFolder({ jobId: job.id });
+    if (!r.shown) shownPath.value = r.path;
+  }
+
+  /** Native upload dialog (desktop app); `native: false` when the page must use its own inputs. */
+  function pickNative(kind: 'files' | 'folder'): Promise<{ native: boolean; paths: string[] }> {
+    return bridge().files.pickUpload({ kind });
+  }
+
+  /** Local paths (files and folders, walked by main) into `target.prefix`. */
+  async function uploadPaths(target: UploadTarget, paths: string[], contentType?: string): Promise<number> {
+    if (paths.length === 0) return 0;
+    open.value = true;
+    await bridge().transfers.upload({
+      accountId: target.accountId,
+      bucket: target.bucket,
+      region: target.region,
+      paths,
+      prefix: target.prefix,
+      onConflict: 'ask',
+      contentType,
+    });
+    return paths.length;
+  }
+
+  /**
    * Dropped files into `target.prefix`. The desktop app hands main the files' paths (the
    * top-level items: main walks folders itself); web mode streams each file to the server.
    */
-  async function uploadDropped(target: UploadTarget, top: File[], files: DroppedFile[]): Promise<number> {
+  async function uploadDropped(
+    target: UploadTarget,
+    top: File[],
+    files: DroppedFile[],
+    contentType?: string,
+  ): Promise<number> {
     open.value = true;
     const preload = (globalThis as { cosdesk?: { files?: PreloadFiles } }).cosdesk?.files;
     const base = { accountId: target.accountId, bucket: target.bucket, region: target.region };
@@ -228,16 +337,25 @@ export const useTransfersStore = defineStore('transfers', () => {
         ? preload.pathsOf(top)
         : rootsOf(files, preload.pathsOf(files.map((f) => f.file)));
       if (paths.length) {
-        await bridge().transfers.upload({ ...base, paths, prefix: target.prefix, onConflict: 'ask' });
+        await bridge().transfers.upload({
+          ...base,
+          paths,
+          prefix: target.prefix,
+          onConflict: 'ask',
+          contentType,
+        });
         return paths.length;
       }
     }
     if (files.length === 0) return 0;
+    // The desktop app uploads files from disk only: pasted content that is no file has no path.
+    if (preload) throw new Error(PASTE_NO_FILE);
     const { token } = await bridge().transfers.webUpload({
       ...base,
       prefix: target.prefix,
       files: files.map((f) => ({ relativePath: f.relativePath, size: f.file.size })),
       onConflict: 'ask',
+      contentType,
     });
     void sendAll(token, files);
     return files.length;
@@ -276,6 +394,13 @@ export const useTransfersStore = defineStore('transfers', () => {
     error,
     sendErrors,
     settled,
+    landed,
+    landedIn,
+    shownPath,
+    browserDownload,
+    showInFolder,
+    pickNative,
+    uploadPaths,
     hasWork,
     load,
     window,

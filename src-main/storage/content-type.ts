@@ -1,0 +1,19 @@
+import mime from 'mime';
+
+/** What COS and S3 store when nothing better is known, and what the SDK sends for an unknown name. */
+export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+/**
+ * The Content-Type an upload of `name` (an object key or a file name) carries: the type the
+ * maintained `mime` database gives its extension, or application/octet-stream for an unknown
+ * extension or none. Only the last path segment counts, and only a real extension: a file
+ * called `json` or `.bashrc` has none (mime itself would read a bare `json` as an extension).
+ * An `override` (the user's choice in the UI, `--content-type` in the CLI) wins.
+ */
+export function contentTypeFor(name: string, override?: string): string {
+  if (override) return override;
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  const dot = base.lastIndexOf('.');
+  if (dot <= 0 || dot === base.length - 1) return DEFAULT_CONTENT_TYPE;
+  return mime.getType(base.slice(dot + 1)) ?? DEFAULT_CONTENT_TYPE;
+}
