@@ -16,6 +16,7 @@ import { TransfersService } from './transfers/service';
 import { PermissionsService } from './permissions/service';
 import { SharingService } from './sharing/service';
 import { TokenWatch } from './sharing/token-watch';
+import { VersionsService } from './versions/service';
 
 export interface MainOptions {
   mode: AppInfo['mode'];
@@ -74,6 +75,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     onChange: async () => {
       transfers.invalidate();
       await storage.invalidate();
+      await versions.invalidate();
       void tokenWatch.refresh().catch(() => undefined);
     },
     test: opts.testConnection,
@@ -98,6 +100,10 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     hub,
     clientOptions,
   });
+  const versions: VersionsService = new VersionsService({
+    resolveAccount: (id) => accounts.resolve(id),
+    clientOptions,
+  });
   const tokenWatch = new TokenWatch(hub, () => accounts.list());
   await tokenWatch.refresh().catch(() => undefined);
   // The desktop app and web mode take the data folder's transfer queue and carry on with what
@@ -119,6 +125,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     storage,
     permissions,
     sharing,
+    versions,
   };
   return {
     services,
@@ -133,6 +140,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
       tokenWatch.stop();
       hub.close();
       await storage.close();
+      await versions.close();
       await transfers.close();
     },
   };

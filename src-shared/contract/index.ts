@@ -12,12 +12,14 @@ import { sharingContract } from './sharing';
 import { permissionsContract } from './permissions';
 import { storageContract } from './storage';
 import { transfersContract, transfersEvents } from './transfers';
+import { versionsContract } from './versions';
 
 export * from './accounts';
 export * from './storage';
 export * from './permissions';
 export * from './sharing';
 export * from './transfers';
+export * from './versions';
 export * from './methods';
 export * from './channels';
 
@@ -59,6 +61,7 @@ export const contract = {
   transfers: transfersContract,
   sharing: sharingContract,
   permissions: permissionsContract,
+  versions: versionsContract,
 } as const;
 
 /** Events main sends to every view; payloads are validated before they leave main. */

@@ -47,6 +47,18 @@ export const METHODS = {
     'countExposure',
     'whoCanAccess',
   ],
+  versions: [
+    'getVersioning',
+    'setVersioning',
+    'listVersions',
+    'objectVersions',
+    'restore',
+    'deleteVersion',
+    'listDeleted',
+    'undelete',
+    'previewUrl',
+    'previewText',
+  ],
 } as const;
 
 export const EVENT_NAMES = [
