@@ -16,6 +16,7 @@ import { startWebMode, type WebMode } from '../support/web-mode';
 const { S3_ENDPOINT, AK, SK } = requireEnv('S3_ENDPOINT', 'AK', 'SK');
 const BUCKET = `preview-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 const home = mkdtempSync(join(tmpdir(), 'cosdesk-preview-'));
+const MANY = 150;
 const CODE = 'export interface Point {\n  x: number;\n}\nconst origin: Point = { x: 0 };\n';
 
 /** A real PNG (w×h, RGB), so the browser has something to decode. */
@@ -102,6 +103,14 @@ beforeAll(async () => {
   await put('pics/readme.txt', 'plain words');
   for (const body of ['v1 first', 'v2 second', 'v3 third']) await put('doc/report.txt', body);
   await put('doc/gone.txt', 'bring me back');
+  const image = png(6, 4);
+  for (let i = 0; i < MANY; i += 25) {
+    await Promise.all(
+      Array.from({ length: Math.min(25, MANY - i) }, (_, j) =>
+        put(`many/img-${String(i + j).padStart(3, '0')}.png`, image, 'image/png'),
+      ),
+    );
+  }
   await (await seeder.client.request({ method: 'DELETE', bucket: BUCKET, key: 'doc/gone.txt' })).body.dump();
 
   addRgwAccount(home);
@@ -215,6 +224,25 @@ describe('preview and versions in web mode (Chromium)', () => {
     ).toBe('false');
     await page.getByTestId('grid-view').click();
     await row('pics/dot.png').waitFor();
+  });
+
+  it('loads only the thumbnails that scroll into view', async () => {
+    await page.getByTestId('nav-up').click();
+    await listed('');
+    await row('many/').dblclick();
+    await listed('many/');
+    await page.getByTestId('grid-view').click();
+    const tile = (i: number) =>
+      page.locator(`[data-testid=thumb][data-key="many/img-${String(i).padStart(3, '0')}.png"]`);
+    await expect.poll(() => tile(0).getAttribute('data-loaded'), { timeout: 20_000 }).toBe('true');
+    const loaded = () => page.locator('[data-testid=thumb][data-loaded=true]').count();
+    expect(await loaded()).toBeGreaterThan(0);
+    expect(await loaded()).toBeLessThan(MANY / 2);
+    expect(await tile(MANY - 1).getAttribute('data-loaded')).toBe('false');
+    await tile(MANY - 1).scrollIntoViewIfNeeded();
+    await expect.poll(() => tile(MANY - 1).getAttribute('data-loaded'), { timeout: 20_000 }).toBe('true');
+    await page.getByTestId('grid-view').click();
+    await row('many/img-000.png').waitFor();
   });
 
   it('restores an earlier version, deletes one with a confirmation, and undeletes a deleted file', async () => {
