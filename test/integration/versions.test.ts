@@ -217,6 +217,24 @@ describe.each(DIALECTS)('versions (%s)', (dialect) => {
     expect(a.versions.map((v) => v.size)).toEqual([2, 2, 2]);
   });
 
+  it('keeps tricky keys literal in version listings, restores and deletes', async () => {
+    const k = 'tricky/a b+c%41 雪 #?.txt';
+    await s.storage.putObject({ ...ref(), key: k }, 'one');
+    await s.storage.putObject({ ...ref(), key: k }, 'two');
+    const { versions } = await s.bridge.versions.objectVersions({ ...ref(), key: k });
+    expect(versions.map((v) => [v.key, v.size])).toEqual([
+      [k, 3],
+      [k, 3],
+    ]);
+    await s.bridge.versions.restore({ ...ref(), key: k, versionId: versions[1].versionId });
+    expect(new TextDecoder().decode(await s.storage.getObjectBytes({ ...ref(), key: k }))).toBe('one');
+    await s.storage.deleteObject({ ...ref(), key: k });
+    const deleted = await s.bridge.versions.listDeleted({ ...ref(), prefix: 'tricky/' });
+    expect(deleted.objects.map((o) => o.key)).toEqual([k]);
+    await s.bridge.versions.undelete({ ...ref(), key: k });
+    expect(new TextDecoder().decode(await s.storage.getObjectBytes({ ...ref(), key: k }))).toBe('one');
+  });
+
   it('previews: the first bytes as text, and a signed link that serves the version with its type', async () => {
     const k = 'preview/notes.md';
     await s.storage.putObject({ ...ref(), key: k }, '# Old\n');
