@@ -227,7 +227,11 @@ describe('preview and versions in web mode (Chromium)', () => {
   });
 
   it('loads only the thumbnails that scroll into view', async () => {
+    // Leaving the folder closes its preview.
+    await row('pics/dot.png').dblclick();
+    await panel().waitFor();
     await page.getByTestId('nav-up').click();
+    await expect.poll(() => panel().count()).toBe(0);
     await listed('');
     await row('many/').dblclick();
     await listed('many/');
@@ -290,5 +294,12 @@ describe('preview and versions in web mode (Chromium)', () => {
     await row('doc/gone.txt').waitFor({ timeout: 20_000 });
     await expect.poll(() => page.locator('[data-testid=deleted-row]').count()).toBe(0);
     expect(await getText('doc/gone.txt')).toBe('bring me back');
+
+    // Deleted again from the listing: it shows under "deleted" at once.
+    await row('doc/gone.txt').click();
+    await page.keyboard.press('Delete');
+    await page.getByTestId('confirm-ok').click();
+    await gone.waitFor({ timeout: 20_000 });
+    expect(await row('doc/gone.txt').count()).toBe(0);
   });
 });
