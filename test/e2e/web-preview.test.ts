@@ -101,6 +101,7 @@ beforeAll(async () => {
   await put('pics/dot.png', png(6, 4), 'image/png');
   await put('pics/notes.ts', CODE);
   await put('pics/readme.txt', 'plain words');
+  await put('pics/big.log', 'line of a long log\n'.repeat(70_000));
   for (const body of ['v1 first', 'v2 second', 'v3 third']) await put('doc/report.txt', body);
   await put('doc/gone.txt', 'bring me back');
   const image = png(6, 4);
@@ -193,6 +194,15 @@ describe('preview and versions in web mode (Chromium)', () => {
 
     await page.keyboard.press('ArrowLeft');
     await expect.poll(() => panel().getAttribute('data-key')).toBe('pics/dot.png');
+    // A text file over 1 MiB: its first 1 MiB, and a line that says so.
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => panel().getAttribute('data-key')).toBe('pics/big.log');
+    const cut = page.getByTestId('preview-truncated');
+    await cut.waitFor({ timeout: 20_000 });
+    expect(await cut.textContent()).toMatch(/Showing the first 1\.0 MB of 1\.3 MB/);
+    expect(await page.getByTestId('preview-text').evaluate((el) => (el.textContent ?? '').length)).toBe(
+      1024 * 1024,
+    );
     await page.keyboard.press('Escape');
     await expect.poll(() => panel().count()).toBe(0);
 
