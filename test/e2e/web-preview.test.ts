@@ -57,6 +57,27 @@ function png(w: number, h: number): Uint8Array {
   );
 }
 
+/** A short WAV (8 kHz, 8-bit mono, a 440 Hz tone), so the browser has some audio to decode. */
+function wav(seconds = 0.5): Uint8Array {
+  const n = Math.round(8000 * seconds);
+  const h = Buffer.alloc(44);
+  h.write('RIFF', 0, 'ascii');
+  h.writeUInt32LE(36 + n, 4);
+  h.write('WAVEfmt ', 8, 'ascii');
+  h.writeUInt32LE(16, 16);
+  h.writeUInt16LE(1, 20);
+  h.writeUInt16LE(1, 22);
+  h.writeUInt32LE(8000, 24);
+  h.writeUInt32LE(8000, 28);
+  h.writeUInt16LE(1, 32);
+  h.writeUInt16LE(8, 34);
+  h.write('data', 36, 'ascii');
+  h.writeUInt32LE(n, 40);
+  const data = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) data[i] = 128 + Math.round(60 * Math.sin((2 * Math.PI * 440 * i) / 8000));
+  return new Uint8Array(Buffer.concat([h, data]));
+}
+
 let seeder: Seeder;
 let browser: Browser;
 let web: WebMode | undefined;
@@ -101,6 +122,7 @@ beforeAll(async () => {
   await put('pics/dot.png', png(6, 4), 'image/png');
   await put('pics/notes.ts', CODE);
   await put('pics/readme.txt', 'plain words');
+  await put('pics/beep.wav', wav(), 'audio/wav');
   await put('pics/big.log', 'line of a long log\n'.repeat(70_000));
   for (const body of ['v1 first', 'v2 second', 'v3 third']) await put('doc/report.txt', body);
   await put('doc/gone.txt', 'bring me back');
@@ -203,6 +225,16 @@ describe('preview and versions in web mode (Chromium)', () => {
     expect(await page.getByTestId('preview-text').evaluate((el) => (el.textContent ?? '').length)).toBe(
       1024 * 1024,
     );
+    // Audio streams from the endpoint too (media-src): the browser reads its duration.
+    await page.keyboard.press('ArrowLeft');
+    await expect.poll(() => panel().getAttribute('data-key')).toBe('pics/beep.wav');
+    const audio = page.getByTestId('preview-audio');
+    await audio.waitFor({ timeout: 20_000 });
+    await expect
+      .poll(() => audio.evaluate((el) => (el as unknown as { duration: number }).duration), {
+        timeout: 20_000,
+      })
+      .toBeCloseTo(0.5, 1);
     await page.keyboard.press('Escape');
     await expect.poll(() => panel().count()).toBe(0);
 
