@@ -20,6 +20,7 @@ import { TokenWatch } from './sharing/token-watch';
 import { BucketSettingsService } from './bucket-settings/service';
 import { PlacesService } from './places/service';
 import { OperationsService } from './operations/service';
+import { VersionsService } from './versions/service';
 
 export interface MainOptions {
   mode: AppInfo['mode'];
@@ -82,6 +83,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     onChange: async () => {
       transfers.invalidate();
       await storage.invalidate();
+      await versions.invalidate();
       void tokenWatch.refresh().catch(() => undefined);
     },
     test: opts.testConnection,
@@ -112,6 +114,10 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     clientOptions,
   });
   const operations = new OperationsService({ storage, hub, tuning: copyTuningFromEnv() });
+  const versions: VersionsService = new VersionsService({
+    resolveAccount: (id) => accounts.resolve(id),
+    clientOptions,
+  });
   const tokenWatch = new TokenWatch(hub, () => accounts.list());
   await tokenWatch.refresh().catch(() => undefined);
   // The desktop app and web mode take the data folder's transfer queue and carry on with what
@@ -137,6 +143,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     places: new PlacesService(opts.dataDir),
     operations,
     files: new FilesService({ resolveAccount: (id) => accounts.resolve(id), transfers, ...opts.desktop }),
+    versions,
   };
   return {
     services,
@@ -155,6 +162,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
       await operations.close();
       hub.close();
       await storage.close();
+      await versions.close();
       await transfers.close();
     },
   };

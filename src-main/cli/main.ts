@@ -11,6 +11,7 @@ import { transfersCommand } from './transfers';
 import { uploadsCommand } from './uploads';
 import { permissionCommands } from './permissions';
 import { sharingCommands } from './sharing';
+import { versionsCommand } from './versions';
 import { explainFailure } from './resolve';
 import { failAndExit, makeOut } from './output';
 
@@ -42,6 +43,7 @@ program.addCommand(lsCommand(ctx));
 program.addCommand(transfersCommand(ctx));
 program.addCommand(uploadsCommand(ctx));
 program.addCommand(bucketGroupCommand(ctx));
+program.addCommand(versionsCommand(ctx));
 for (const c of [
   ...bucketCommands(ctx),
   ...objectCommands(ctx),

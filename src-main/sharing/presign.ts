@@ -19,6 +19,8 @@ export interface LinkOptions {
   downloadName?: string;
   /** `https://files.example.com`: the link's origin, and the host that is signed. */
   customDomain?: string;
+  /** More signed query parameters (GET only): `versionId`, `response-content-type`. */
+  query?: Record<string, string>;
 }
 
 export interface Presigner {
@@ -52,9 +54,10 @@ function where(t: RequestTarget, customDomain?: string) {
 }
 
 function responseQuery(o: LinkOptions): Record<string, string> {
+  const extra = o.method === 'GET' ? { ...o.query } : {};
   return o.method === 'GET' && o.downloadName
-    ? { 'response-content-disposition': contentDisposition(o.downloadName) }
-    : {};
+    ? { ...extra, 'response-content-disposition': contentDisposition(o.downloadName) }
+    : extra;
 }
 
 function queryString(pairs: Array<[string, string]>): string {

@@ -52,7 +52,7 @@ export async function runDownload(ctx: RunContext, job: Job): Promise<'done' | '
 
 async function download(ctx: RunContext, job: Job): Promise<'done' | 'skipped'> {
   job.verified = undefined;
-  const loc: BucketLoc = { bucket: job.rec.bucket, region: job.rec.region };
+  const loc: DownloadLoc = { bucket: job.rec.bucket, region: job.rec.region, versionId: job.rec.versionId };
   await mkdir(dirname(job.rec.localPath), { recursive: true });
   const fresh = job.chunks.size === 0 && !(await exists(partPath(job)));
   if (fresh && ctx.policy !== 'overwrite' && (await exists(job.rec.localPath))) {
@@ -150,9 +150,12 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
-async function head(ctx: RunContext, loc: BucketLoc, key: string): Promise<Remote> {
+/** A bucket, and the version of the object when the job downloads one (`?versionId=`). */
+type DownloadLoc = BucketLoc & { versionId?: string };
+
+async function head(ctx: RunContext, loc: DownloadLoc, key: string): Promise<Remote> {
   const h = await withRetries(ctx.signal, () =>
-    headObjectDetail(ctx.client, loc, key, { signal: ctx.signal }),
+    headObjectDetail(ctx.client, loc, key, { signal: ctx.signal, versionId: loc.versionId }),
   );
   return {
     size: h.props.size,
@@ -194,7 +197,7 @@ async function planFor(ctx: RunContext, loc: BucketLoc, key: string, remote: Rem
  */
 async function headPart(
   ctx: RunContext,
-  loc: BucketLoc,
+  loc: DownloadLoc,
   key: string,
   remote: Remote,
   parts: number,
@@ -203,7 +206,7 @@ async function headPart(
   let h;
   try {
     h = await withRetries(ctx.signal, () =>
-      headObjectDetail(ctx.client, loc, key, { partNumber: k, signal: ctx.signal }),
+      headObjectDetail(ctx.client, loc, key, { partNumber: k, signal: ctx.signal, versionId: loc.versionId }),
     );
   } catch (e) {
     if (ctx.signal.aborted) throw e;
@@ -329,7 +332,7 @@ async function readBody(
 /** One GET of `[start, end]`, checked, its body streamed to `sink`. */
 async function fetchRange(
   ctx: RunContext,
-  loc: BucketLoc,
+  loc: DownloadLoc,
   key: string,
   remote: Remote,
   range: { start: number; end: number } | undefined,
@@ -337,6 +340,7 @@ async function fetchRange(
 ): Promise<number> {
   const res = await getObject(ctx.client, loc, key, {
     range: range ? `bytes=${range.start}-${range.end}` : undefined,
+    versionId: loc.versionId,
     signal: ctx.signal,
   });
   try {

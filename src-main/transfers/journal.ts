@@ -30,6 +30,8 @@ export interface JobRecord {
   mtimeMs?: number;
   /** Download: the object's ETag when it started; a changed object starts over. */
   etag?: string;
+  /** Download: one version of the object (`?versionId=`) instead of its newest. */
+  versionId?: string;
   onConflict: 'ask' | 'overwrite' | 'skip' | 'rename';
   /** Web-mode uploads read a spooled copy that is deleted once the job ends. */
   spooled?: boolean;

@@ -248,6 +248,13 @@ export class TransfersService implements Api {
   }
 
   async download(req: Req<'download'>) {
+    if (req.versionId !== undefined && (req.keys.length !== 1 || req.keys[0].endsWith('/'))) {
+      throw new AppError(
+        'VALIDATION',
+        'A version can be downloaded for one file at a time: ask for a single key (not a folder) with its version id.',
+        { messageZh: '一次只能下载一个文件的某个版本：请只指定一个对象键（不是文件夹）及其版本 ID。' },
+      );
+    }
     const batchId = (await this.engine()).newBatchId();
     await this.client(req.accountId);
     const walk: WalkRecord = {
@@ -259,7 +266,7 @@ export class TransfersService implements Api {
       prefix: '',
       onConflict: req.onConflict,
       symlinks: DEFAULT_SYMLINKS,
-      download: { keys: req.keys, prefix: req.prefix, localDir: req.localDir },
+      download: { keys: req.keys, prefix: req.prefix, localDir: req.localDir, versionId: req.versionId },
     };
     // On disk before the listing starts: a crash mid-listing is listed again on restart.
     await (await this.walkJournal()).begin(walk);
@@ -323,6 +330,7 @@ export class TransfersService implements Api {
           localPath,
           size,
           onConflict: walk.onConflict,
+          ...(d.versionId ? { versionId: d.versionId } : {}),
         };
       };
       const stopAfter = Number(process.env.COSDESK_TEST_WALK_STOP_AFTER ?? 0);

@@ -20,7 +20,7 @@ export interface WalkRecord {
    * A folder download instead: the keys asked for (folders end in `/`), the prefix their
    * local paths are taken relative to, and the local folder. Its "walk" is the listing.
    */
-  download?: { keys: string[]; prefix: string; localDir: string };
+  download?: { keys: string[]; prefix: string; localDir: string; versionId?: string };
 }
 
 export interface OpenWalk {

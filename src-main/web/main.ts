@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../paths';
 import { createLogger } from '../log';
 import { createMain } from '../services';
+import { previewSources } from './csp';
 import { startWebServer } from './server';
 
 const log = createLogger('web');
@@ -30,6 +31,7 @@ async function run(): Promise<void> {
     port,
     log,
     receiveUpload: (t, i, body) => main.transfers.receive(t, i, body),
+    previewSources: async () => previewSources(await main.accounts.list()),
   });
   process.stdout.write(
     `cosdesk web mode is running. Open this address (it holds a one-time token):\n${server.url}\n`,

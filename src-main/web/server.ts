@@ -7,6 +7,7 @@ import type { ClientFrame, ServerFrame } from '../../src-shared/contract/wire';
 import type { EventHub } from '../ipc/events';
 import type { Router } from '../ipc/router';
 import type { Logger } from '../log';
+import { pageCsp, withCspMeta } from './csp';
 import { readStatic } from './static';
 
 export interface WebServerOptions {
@@ -18,6 +19,8 @@ export interface WebServerOptions {
   log: Logger;
   /** Takes the bytes of a file the page announced with `transfers.webUpload`. */
   receiveUpload?(uploadToken: string, index: number, body: Readable): Promise<void>;
+  /** CSP sources the previews load from (the accounts' storage endpoints), asked per page load. */
+  previewSources?(): Promise<string[]>;
 }
 
 export interface WebServer {
@@ -65,10 +68,6 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const port = (server.address() as AddressInfo).port;
   const origins = new Set([`http://${LOOPBACK}:${port}`, `http://localhost:${port}`]);
   const hosts = new Set([`${LOOPBACK}:${port}`, `localhost:${port}`]);
-  const csp =
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-    `font-src 'self' data:; connect-src 'self' ws://${LOOPBACK}:${port} ws://localhost:${port}; ` +
-    "object-src 'none'; base-uri 'none'; form-action 'none'; frame-src 'none'; frame-ancestors 'none'";
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
@@ -78,6 +77,11 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       if (req.method !== 'GET' && req.method !== 'HEAD') return end(res, 405, 'Method not allowed');
       const file = await readStatic(opts.staticDir, req.url ?? '/');
       if (!file) return end(res, 404, 'Not found');
+      // Previews stream from the accounts' endpoints: the page may load media from those only.
+      const sources = (await opts.previewSources?.().catch(() => [])) ?? [];
+      const csp = pageCsp(port, sources);
+      if (file.type.startsWith('text/html'))
+        file.body = Buffer.from(withCspMeta(file.body.toString('utf8'), csp));
       res.writeHead(200, {
         'Content-Type': file.type,
         'Content-Security-Policy': csp,

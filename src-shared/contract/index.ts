@@ -16,6 +16,7 @@ import { transfersContract, transfersEvents } from './transfers';
 import { bucketSettingsContract, bucketSettingsEvents } from './bucket-settings';
 import { operationsContract, operationsEvents } from './operations';
 import { filesContract } from './files';
+import { versionsContract } from './versions';
 
 export * from './accounts';
 export * from './storage';
@@ -26,6 +27,7 @@ export * from './bucket-settings';
 export * from './places';
 export * from './operations';
 export * from './files';
+export * from './versions';
 export * from './methods';
 export * from './channels';
 
@@ -71,6 +73,7 @@ export const contract = {
   places: placesContract,
   operations: operationsContract,
   files: filesContract,
+  versions: versionsContract,
 } as const;
 
 /** Events main sends to every view; payloads are validated before they leave main. */

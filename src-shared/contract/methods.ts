@@ -51,6 +51,18 @@ export const METHODS = {
   places: ['list', 'addBookmark', 'removeBookmark', 'visit', 'rememberBucket', 'forgetBucket'],
   operations: ['start', 'cancel', 'get', 'list', 'clear', 'conflicts'],
   files: ['pickUpload', 'showInFolder', 'downloadLink'],
+  versions: [
+    'getVersioning',
+    'setVersioning',
+    'listVersions',
+    'objectVersions',
+    'restore',
+    'deleteVersion',
+    'listDeleted',
+    'undelete',
+    'previewUrl',
+    'previewText',
+  ],
 } as const;
 
 export const EVENT_NAMES = [

@@ -139,6 +139,8 @@ export const transfersContract = {
         prefix: z.string().max(1024).default(''),
         localDir: z.string().min(1),
         onConflict: conflictPolicy.default('ask'),
+        /** One version of the one key asked for (`GET ?versionId=`), verified like any download. */
+        versionId: z.string().min(1).max(1024).optional(),
       })
       .strict(),
     response: z.object({ batchId: z.string() }),

@@ -554,7 +554,7 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
     let body: Buffer | IncomingMessage | undefined = req;
     let tap: CrcTap | undefined;
     let completeParts: Array<{ n: number; etag: string }> | undefined;
-    let copySrc: { bucket: string; key: string } | undefined;
+    let copySrc: { bucket: string; key: string; versionId?: string } | undefined;
 
     // ---------- request-side translation per operation
     if (!key && method === 'PUT' && !sub && fwdQuery.length === 0) {
@@ -626,6 +626,21 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
             : 'PUT Bucket tagging, 436/34838',
       );
       body = raw;
+    } else if (!key && method === 'PUT' && has('versioning')) {
+      // PUT Bucket versioning (436/19889): <VersioningConfiguration><Status> is Enabled or
+      // Suspended; an empty or other body is refused with 400 InvalidArgument. Once enabled,
+      // versioning can only be suspended (RGW enforces that itself).
+      const raw = await readBody(req);
+      const text = raw.toString('utf8');
+      const status = /<VersioningConfiguration[\s>][\s\S]*?<Status>\s*([^<]*?)\s*<\/Status>/.exec(text)?.[1];
+      if (status !== 'Enabled' && status !== 'Suspended') {
+        throw new HttpError(
+          400,
+          'InvalidArgument',
+          'The versioning configuration is empty or invalid: <VersioningConfiguration><Status> must be Enabled or Suspended.',
+        );
+      }
+      body = raw;
     } else if (method === 'PUT' && key && !sub && !headers['x-amz-copy-source']) {
       tap = new CrcTap();
       req.pipe(tap);
@@ -643,8 +658,8 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
       req.on('error', (e) => tap!.destroy(e));
       body = undefined;
     } else if (method === 'PUT' && key && headers['x-amz-copy-source'] && !has('uploadId')) {
-      const m = /^\/([^/]+)\/([^?]*)/.exec(headers['x-amz-copy-source']);
-      if (m) copySrc = { bucket: m[1], key: pctDecode(m[2]) };
+      const m = /^\/([^/]+)\/([^?]*)(?:\?versionId=(.*))?$/.exec(headers['x-amz-copy-source']);
+      if (m) copySrc = { bucket: m[1], key: pctDecode(m[2]), versionId: m[3] && pctDecode(m[3]) };
     }
     if (
       body === req &&
@@ -679,7 +694,22 @@ export async function startCosGateway(opts: CosGatewayOptions): Promise<CosGatew
     if (copySrc) {
       const text = await r.text();
       const etag = xmlUnescape(/<ETag>([^<]*)<\/ETag>/.exec(text)?.[1] ?? '');
-      const src = store.objectCrc(copySrc.bucket, copySrc.key);
+      let srcEtag: string | undefined;
+      if (copySrc.versionId) {
+        // A copy of one version (PUT Object - Copy, 436/10881, `?versionId=` in x-cos-copy-source)
+        // carries that version's CRC: find it by the version's own ETag.
+        const h = await rgw.send({
+          method: 'HEAD',
+          bucket: copySrc.bucket,
+          key: copySrc.key,
+          query: [['versionId', copySrc.versionId]],
+          headers: {},
+          credentials: creds,
+        });
+        await h.body.dump();
+        srcEtag = String(h.headers['etag'] ?? '');
+      }
+      const src = store.objectCrc(copySrc.bucket, copySrc.key, srcEtag);
       if (src && etag) {
         store.putObject(bucket, key, { crc: src.crc, etag, size: src.size });
         res.setHeader('x-cos-hash-crc64ecma', src.crc);

@@ -2,7 +2,9 @@
  * The gateway's sidecar state, one JSON file in its data dir:
  * object CRC64s (keyed by bucket/key, valid only while RGW's ETag matches), part CRC64s
  * (per uploadId/partNumber), the COS form of each bucket policy as it was written, and the
- * region each bucket was created in (for <Location>).
+ * region each bucket was created in (for <Location>). In a versioned bucket a key has many
+ * versions: every CRC stays known by bucket/key and ETag, so a version read or copied by
+ * `?versionId=` still answers its own CRC64 (as COS does for every version).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -25,12 +27,14 @@ interface State {
   /** rgwBucket → { cos: COS document as written, s3: canonical JSON of what we sent to RGW } */
   policies: Record<string, { cos: string; s3: string }>;
   regions: Record<string, string>;
+  /** `bucket/key#etag` → CRC, for every object written (older versions included). */
+  history: Record<string, ObjectCrc>;
 }
 
 const stripQuotes = (e: string) => e.replace(/^W\//, '').replace(/"/g, '');
 
 export class SidecarStore {
-  private state: State = { objects: {}, parts: {}, policies: {}, regions: {} };
+  private state: State = { objects: {}, parts: {}, policies: {}, regions: {}, history: {} };
   private readonly file: string;
   private timer: NodeJS.Timeout | null = null;
 
@@ -39,7 +43,7 @@ export class SidecarStore {
     this.file = join(dir, 'cos-gateway-state.json');
     try {
       const loaded = JSON.parse(readFileSync(this.file, 'utf8')) as Partial<State>;
-      this.state = { objects: {}, parts: {}, policies: {}, regions: {}, ...loaded };
+      this.state = { objects: {}, parts: {}, policies: {}, regions: {}, history: {}, ...loaded };
     } catch {
       // fresh
     }
@@ -70,15 +74,19 @@ export class SidecarStore {
 
   // ---- objects ----
   putObject(bucket: string, key: string, v: ObjectCrc): void {
-    this.state.objects[this.key(bucket, key)] = { ...v, etag: stripQuotes(v.etag) };
+    const rec = { ...v, etag: stripQuotes(v.etag) };
+    this.state.objects[this.key(bucket, key)] = rec;
+    this.state.history[`${this.key(bucket, key)}#${rec.etag}`] = rec;
     this.dirty();
   }
 
   /** The stored CRC if it still describes the object RGW has (same ETag). */
   objectCrc(bucket: string, key: string, etag?: string): ObjectCrc | undefined {
     const v = this.state.objects[this.key(bucket, key)];
-    if (!v) return undefined;
-    if (etag !== undefined && stripQuotes(etag) !== v.etag) return undefined;
+    if (etag !== undefined && (!v || stripQuotes(etag) !== v.etag)) {
+      // Another version of the key (or the one under a removed delete marker).
+      return this.state.history[`${this.key(bucket, key)}#${stripQuotes(etag)}`];
+    }
     return v;
   }
 
@@ -89,6 +97,7 @@ export class SidecarStore {
   deleteBucket(bucket: string): void {
     const p = `${bucket}/`;
     for (const k of Object.keys(this.state.objects)) if (k.startsWith(p)) delete this.state.objects[k];
+    for (const k of Object.keys(this.state.history)) if (k.startsWith(p)) delete this.state.history[k];
     delete this.state.policies[bucket];
     delete this.state.regions[bucket];
     this.dirty();

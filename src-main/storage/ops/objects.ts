@@ -38,14 +38,17 @@ export async function headObjectDetail(
   client: StorageClient,
   loc: BucketLoc,
   key: string,
-  opts: OpOptions & { partNumber?: number } = {},
+  opts: OpOptions & { partNumber?: number; versionId?: string } = {},
 ): Promise<HeadDetail> {
+  const query: Record<string, string> = {};
+  if (opts.partNumber !== undefined) query['partNumber'] = String(opts.partNumber);
+  if (opts.versionId) query['versionId'] = opts.versionId;
   const res = await client.request({
     method: 'HEAD',
     bucket: loc.bucket,
     region: loc.region,
     key,
-    query: opts.partNumber !== undefined ? { partNumber: String(opts.partNumber) } : undefined,
+    query: Object.keys(query).length ? query : undefined,
     signal: opts.signal,
   });
   await res.body.dump();
@@ -98,6 +101,8 @@ export function propertiesFromHeaders(
 export interface GetOptions extends OpOptions {
   /** An HTTP Range value, e.g. `bytes=0-99`. */
   range?: string;
+  /** One version of the object (`?versionId=`) instead of its newest. */
+  versionId?: string;
 }
 
 /** The response with its body unread: the caller streams it (transfers) or drains it. */
@@ -112,6 +117,7 @@ export function getObject(
     bucket: loc.bucket,
     region: loc.region,
     key,
+    query: opts.versionId ? { versionId: opts.versionId } : undefined,
     headers: opts.range ? { range: opts.range } : undefined,
     signal: opts.signal,
   });

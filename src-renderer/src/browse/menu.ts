@@ -17,4 +17,6 @@ export type MenuAction =
   | 'uploadLink'
   | 'mintFolder'
   | 'uploadFiles'
-  | 'uploadFolder';
+  | 'uploadFolder'
+  | 'preview'
+  | 'versions';

@@ -9,8 +9,19 @@ import bucketSettings from '../browse/bucket-settings-i18n';
 import places from '../browse/places-i18n';
 import operations from '../browse/operations-i18n';
 import uploadLinks from '../sharing/upload-link-i18n';
+import versions from '../browse/versions-i18n';
 
-const FEATURES = [permissions, transfers, sharing, uploads, bucketSettings, places, operations, uploadLinks];
+const FEATURES = [
+  permissions,
+  transfers,
+  sharing,
+  uploads,
+  bucketSettings,
+  places,
+  operations,
+  uploadLinks,
+  versions,
+];
 
 export const LOCALES = [
   { value: 'en', label: 'English' },
