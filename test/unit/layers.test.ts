@@ -10,7 +10,8 @@ async function restricted(filePath: string, code: string): Promise<string[]> {
     .map((m) => m.message);
 }
 
-describe('layer rules (npm run lint)', () => {
+// eslint starts up inside the first test: on a busy machine that alone takes seconds.
+describe('layer rules (npm run lint)', { timeout: 120_000 }, () => {
   it('fails when the renderer imports src-main', async () => {
     const msgs = await restricted(
       'src-renderer/src/browse/views/Bad.ts',
