@@ -16,6 +16,10 @@ import { TransfersService } from './transfers/service';
 import { PermissionsService } from './permissions/service';
 import { SharingService } from './sharing/service';
 import { TokenWatch } from './sharing/token-watch';
+import { engineLimits, SettingsService } from './settings/service';
+import type { SystemProxyResolver } from './settings/network';
+import { downloadDir } from './app-service';
+import { setProcessNetwork } from './storage/http';
 
 export interface MainOptions {
   mode: AppInfo['mode'];
@@ -39,6 +43,8 @@ export interface MainOptions {
    * the app runs without it and tries again on the next transfer call. Gets the message.
    */
   onQueueBusy?(message: string): void;
+  /** Electron: session.resolveProxy, for the "system" proxy setting. */
+  resolveSystemProxy?: SystemProxyResolver;
 }
 
 export interface Main {
@@ -50,6 +56,7 @@ export interface Main {
   storage: StorageService;
   transfers: TransfersService;
   sharing: SharingService;
+  settings: SettingsService;
   /** Stop event delivery and close storage connections. */
   close(): Promise<void>;
 }
@@ -58,9 +65,22 @@ export interface Main {
 export async function createMain(opts: MainOptions): Promise<Main> {
   const log = opts.log ?? createLogger(opts.mode);
   const hub = new EventHub();
-  const clientOptions = opts.storageOptions ?? storageOptionsFromEnv();
   const sealer = await SecretSealer.create();
   const keychain = opts.keychain ?? new KeytarKeychain();
+  const late: { transfers?: TransfersService } = {};
+  const settings = await SettingsService.open({
+    dataDir: opts.dataDir,
+    secrets: new SecretStore(keychain),
+    sealer,
+    hub,
+    defaultDownloadDir: downloadDir(opts.downloadDir),
+    pickFolder: opts.pickFolder,
+    resolveSystemProxy: opts.resolveSystemProxy,
+    onApply: (v) => late.transfers?.configure(engineLimits(v, (f) => settings.isSet(f))),
+  });
+  // Every request of main goes the way the proxy setting says, changed or not since start.
+  const clientOptions = { network: settings.network, ...(opts.storageOptions ?? storageOptionsFromEnv()) };
+  setProcessNetwork(settings.network);
   const storage: StorageService = new StorageService({
     resolveAccount: (id) => accounts.resolve(id),
     clientOptions,
@@ -92,6 +112,8 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     lock: { kind: lockKind(opts.mode), onWait: (m) => log.info(m), ...opts.transferLock },
     autoStart: opts.mode === 'electron' || opts.mode === 'web',
   });
+  late.transfers = transfers;
+  transfers.configure(engineLimits(settings.current(), (f) => settings.isSet(f)));
   const sharing = new SharingService({
     resolveAccount: (id) => accounts.resolve(id),
     dataDir: opts.dataDir,
@@ -113,12 +135,19 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     });
   }
   const services: Services = {
-    app: new AppService(opts.mode, keychain, sealer, opts),
-    transfers,
+    app: new AppService(opts.mode, keychain, sealer, {
+      pickFolder: opts.pickFolder,
+      // A --download-dir flag, else the settings page's folder, else the default.
+      get downloadDir() {
+        return opts.downloadDir ?? (settings.current().downloadDir || undefined);
+      },
+    }),
+    transfers: persistLimits(transfers, settings),
     accounts,
     storage,
     permissions,
     sharing,
+    settings,
   };
   return {
     services,
@@ -129,8 +158,10 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     transfers,
     sharing,
     sealer,
+    settings,
     async close() {
       tokenWatch.stop();
+      setProcessNetwork(undefined);
       hub.close();
       await storage.close();
       await transfers.close();
@@ -140,4 +171,26 @@ export async function createMain(opts: MainOptions): Promise<Main> {
 
 function lockKind(mode: MainOptions['mode']): LockKind {
   return mode === 'electron' ? 'app' : mode === 'web' ? 'web' : 'cli';
+}
+
+/** The transfer panel's speed limit is the settings page's: setting it there persists it too. */
+function persistLimits(transfers: TransfersService, settings: SettingsService): TransfersService {
+  return new Proxy(transfers, {
+    get(target, prop) {
+      if (prop === 'setLimits') {
+        return async (req: Parameters<TransfersService['setLimits']>[0]) => {
+          await settings.set({
+            transfers: {
+              uploadBps: req.uploadBps,
+              downloadBps: req.downloadBps,
+              ...(req.concurrency ? { concurrency: req.concurrency } : {}),
+            },
+          });
+          return target.setLimits(req);
+        };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }

@@ -38,6 +38,17 @@ export interface TransfersDeps {
   autoStart?: boolean;
 }
 
+export interface TransferConfig {
+  limits: { uploadBps: number; downloadBps: number; concurrency?: number };
+  partSize?: number;
+}
+
+function applyConfig(engine: TransferEngine, c: TransferConfig | undefined): void {
+  if (!c) return;
+  engine.setLimits(c.limits);
+  if (c.partSize) engine.setPartSize(c.partSize);
+}
+
 interface Spool {
   req: Req<'webUpload'>;
   batchId: string;
@@ -56,6 +67,8 @@ export class TransfersService implements Api {
 
   private opened: Promise<TransferEngine> | undefined;
   private lock: EngineLock | undefined;
+  /** The settings page's limits and part size, applied whenever the engine is open. */
+  private configured: TransferConfig | undefined;
 
   constructor(private readonly deps: TransfersDeps) {
     // A temporary key that runs out pauses its account's jobs; they resume with fresh keys.
@@ -100,6 +113,7 @@ export class TransfersService implements Api {
         onProgress: (p) => this.deps.hub?.emit('transfers.progress', p),
       });
       this.lock = lock;
+      applyConfig(engine, this.configured);
       if (this.deps.autoStart) engine.start();
       return engine;
     } catch (err) {
@@ -382,6 +396,12 @@ export class TransfersService implements Api {
 
   async resolveConflict(req: Req<'resolveConflict'>) {
     return { affected: (await this.engine()).resolveConflict(req.id, req.action, req.applyToBatch) };
+  }
+
+  /** Settings changed: limits apply at once to an open engine, else when it opens. */
+  configure(c: TransferConfig): void {
+    this.configured = c;
+    void this.opened?.then((e) => applyConfig(e, c)).catch(() => undefined);
   }
 
   async getLimits() {

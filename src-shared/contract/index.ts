@@ -12,12 +12,14 @@ import { sharingContract } from './sharing';
 import { permissionsContract } from './permissions';
 import { storageContract } from './storage';
 import { transfersContract, transfersEvents } from './transfers';
+import { appCommandEvents, settingsContract, settingsEvents } from './settings';
 
 export * from './accounts';
 export * from './storage';
 export * from './permissions';
 export * from './sharing';
 export * from './transfers';
+export * from './settings';
 export * from './methods';
 export * from './channels';
 
@@ -59,6 +61,7 @@ export const contract = {
   transfers: transfersContract,
   sharing: sharingContract,
   permissions: permissionsContract,
+  settings: settingsContract,
 } as const;
 
 /** Events main sends to every view; payloads are validated before they leave main. */
@@ -68,6 +71,8 @@ export const events = {
   'accounts.tokenExpired': z.object({ accountId, expiresAt: z.string() }),
   'sharing.linksChanged': z.object({ count: z.number() }),
   ...transfersEvents,
+  ...settingsEvents,
+  ...appCommandEvents,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type Contract = typeof contract;

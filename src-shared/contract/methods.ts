@@ -47,6 +47,7 @@ export const METHODS = {
     'countExposure',
     'whoCanAccess',
   ],
+  settings: ['get', 'set', 'chooseDownloadDir'],
 } as const;
 
 export const EVENT_NAMES = [
@@ -55,6 +56,8 @@ export const EVENT_NAMES = [
   'transfers.progress',
   'accounts.tokenExpired',
   'sharing.linksChanged',
+  'settings.changed',
+  'app.command',
 ] as const;
 
 export type MethodMap = typeof METHODS;
