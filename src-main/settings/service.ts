@@ -164,6 +164,18 @@ export class SettingsService implements Api {
     return view;
   }
 
+  /**
+   * This process only (the CLI's `--proxy`): a proxy URL such as `http://user:pw@host:3128`,
+   * `socks5://host:1080` or `none`, used instead of the saved setting and never saved.
+   */
+  overrideProxy(url: string): void {
+    const parsed = parseProxyUrl(url);
+    this.values.proxy = parsed.proxy;
+    this.password = parsed.password;
+    this.hasPassword = parsed.password !== undefined;
+    this.network.changed();
+  }
+
   async chooseDownloadDir(): Promise<{ path?: string }> {
     if (!this.deps.pickFolder) {
       throw new AppError(
@@ -230,6 +242,43 @@ export class SettingsService implements Api {
     this.writing = p.catch(() => undefined);
     return p;
   }
+}
+
+/** `--proxy` values: `none`, `system`, `http://[user[:pw]@]host:port`, `socks5://…`. */
+export function parseProxyUrl(raw: string): { proxy: SettingsValues['proxy']; password?: string } {
+  const text = raw.trim();
+  if (text === 'none' || text === 'system') return { proxy: { mode: text, host: '' } };
+  let u: URL;
+  try {
+    u = new URL(/^[a-z0-9]+:\/\//i.test(text) ? text : `http://${text}`);
+  } catch {
+    throw new AppError(
+      'VALIDATION',
+      `"${raw}" is not a proxy: give http://host:port, socks5://host:port or none.`,
+    );
+  }
+  const mode =
+    u.protocol === 'http:'
+      ? 'http'
+      : u.protocol === 'socks5:' || u.protocol === 'socks:'
+        ? 'socks5'
+        : undefined;
+  const port = Number(u.port || (mode === 'socks5' ? 1080 : 80));
+  if (!mode || !u.hostname) {
+    throw new AppError(
+      'VALIDATION',
+      `"${raw}" is not a proxy: give http://host:port, socks5://host:port or none.`,
+    );
+  }
+  return {
+    proxy: {
+      mode,
+      host: u.hostname.replace(/^\[|\]$/g, ''),
+      port,
+      ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    },
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+  };
 }
 
 function isAbsolute(p: string): boolean {
