@@ -5,6 +5,7 @@ import permissions from '../permissions/i18n';
 import transfers from '../transfers/i18n';
 import sharing from '../sharing/i18n';
 import uploads from '../transfers/uploads-i18n';
+import settings from '../settings/i18n';
 
 export const LOCALES = [
   { value: 'en', label: 'English' },
@@ -34,8 +35,15 @@ export const i18n = createI18n({
   locale,
   fallbackLocale: 'en',
   messages: {
-    en: { ...en, ...permissions.en, ...transfers.en, ...sharing.en, ...uploads.en },
-    'zh-CN': { ...zhCN, ...permissions.zhCN, ...transfers.zhCN, ...sharing.zhCN, ...uploads.zhCN },
+    en: { ...en, ...permissions.en, ...transfers.en, ...sharing.en, ...uploads.en, ...settings.en },
+    'zh-CN': {
+      ...zhCN,
+      ...permissions.zhCN,
+      ...transfers.zhCN,
+      ...sharing.zhCN,
+      ...uploads.zhCN,
+      ...settings.zhCN,
+    },
   },
 });
 

@@ -2,6 +2,10 @@ import { computed, ref, shallowRef } from 'vue';
 import { defineStore } from 'pinia';
 import type { TransferJob, TransferLimits, TransferSummary } from '../../../src-shared/contract';
 import { bridge } from '../bridge/store';
+import { useSettingsStore } from '../settings/store';
+
+/** The settings page's answer for an existing destination (ask until main's settings arrive). */
+const conflictDefault = () => useSettingsStore().settings?.conflictDefault ?? 'ask';
 
 export type TransferFilter = 'all' | 'active' | 'done' | 'failed';
 
@@ -211,7 +215,7 @@ export const useTransfersStore = defineStore('transfers', () => {
     keys: string[],
     localDir: string,
   ): Promise<void> {
-    await bridge().transfers.download({ ...target, keys, localDir, onConflict: 'ask' });
+    await bridge().transfers.download({ ...target, keys, localDir, onConflict: conflictDefault() });
     open.value = true;
   }
 
@@ -228,7 +232,12 @@ export const useTransfersStore = defineStore('transfers', () => {
         ? preload.pathsOf(top)
         : rootsOf(files, preload.pathsOf(files.map((f) => f.file)));
       if (paths.length) {
-        await bridge().transfers.upload({ ...base, paths, prefix: target.prefix, onConflict: 'ask' });
+        await bridge().transfers.upload({
+          ...base,
+          paths,
+          prefix: target.prefix,
+          onConflict: conflictDefault(),
+        });
         return paths.length;
       }
     }
@@ -237,7 +246,7 @@ export const useTransfersStore = defineStore('transfers', () => {
       ...base,
       prefix: target.prefix,
       files: files.map((f) => ({ relativePath: f.relativePath, size: f.file.size })),
-      onConflict: 'ask',
+      onConflict: conflictDefault(),
     });
     void sendAll(token, files);
     return files.length;
