@@ -17,6 +17,7 @@ import { PermissionsService } from './permissions/service';
 import { SharingService } from './sharing/service';
 import { TokenWatch } from './sharing/token-watch';
 import { engineLimits, SettingsService } from './settings/service';
+import { DesktopService, type DesktopHooks } from './settings/desktop-service';
 import type { SystemProxyResolver } from './settings/network';
 import { downloadDir } from './app-service';
 import { setProcessNetwork } from './storage/http';
@@ -45,6 +46,8 @@ export interface MainOptions {
   onQueueBusy?(message: string): void;
   /** Electron: session.resolveProxy, for the "system" proxy setting. */
   resolveSystemProxy?: SystemProxyResolver;
+  /** Electron: native menus. */
+  desktop?: DesktopHooks;
 }
 
 export interface Main {
@@ -148,6 +151,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     permissions,
     sharing,
     settings,
+    desktop: new DesktopService(opts.desktop),
   };
   return {
     services,

@@ -13,6 +13,7 @@ import { permissionsContract } from './permissions';
 import { storageContract } from './storage';
 import { transfersContract, transfersEvents } from './transfers';
 import { appCommandEvents, settingsContract, settingsEvents } from './settings';
+import { desktopContract } from './desktop';
 
 export * from './accounts';
 export * from './storage';
@@ -20,6 +21,7 @@ export * from './permissions';
 export * from './sharing';
 export * from './transfers';
 export * from './settings';
+export * from './desktop';
 export * from './methods';
 export * from './channels';
 
@@ -62,6 +64,7 @@ export const contract = {
   sharing: sharingContract,
   permissions: permissionsContract,
   settings: settingsContract,
+  desktop: desktopContract,
 } as const;
 
 /** Events main sends to every view; payloads are validated before they leave main. */

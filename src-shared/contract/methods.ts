@@ -48,6 +48,7 @@ export const METHODS = {
     'whoCanAccess',
   ],
   settings: ['get', 'set', 'chooseDownloadDir'],
+  desktop: ['popupMenu'],
 } as const;
 
 export const EVENT_NAMES = [
