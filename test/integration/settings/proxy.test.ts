@@ -87,7 +87,8 @@ async function roundTrip(main: Main, accountId: string, bucket: string, dir: str
   });
   const engine = await main.transfers.engine();
   engine.start();
-  await engine.idle();
+  // The service's idle waits for the upload's walk to queue its job, then for the engine.
+  await main.transfers.idle();
   const out = mkdtempSync(join(tmpdir(), 'cosdesk-proxy-dl-'));
   await main.services.transfers.download({
     accountId,
@@ -97,7 +98,7 @@ async function roundTrip(main: Main, accountId: string, bucket: string, dir: str
     localDir: out,
     onConflict: 'overwrite',
   });
-  await engine.idle();
+  await main.transfers.idle();
   const states = engine.list(0, 10).jobs.map((j) => j.state);
   expect(
     states.every((s) => s === 'done'),
@@ -152,6 +153,12 @@ describe('proxy setting: every request of main goes through the chosen proxy', (
     await roundTrip(main, accountId, bucket, dataDir);
     expect(hp.seen.connects.length).toBeGreaterThan(before);
     expect(new Set(hp.seen.connects.slice(before))).toEqual(new Set([rgwHostPort]));
+
+    // Requests made outside the storage client (the sharing service's link check) go through it too.
+    const k = hp.seen.connects.length;
+    const link = await bridge.sharing.checkLink({ url: `${rgw.endpoint}/${bucket}/hello.txt` });
+    expect(link.status).toBe(403);
+    expect(hp.seen.connects.length).toBe(k + 1);
 
     // A new main on the same data folder: the setting and the keychain password are still there.
     await main.close();
