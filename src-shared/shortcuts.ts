@@ -60,6 +60,8 @@ export interface ShortcutEntry {
   label: { en: string; zh: string };
   /** A separator goes above this item in the menu. */
   separatorBefore?: boolean;
+  /** The page binds these keys itself (web mode turns them into no command). */
+  pageBound?: boolean;
   /** Only on macOS / never on macOS (the app menu has Quit there). */
   platform?: 'mac' | 'not-mac';
 }
@@ -165,7 +167,13 @@ export const SHORTCUTS: readonly ShortcutEntry[] = [
     accelerators: ['CmdOrCtrl+Shift+I'],
     label: { en: 'Developer tools', zh: '开发者工具' },
   },
-  { menu: 'go', command: 'go-back', accelerators: ['Alt+Left'], label: { en: 'Back', zh: '后退' } },
+  {
+    menu: 'go',
+    command: 'go-back',
+    accelerators: ['Alt+Left'],
+    pageBound: true,
+    label: { en: 'Back', zh: '后退' },
+  },
   {
     menu: 'go',
     command: 'go-up',
@@ -277,7 +285,7 @@ export function matchesAccelerator(e: KeyLike, acc: string, mac: boolean): boole
 /** The command a keydown in the page stands for, if any (roles are left to the browser). */
 export function commandForKey(e: KeyLike, mac: boolean): AppCommand | undefined {
   for (const s of SHORTCUTS) {
-    if (!s.command) continue;
+    if (!s.command || s.pageBound) continue;
     if (s.accelerators.some((a) => matchesAccelerator(e, a, mac))) return s.command;
   }
   return undefined;
