@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +128,43 @@ describe('settings page (Chromium, web mode)', () => {
     // A shortcut from the same table works in the page too (web mode has no menu): Ctrl+, opens settings.
     await page.locator('body').press('Control+Comma');
     await page.getByTestId('settings-view').waitFor();
+    await page.close();
+  });
+
+  it('saves an HTTP proxy with a password: sealed on the way in, kept in the keychain, never sent back', async () => {
+    web ??= await startWebMode({ COSDESK_HOME: home });
+    const password = `proxy-pw-${crypto.randomUUID()}`;
+    const page = await browser.newPage();
+    const frames: string[] = [];
+    page.on('websocket', (ws) => {
+      ws.on('framesent', (f) => frames.push(String(f.payload)));
+      ws.on('framereceived', (f) => frames.push(String(f.payload)));
+    });
+    await page.goto(web.url);
+    await page.getByTestId('open-settings').click();
+    await page.getByTestId('settings-proxy-http').click();
+    await field(page, 'settings-proxy-host').fill('127.0.0.1');
+    await field(page, 'settings-proxy-port').fill('3128');
+    await field(page, 'settings-proxy-username').fill('alice');
+    await field(page, 'settings-proxy-password').fill(password);
+    await page.getByTestId('settings-proxy-apply').click();
+    await page.getByTestId('settings-proxy-forget').waitFor();
+    await expect
+      .poll(() => JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')).proxy)
+      .toEqual({ mode: 'http', host: '127.0.0.1', port: 3128, username: 'alice' });
+    expect(readFileSync(join(home, 'settings.json'), 'utf8')).not.toContain(password);
+    const r = spawnSync('secret-tool', ['lookup', 'service', 'cosdesk', 'account', 'settings.proxy'], {
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(r.stdout)).toEqual({ secretKey: password });
+    expect(frames.length).toBeGreaterThan(0);
+    expect(frames.some((f) => f.includes(password))).toBe(false);
+    // Back to no proxy, the password forgotten.
+    await page.getByTestId('settings-proxy-forget').click();
+    await page.getByTestId('settings-proxy-none').click();
+    await expect
+      .poll(() => JSON.parse(readFileSync(join(home, 'settings.json'), 'utf8')).proxy.mode)
+      .toBe('none');
     await page.close();
   });
 });
