@@ -21,6 +21,11 @@ import { BucketSettingsService } from './bucket-settings/service';
 import { PlacesService } from './places/service';
 import { OperationsService } from './operations/service';
 import { VersionsService } from './versions/service';
+import { engineLimits, SettingsService } from './settings/service';
+import { DesktopService, type DesktopHooks } from './settings/desktop-service';
+import type { SystemProxyResolver } from './settings/network';
+import { downloadDir } from './app-service';
+import { setProcessNetwork } from './storage/http';
 
 export interface MainOptions {
   mode: AppInfo['mode'];
@@ -32,8 +37,11 @@ export interface MainOptions {
   storageOptions?: StorageClientOptions;
   /** Electron only: a native folder dialog; undefined when the user cancels. */
   pickFolder?: () => Promise<string | undefined>;
-  /** Electron only: native upload dialogs and the file manager (`files.*` calls). */
-  desktop?: DesktopShell;
+  /**
+   * Electron only: native upload dialogs and the file manager (`files.*` calls), and native
+   * context menus (`desktop.popupMenu`).
+   */
+  desktop?: DesktopShell & DesktopHooks;
   /** Where downloads go when there is no dialog (web mode); default ~/Downloads/cosdesk. */
   downloadDir?: string;
   /**
@@ -46,6 +54,8 @@ export interface MainOptions {
    * the app runs without it and tries again on the next transfer call. Gets the message.
    */
   onQueueBusy?(message: string): void;
+  /** Electron: session.resolveProxy, for the "system" proxy setting. */
+  resolveSystemProxy?: SystemProxyResolver;
 }
 
 export interface Main {
@@ -59,6 +69,7 @@ export interface Main {
   sharing: SharingService;
   bucketSettings: BucketSettingsService;
   operations: OperationsService;
+  settings: SettingsService;
   /** Stop event delivery and close storage connections. */
   close(): Promise<void>;
 }
@@ -67,9 +78,22 @@ export interface Main {
 export async function createMain(opts: MainOptions): Promise<Main> {
   const log = opts.log ?? createLogger(opts.mode);
   const hub = new EventHub();
-  const clientOptions = opts.storageOptions ?? storageOptionsFromEnv();
   const sealer = await SecretSealer.create();
   const keychain = opts.keychain ?? new KeytarKeychain();
+  const late: { transfers?: TransfersService } = {};
+  const settings = await SettingsService.open({
+    dataDir: opts.dataDir,
+    secrets: new SecretStore(keychain),
+    sealer,
+    hub,
+    defaultDownloadDir: downloadDir(opts.downloadDir),
+    pickFolder: opts.pickFolder,
+    resolveSystemProxy: opts.resolveSystemProxy,
+    onApply: (v) => late.transfers?.configure(engineLimits(v, (f) => settings.isSet(f))),
+  });
+  // Every request of main goes the way the proxy setting says, changed or not since start.
+  const clientOptions = { network: settings.network, ...(opts.storageOptions ?? storageOptionsFromEnv()) };
+  setProcessNetwork(settings.network);
   const storage: StorageService = new StorageService({
     resolveAccount: (id) => accounts.resolve(id),
     clientOptions,
@@ -102,6 +126,8 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     lock: { kind: lockKind(opts.mode), onWait: (m) => log.info(m), ...opts.transferLock },
     autoStart: opts.mode === 'electron' || opts.mode === 'web',
   });
+  late.transfers = transfers;
+  transfers.configure(engineLimits(settings.current(), (f) => settings.isSet(f)));
   const sharing = new SharingService({
     resolveAccount: (id) => accounts.resolve(id),
     dataDir: opts.dataDir,
@@ -133,8 +159,14 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     });
   }
   const services: Services = {
-    app: new AppService(opts.mode, keychain, sealer, opts),
-    transfers,
+    app: new AppService(opts.mode, keychain, sealer, {
+      pickFolder: opts.pickFolder,
+      // A --download-dir flag, else the settings page's folder, else the default.
+      get downloadDir() {
+        return opts.downloadDir ?? (settings.current().downloadDir || undefined);
+      },
+    }),
+    transfers: persistLimits(transfers, settings),
     accounts,
     storage,
     permissions,
@@ -142,8 +174,15 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     bucketSettings,
     places: new PlacesService(opts.dataDir),
     operations,
-    files: new FilesService({ resolveAccount: (id) => accounts.resolve(id), transfers, ...opts.desktop }),
+    files: new FilesService({
+      resolveAccount: (id) => accounts.resolve(id),
+      transfers,
+      pickUpload: opts.desktop?.pickUpload,
+      showItemInFolder: opts.desktop?.showItemInFolder,
+    }),
     versions,
+    settings,
+    desktop: new DesktopService(opts.desktop),
   };
   return {
     services,
@@ -156,10 +195,12 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     bucketSettings,
     operations,
     sealer,
+    settings,
     async close() {
       tokenWatch.stop();
       await bucketSettings.close();
       await operations.close();
+      setProcessNetwork(undefined);
       hub.close();
       await storage.close();
       await versions.close();
@@ -177,4 +218,26 @@ function copyTuningFromEnv(): { multipartThreshold?: number; partSize?: number; 
 
 function lockKind(mode: MainOptions['mode']): LockKind {
   return mode === 'electron' ? 'app' : mode === 'web' ? 'web' : 'cli';
+}
+
+/** The transfer panel's speed limit is the settings page's: setting it there persists it too. */
+function persistLimits(transfers: TransfersService, settings: SettingsService): TransfersService {
+  return new Proxy(transfers, {
+    get(target, prop) {
+      if (prop === 'setLimits') {
+        return async (req: Parameters<TransfersService['setLimits']>[0]) => {
+          await settings.set({
+            transfers: {
+              uploadBps: req.uploadBps,
+              downloadBps: req.downloadBps,
+              ...(req.concurrency ? { concurrency: req.concurrency } : {}),
+            },
+          });
+          return target.setLimits(req);
+        };
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }

@@ -1,4 +1,4 @@
-import { app, session } from 'electron';
+import { app, screen, session } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createLogger } from '../log';
@@ -7,6 +7,9 @@ import { pickFolder, pickUpload, showItemInFolder, showQueueBusy } from './dialo
 import { registerDragOut } from './drag-out';
 import { registerIpc, trustedSender } from './ipc-transport';
 import { createMainWindow, lockNavigation } from './window';
+import { popupNativeMenu } from './context-menu';
+import { installMenu } from './menu';
+import { loadWindowState, placeOnDisplays, trackWindowState } from './window-state';
 
 const log = createLogger('app');
 const outDir = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,8 +36,13 @@ async function run(): Promise<void> {
     dataDir: app.getPath('userData'),
     log,
     pickFolder,
-    desktop: { pickUpload, showItemInFolder },
+    desktop: { pickUpload, showItemInFolder, popupMenu: popupNativeMenu },
     onQueueBusy: (message) => (busy = message),
+    // "System" proxy: what Chromium would use (PAC, OS settings); asked at request time.
+    resolveSystemProxy: async (url) => {
+      await app.whenReady();
+      return session.defaultSession.resolveProxy(url);
+    },
   });
   app.on('web-contents-created', (_e, contents) => lockNavigation(contents));
   await app.whenReady();
@@ -50,14 +58,29 @@ async function run(): Promise<void> {
 
   // Nothing in cosdesk needs camera, notifications or other browser permissions.
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, callback) => callback(false));
-  let win = createMainWindow(outDir, appUrl);
+  const userData = app.getPath('userData');
+  const openWindow = () => {
+    const displays = screen.getAllDisplays().map((d) => d.workArea);
+    const w = createMainWindow(outDir, appUrl, placeOnDisplays(loadWindowState(userData), displays));
+    trackWindowState(w, userData);
+    return w;
+  };
+  let win = openWindow();
   if (busy) void showQueueBusy(win, busy);
+  // The application menu sends its commands to the page; it speaks the settings' language.
+  const rebuildMenu = installMenu(
+    (command) => main.hub.emit('app.command', { command }),
+    () => main.settings.current().language || app.getLocale(),
+  );
+  main.hub.subscribe((name) => {
+    if (name === 'settings.changed') rebuildMenu();
+  });
   app.on('second-instance', () => {
     if (win.isMinimized()) win.restore();
     win.focus();
   });
   app.on('activate', () => {
-    if (win.isDestroyed()) win = createMainWindow(outDir, appUrl);
+    if (win.isDestroyed()) win = openWindow();
   });
   app.on('window-all-closed', () => {
     void main.close();

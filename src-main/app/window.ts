@@ -25,10 +25,20 @@ export function lockNavigation(contents: WebContents): void {
   });
 }
 
-export function createMainWindow(outDir: string, appUrl: string): BrowserWindow {
-  const win = new BrowserWindow({
+export function createMainWindow(
+  outDir: string,
+  appUrl: string,
+  state: { x?: number; y?: number; width: number; height: number; maximized?: boolean } = {
     width: 1280,
     height: 820,
+  },
+): BrowserWindow {
+  const win = new BrowserWindow({
+    // Where the user left it (see window-state.ts), placed onto a display there is now.
+    x: state.x,
+    y: state.y,
+    width: state.width,
+    height: state.height,
     minWidth: 900,
     minHeight: 560,
     show: false,
@@ -36,7 +46,10 @@ export function createMainWindow(outDir: string, appUrl: string): BrowserWindow 
     icon: join(outDir, '..', 'resources', 'icon.png'),
     webPreferences: { ...SECURE_WEB_PREFERENCES, preload: join(outDir, 'preload', 'index.cjs') },
   });
-  win.once('ready-to-show', () => win.show());
+  win.once('ready-to-show', () => {
+    if (state.maximized) win.maximize();
+    win.show();
+  });
   void win.loadURL(appUrl);
   return win;
 }

@@ -12,6 +12,8 @@ export interface GlobalFlags extends ConnectionFlags {
   dataDir?: string;
   /** `--no-wait`: refuse, rather than wait, when another CLI transfer runs the queue. */
   wait?: boolean;
+  /** `--proxy <url|none|system>`: this run only, instead of the settings page's proxy. */
+  proxy?: string;
 }
 
 export interface CliContext {
@@ -38,7 +40,11 @@ export function createCliContext(out: Out, globals: () => GlobalFlags): CliConte
           wait: globals().wait !== false,
           onWait: (message) => process.stderr.write(`cosdesk: ${message}\n`),
         },
-      }).then((main) => ({ main, bridge: createInProcessBridge(main.router, main.hub) }));
+      }).then((main) => {
+        const proxy = globals().proxy ?? process.env.COSDESK_PROXY;
+        if (proxy) main.settings.overrideProxy(proxy);
+        return { main, bridge: createInProcessBridge(main.router, main.hub) };
+      });
       return started;
     },
   };

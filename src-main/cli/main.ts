@@ -31,6 +31,10 @@ const program = new Command('cosdesk')
     'where account metadata lives (default: COSDESK_HOME or the user config folder)',
   )
   .option('--no-wait', 'transfers: refuse instead of waiting while another cosdesk transfer runs')
+  .option(
+    '--proxy <url>',
+    'this run only: http://[user:pw@]host:port, socks5://host:port, system or none (default: the settings)',
+  )
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 

@@ -37,12 +37,16 @@ export async function localCopy(
   const s = await openSession(ctx, remote.dialect);
   const transfers = s.main.transfers;
   const engine = await transfers.engine();
-  const onConflict = conflict(o.onConflict);
+  // The settings' conflict default, unless it is "ask" (nobody to ask here) or a flag says otherwise.
+  const saved = s.main.settings.current().conflictDefault;
+  const onConflict = conflict(o.onConflict ?? (saved === 'ask' ? undefined : saved));
   const symlinks = symlinkChoice(o.symlinks);
   const contentType = contentTypeFlag(o.contentType, upload);
+  // Flags win; what they leave out follows the settings (applied when the engine opened).
+  const now = engine.limits();
   engine.setLimits({
-    uploadBps: upload ? rate(o.limitRate) : 0,
-    downloadBps: upload ? 0 : rate(o.limitRate),
+    uploadBps: upload && o.limitRate !== undefined ? rate(o.limitRate) : now.uploadBps,
+    downloadBps: !upload && o.limitRate !== undefined ? rate(o.limitRate) : now.downloadBps,
     concurrency: o.concurrency ? Number(o.concurrency) : undefined,
   });
   if (o.partSize) engine.setPartSize(Number(o.partSize));
@@ -330,9 +334,10 @@ export function transfersCommand(ctx: CliContext): Command {
       const answer = o.onConflict === undefined ? undefined : conflict(o.onConflict);
       const { main } = await ctx.main();
       const engine = await main.transfers.engine();
+      const now = engine.limits();
       engine.setLimits({
-        uploadBps: rate(o.limitRate),
-        downloadBps: rate(o.limitRate),
+        uploadBps: o.limitRate !== undefined ? rate(o.limitRate) : now.uploadBps,
+        downloadBps: o.limitRate !== undefined ? rate(o.limitRate) : now.downloadBps,
         concurrency: o.concurrency ? Number(o.concurrency) : undefined,
       });
       const g = ctx.globals();

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns';
-import { Agent } from 'undici';
 import type { LinkCheckResult } from '../../src-shared/contract';
 import { localhostAwareLookup } from '../storage/endpoints';
+import { oneShotDispatcher } from '../storage/http';
 import { codeForStatus, lowLevelCode } from '../storage/errors';
 import { text, parseXml } from '../storage/xml';
 
@@ -13,7 +13,8 @@ import { text, parseXml } from '../storage/xml';
 export async function checkLink(url: string, timeoutMs = 10_000): Promise<LinkCheckResult> {
   const checkedAt = new Date().toISOString();
   const u = new URL(url);
-  const agent = new Agent({
+  // Through the proxy setting, like every request of main.
+  const agent = await oneShotDispatcher(u.origin, {
     connect: { timeout: timeoutMs, lookup: localhostAwareLookup(dnsLookup as never) as never },
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,

@@ -1,6 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { request } from 'undici';
 import { StorageError, storageErrorFromNetwork } from '../storage/errors';
+import { oneShotDispatcher } from '../storage/http';
 
 export const DEFAULT_STS_ENDPOINT = 'https://sts.tencentcloudapi.com';
 
@@ -72,8 +73,11 @@ export async function getFederationToken(p: {
   });
   const timestamp = Math.floor((p.nowMs ?? Date.now()) / 1000);
   let res;
+  // Through the proxy setting, like every request of main.
+  const dispatcher = await oneShotDispatcher(url.origin, {});
   try {
     res = await request(new URL('/', url), {
+      dispatcher,
       method: 'POST',
       headers: {
         host: url.host,
@@ -97,9 +101,10 @@ export async function getFederationToken(p: {
       bodyTimeout: 30_000,
     });
   } catch (e) {
+    void dispatcher.close().catch(() => undefined);
     throw storageErrorFromNetwork(e, { host: url.host });
   }
-  const text = await res.body.text();
+  const text = await res.body.text().finally(() => void dispatcher.close().catch(() => undefined));
   let json: { Response?: Record<string, unknown> };
   try {
     json = JSON.parse(text) as typeof json;

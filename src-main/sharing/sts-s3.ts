@@ -2,8 +2,8 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { request } from 'undici';
 import { lookup as dnsLookup } from 'node:dns';
-import { Agent } from 'undici';
 import { localhostAwareLookup } from '../storage/endpoints';
+import { oneShotDispatcher } from '../storage/http';
 import { StorageError, storageErrorFromNetwork } from '../storage/errors';
 import { child, parseXml, text } from '../storage/xml';
 import { NodeSha256 } from './node-sha256';
@@ -61,7 +61,9 @@ export async function s3Sts(p: {
       body,
     }),
   );
-  const agent = new Agent({ connect: { lookup: localhostAwareLookup(dnsLookup as never) as never } });
+  const agent = await oneShotDispatcher(base.origin, {
+    connect: { lookup: localhostAwareLookup(dnsLookup as never) as never },
+  });
   try {
     const res = await request(new URL('/', base), {
       method: 'POST',

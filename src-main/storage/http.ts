@@ -27,7 +27,25 @@ export interface HttpResponse {
   body: Dispatcher.ResponseData['body'];
 }
 
+/** How a request reaches its server now: directly, or through a proxy (see settings/network.ts). */
+export interface NetworkRoute {
+  /** The same key, the same dispatcher (kept open for reuse); `direct` is the client's own agent. */
+  key: string;
+  /** Changes when the settings change: dispatchers of older generations are closed. */
+  generation: number;
+  /** `auth`: credentials are offered to the proxy. */
+  proxy?: { kind: 'http' | 'socks5'; host: string; port: number; auth?: boolean };
+  create?(agentOptions: Agent.Options): Dispatcher;
+}
+
+/** The seam every request of main goes through: asked once per attempt, so changes apply at once. */
+export interface Network {
+  route(origin: string): Promise<NetworkRoute>;
+}
+
 export interface HttpOptions {
+  /** Proxy routing (the settings' proxy); without it every request goes direct. */
+  network?: Network;
   /** Time allowed to open a connection (TCP and TLS). */
   connectTimeoutMs?: number;
   /**
@@ -86,9 +104,14 @@ export class HttpClient {
   private readonly opts: Required<
     Omit<
       HttpOptions,
-      'headersTimeoutMs' | 'responseTimeoutMs' | 'bodyTimeoutMs' | 'clock' | 'serverKey' | 'now'
+      'headersTimeoutMs' | 'responseTimeoutMs' | 'bodyTimeoutMs' | 'clock' | 'serverKey' | 'now' | 'network'
     >
   >;
+  private readonly network: Network | undefined;
+  private readonly agentOptions: Agent.Options;
+  /** Proxy dispatchers by route key, all of one settings generation. */
+  private readonly routed = new Map<string, Dispatcher>();
+  private routedGeneration = -1;
   /** Whether this client has looked at a server's `Date` yet. */
   private learned = false;
 
@@ -113,7 +136,8 @@ export class HttpClient {
       (opts.serverKey !== undefined
         ? serverClock(opts.serverKey, opts.now ?? Date.now)
         : new ServerClock(opts.now ?? Date.now));
-    this.agent = new Agent({
+    this.network = opts.network;
+    this.agentOptions = {
       // Above any concurrency the app runs (transfers: at most 64, plus listings), so a request
       // never waits in a queue for a connection while its silence timer runs.
       connections: 128,
@@ -127,7 +151,27 @@ export class HttpClient {
         timeout: this.opts.connectTimeoutMs,
         lookup: localhostAwareLookup(dnsLookup as never) as never,
       },
-    });
+    };
+    this.agent = new Agent(this.agentOptions);
+  }
+
+  /** The dispatcher for this attempt: the settings' route as it is now. */
+  private async dispatcherFor(origin: string): Promise<{ d: Dispatcher; route?: NetworkRoute }> {
+    if (!this.network) return { d: this.agent };
+    const route = await this.network.route(origin);
+    if (route.generation !== this.routedGeneration) {
+      // Older routes finish what they carry (close waits for it), then go.
+      for (const d of this.routed.values()) void d.close().catch(() => undefined);
+      this.routed.clear();
+      this.routedGeneration = route.generation;
+    }
+    if (!route.create || route.key === 'direct') return { d: this.agent, route };
+    let d = this.routed.get(route.key);
+    if (!d) {
+      d = route.create(this.agentOptions);
+      this.routed.set(route.key, d);
+    }
+    return { d, route };
   }
 
   /** Server time minus local time, as learned. */
@@ -156,8 +200,11 @@ export class HttpClient {
       let res: Dispatcher.ResponseData;
       const dog = new Watchdog(this.opts.connectTimeoutMs + this.opts.idleTimeoutMs, this.opts.idleTimeoutMs);
       const body = watchedBody(req.body, dog);
+      let route: NetworkRoute | undefined;
       try {
-        res = await this.agent.request({
+        const via = await this.dispatcherFor(req.target.origin);
+        route = via.route;
+        res = await via.d.request({
           origin: req.target.origin,
           path: req.target.path,
           method: req.method as Dispatcher.HttpMethod,
@@ -168,6 +215,8 @@ export class HttpClient {
         });
       } catch (err) {
         if (isReadable(req.body)) req.body.destroy();
+        const viaProxy = route?.proxy && !so.signal?.aborted ? proxyFailure(err, route.proxy) : undefined;
+        if (viaProxy) throw viaProxy;
         const se = storageErrorFromNetwork(so.signal?.aborted ? so.signal.reason : err, ctx);
         const cause = se.details.cause ?? '';
         const retryable = RETRYABLE_NETWORK.has(se.storageCode) && (idempotent || NOT_SENT_CAUSES.has(cause));
@@ -244,9 +293,62 @@ export class HttpClient {
       : jittered;
   }
 
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    const all = [this.agent, ...this.routed.values()];
+    this.routed.clear();
+    await Promise.all(all.map((d) => d.close().catch(() => undefined)));
   }
+}
+
+/**
+ * A request that failed at the proxy, in words that say so: the proxy refused the credentials,
+ * cannot be reached, or refused to connect onwards. Undefined: not the proxy's doing.
+ */
+export function proxyFailure(
+  err: unknown,
+  proxy: NonNullable<NetworkRoute['proxy']>,
+): StorageError | undefined {
+  const msg = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code ?? '';
+  const where = `${proxy.kind === 'socks5' ? 'SOCKS5' : 'HTTP'} proxy ${proxy.host}:${proxy.port}`;
+  const status = /Proxy response \((\d{3})\)/.exec(msg)?.[1];
+  const make = (storageCode: string, en: string, zh: string) =>
+    new StorageError('NETWORK', { storageCode, cause: code || undefined }, {}, { en, zh });
+  // The socks client reports a login broken off mid-handshake as an internal error.
+  const socksLogin =
+    proxy.kind === 'socks5' && proxy.auth === true && /SocksClient internal error/i.test(msg);
+  if (status === '407' || socksLogin || /authentication failed/i.test(msg)) {
+    return make(
+      'ProxyAuthRefused',
+      `The ${where} refused the credentials: check the proxy username and password in Settings.`,
+      `代理 ${proxy.host}:${proxy.port} 拒绝了凭据：请在设置中检查代理的用户名和密码。`,
+    );
+  }
+  if (status) {
+    return make(
+      'ProxyRefused',
+      `The ${where} did not connect onwards (HTTP ${status}): check that the server is reachable from the proxy, or change the proxy in Settings.`,
+      `代理 ${proxy.host}:${proxy.port} 未能转发连接（HTTP ${status}）：请确认代理能访问该服务器，或在设置中更换代理。`,
+    );
+  }
+  const unreachable =
+    /^(ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|UND_ERR_CONNECT_TIMEOUT)$/.test(code) ||
+    /ECONNREFUSED|proxy connection timed out/i.test(msg);
+  if (/Socks5? proxy rejected connection/i.test(msg)) {
+    return make(
+      'ProxyRefused',
+      `The ${where} refused to connect to the server (${msg.replace(/^.*- /, '')}): check that the server is reachable from the proxy, or change the proxy in Settings.`,
+      `代理 ${proxy.host}:${proxy.port} 拒绝连接到服务器：请确认代理能访问该服务器，或在设置中更换代理。`,
+    );
+  }
+  if (unreachable) {
+    return make(
+      'ProxyUnreachable',
+      `Cannot reach the ${where} (${code || msg}): check that the proxy is running and its host and port in Settings, or choose "No proxy".`,
+      `无法连接代理 ${proxy.host}:${proxy.port}（${code || msg}）：请确认代理正在运行、设置中的主机和端口正确，或选择“不使用代理”。`,
+    );
+  }
+  return undefined;
 }
 
 /**
@@ -394,4 +496,27 @@ async function readCapped(body: Dispatcher.ResponseData['body']): Promise<string
     // A body cut short still leaves the status to go on.
   }
   return Buffer.concat(chunks).subarray(0, ERROR_BODY_LIMIT).toString('utf8');
+}
+
+let processNetwork: Network | undefined;
+
+/**
+ * The network of the main running in this process, for the few requests made outside
+ * HttpClient (STS, link checks): set by createMain, cleared when that main closes.
+ */
+export function setProcessNetwork(n: Network | undefined): void {
+  processNetwork = n;
+}
+
+export function getProcessNetwork(): Network | undefined {
+  return processNetwork;
+}
+
+/**
+ * A dispatcher for one request to `origin` outside HttpClient, on the current proxy route;
+ * the caller closes it when done.
+ */
+export async function oneShotDispatcher(origin: string, agentOptions: Agent.Options): Promise<Dispatcher> {
+  const route = await processNetwork?.route(origin);
+  return route?.create ? route.create(agentOptions) : new Agent(agentOptions);
 }

@@ -1,6 +1,7 @@
 import type { ConnectionTestResult } from '../../src-shared/contract';
 import type { ResolvedAccount } from '../accounts/types';
 import { StorageClient } from './client';
+import { getProcessNetwork } from './http';
 import { describeStorageError, StorageError } from './errors';
 
 export interface TestConnectionOptions {
@@ -33,7 +34,11 @@ export async function testConnection(
   let client: StorageClient | undefined;
   try {
     // One retry at most: a person is waiting for the answer.
-    client = new StorageClient(account, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxAttempts: 2 });
+    client = new StorageClient(account, {
+      network: getProcessNetwork(),
+      timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxAttempts: 2,
+    });
     const buckets = await client.listBuckets();
     const n = buckets.length;
     return {

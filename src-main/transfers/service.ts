@@ -41,6 +41,17 @@ export interface TransfersDeps {
   autoStart?: boolean;
 }
 
+export interface TransferConfig {
+  limits: { uploadBps: number; downloadBps: number; concurrency?: number };
+  partSize?: number;
+}
+
+function applyConfig(engine: TransferEngine, c: TransferConfig | undefined): void {
+  if (!c) return;
+  engine.setLimits(c.limits);
+  if (c.partSize) engine.setPartSize(c.partSize);
+}
+
 interface Spool {
   req: Req<'webUpload'>;
   batchId: string;
@@ -59,6 +70,8 @@ export class TransfersService implements Api {
 
   private opened: Promise<TransferEngine> | undefined;
   private lock: EngineLock | undefined;
+  /** The settings page's limits and part size, applied whenever the engine is open. */
+  private configured: TransferConfig | undefined;
 
   constructor(private readonly deps: TransfersDeps) {
     // A temporary key that runs out pauses its account's jobs; they resume with fresh keys.
@@ -104,6 +117,7 @@ export class TransfersService implements Api {
         onFinished: (j) => this.finished(j),
       });
       this.lock = lock;
+      applyConfig(engine, this.configured);
       if (this.deps.autoStart) engine.start();
       return engine;
     } catch (err) {
@@ -406,6 +420,12 @@ export class TransfersService implements Api {
 
   async resolveConflict(req: Req<'resolveConflict'>) {
     return { affected: (await this.engine()).resolveConflict(req.id, req.action, req.applyToBatch) };
+  }
+
+  /** Settings changed: limits apply at once to an open engine, else when it opens. */
+  configure(c: TransferConfig): void {
+    this.configured = c;
+    void this.opened?.then((e) => applyConfig(e, c)).catch(() => undefined);
   }
 
   async getLimits() {

@@ -17,6 +17,8 @@ import { bucketSettingsContract, bucketSettingsEvents } from './bucket-settings'
 import { operationsContract, operationsEvents } from './operations';
 import { filesContract } from './files';
 import { versionsContract } from './versions';
+import { appCommandEvents, settingsContract, settingsEvents } from './settings';
+import { desktopContract } from './desktop';
 
 export * from './accounts';
 export * from './storage';
@@ -28,6 +30,8 @@ export * from './places';
 export * from './operations';
 export * from './files';
 export * from './versions';
+export * from './settings';
+export * from './desktop';
 export * from './methods';
 export * from './channels';
 
@@ -74,6 +78,8 @@ export const contract = {
   operations: operationsContract,
   files: filesContract,
   versions: versionsContract,
+  settings: settingsContract,
+  desktop: desktopContract,
 } as const;
 
 /** Events main sends to every view; payloads are validated before they leave main. */
@@ -85,6 +91,8 @@ export const events = {
   ...transfersEvents,
   ...bucketSettingsEvents,
   ...operationsEvents,
+  ...settingsEvents,
+  ...appCommandEvents,
 } as const satisfies Record<EventName, z.ZodType>;
 
 export type Contract = typeof contract;

@@ -63,6 +63,8 @@ export const METHODS = {
     'previewUrl',
     'previewText',
   ],
+  settings: ['get', 'set', 'chooseDownloadDir'],
+  desktop: ['popupMenu'],
 } as const;
 
 export const EVENT_NAMES = [
@@ -74,6 +76,8 @@ export const EVENT_NAMES = [
   'bucketSettings.emptyProgress',
   'operations.progress',
   'transfers.finished',
+  'settings.changed',
+  'app.command',
 ] as const;
 
 export type MethodMap = typeof METHODS;

@@ -15,6 +15,10 @@ const state = {
   messageBoxes: [],
   openDialogs: [],
   shownItems: [],
+  applicationMenu: undefined,
+  popups: [],
+  focusCount: 0,
+  maximizeCount: 0,
 };
 globalThis.__electronStub = state;
 
@@ -56,6 +60,12 @@ export const app = new (class extends Emitter {
   getPath() {
     return process.env.STUB_USER_DATA;
   }
+  getLocale() {
+    return 'en-US';
+  }
+  getName() {
+    return 'cosdesk';
+  }
   whenReady() {
     return Promise.resolve();
   }
@@ -78,6 +88,8 @@ export class BrowserWindow extends Emitter {
   constructor(options) {
     super();
     this.options = options;
+    this.bounds = { x: options.x ?? 0, y: options.y ?? 0, width: options.width, height: options.height };
+    this.maximized = false;
     this.webContents = new WebContents();
     state.windows.push(this);
     app.emit('web-contents-created', {}, this.webContents);
@@ -100,9 +112,57 @@ export class BrowserWindow extends Emitter {
     return false;
   }
   show() {}
-  focus() {}
+  isVisible() {
+    return true;
+  }
+  focus() {
+    state.focusCount++;
+  }
   restore() {}
+  maximize() {
+    this.maximized = true;
+    state.maximizeCount++;
+  }
+  isMaximized() {
+    return this.maximized;
+  }
+  getNormalBounds() {
+    return { ...this.bounds };
+  }
+  static getFocusedWindow() {
+    return state.windows[0] ?? null;
+  }
 }
+
+// Menus: the application menu's template is kept for the test to read and click; a popup
+// "chooses" the item STUB_POPUP_CHOOSE names (none: dismissed).
+export const Menu = {
+  buildFromTemplate(template) {
+    return {
+      template,
+      popup(opts) {
+        state.popups.push(template.map((i) => i.label ?? `-${i.type}`));
+        const pick = process.env.STUB_POPUP_CHOOSE;
+        const items = template.filter((i) => i.type !== 'separator');
+        if (pick !== undefined) items[Number(pick)]?.click?.();
+        opts?.callback?.();
+      },
+    };
+  },
+  setApplicationMenu(menu) {
+    state.applicationMenu = menu?.template;
+  },
+};
+
+// One 1920x1080 display unless STUB_DISPLAYS (a JSON list of work areas) says otherwise.
+export const screen = {
+  getAllDisplays() {
+    const areas = process.env.STUB_DISPLAYS
+      ? JSON.parse(process.env.STUB_DISPLAYS)
+      : [{ x: 0, y: 0, width: 1920, height: 1080 }];
+    return areas.map((workArea) => ({ workArea, bounds: workArea }));
+  },
+};
 
 export const ipcMain = {
   on(channel, fn) {
@@ -129,6 +189,9 @@ export const session = {
     setPermissionRequestHandler(fn) {
       state.permissionHandler = fn;
     },
+    resolveProxy() {
+      return Promise.resolve('DIRECT');
+    },
   },
 };
 
@@ -144,4 +207,4 @@ export const dialog = {
     return { response: 0, checkboxChecked: false };
   },
 };
-export default { app, BrowserWindow, ipcMain, shell, session, dialog };
+export default { app, BrowserWindow, ipcMain, shell, session, dialog, Menu, screen };

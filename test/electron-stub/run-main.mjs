@@ -28,6 +28,7 @@ if (process.env.STUB_SINGLE_INSTANCE === 'taken') {
 }
 await import(mainPath);
 const s = globalThis.__electronStub;
+const { app } = await import('electron');
 const win = s.windows[0];
 const wc = win.webContents;
 
@@ -96,5 +97,46 @@ report.openDialogs = s.openDialogs.map((o) => o.properties);
 // A page that navigated elsewhere (were navigation ever allowed) must lose access too.
 foreignPage.senderFrame.url = 'https://evil.example/';
 report.foreignOriginCall = await call('cosdesk:accounts.list', {}, foreignPage);
+
+// Desktop conventions (issue 12 item 8), from the window's own page again.
+wc.mainFrame.url = win.url;
+report.windowOptions = {
+  x: win.options.x,
+  y: win.options.y,
+  width: win.options.width,
+  height: win.options.height,
+};
+const menu = s.applicationMenu ?? [];
+report.menu = menu.map((m) => ({
+  label: m.label,
+  items: (m.submenu ?? [])
+    .filter((i) => i.type !== 'separator')
+    .map((i) => ({
+      label: i.label,
+      accelerator: i.accelerator,
+      role: i.role,
+      id: i.id,
+    })),
+}));
+const settingsItem = menu.flatMap((m) => m.submenu ?? []).find((i) => i.id === 'settings');
+const sentBefore = s.sent.length;
+settingsItem?.click?.();
+await new Promise((r) => setTimeout(r, 50));
+report.sentAfterMenuClick = s.sent.slice(sentBefore);
+const focusBefore = s.focusCount;
+app.emit('second-instance', {}, ['cosdesk'], '/');
+report.focusedOnSecondInstance = s.focusCount - focusBefore;
+report.popup = await call(
+  'cosdesk:desktop.popupMenu',
+  { items: [{ label: 'Open' }, { label: 'Download' }, { label: 'Delete', separatorBefore: true }] },
+  own,
+);
+report.popups = s.popups;
+win.emit('ready-to-show');
+report.maximizedAtStart = s.maximizeCount > 0;
+// The window moves and closes: its state is saved for the next start.
+win.bounds = JSON.parse(process.env.STUB_MOVE_TO ?? 'null') ?? win.bounds;
+if (process.env.STUB_MAXIMIZE === '1') win.maximize();
+win.emit('close');
 process.stdout.write(JSON.stringify(report));
 process.exit(0);

@@ -10,6 +10,7 @@ import places from '../browse/places-i18n';
 import operations from '../browse/operations-i18n';
 import uploadLinks from '../sharing/upload-link-i18n';
 import versions from '../browse/versions-i18n';
+import settings from '../settings/i18n';
 
 const FEATURES = [
   permissions,
@@ -21,6 +22,7 @@ const FEATURES = [
   operations,
   uploadLinks,
   versions,
+  settings,
 ];
 
 export const LOCALES = [

@@ -7,6 +7,10 @@ import type {
   TransferSummary,
 } from '../../../src-shared/contract';
 import { bridge } from '../bridge/store';
+import { useSettingsStore } from '../settings/store';
+
+/** The settings page's answer for an existing destination (ask until main's settings arrive). */
+const conflictDefault = () => useSettingsStore().settings?.conflictDefault ?? 'ask';
 
 export type TransferFilter = 'all' | 'active' | 'done' | 'failed';
 
@@ -265,7 +269,7 @@ export const useTransfersStore = defineStore('transfers', () => {
     keys: string[],
     localDir: string,
   ): Promise<void> {
-    await bridge().transfers.download({ ...target, keys, localDir, onConflict: 'ask' });
+    await bridge().transfers.download({ ...target, keys, localDir, onConflict: conflictDefault() });
     open.value = true;
   }
 
@@ -341,7 +345,7 @@ export const useTransfersStore = defineStore('transfers', () => {
           ...base,
           paths,
           prefix: target.prefix,
-          onConflict: 'ask',
+          onConflict: conflictDefault(),
           contentType,
         });
         return paths.length;
@@ -354,7 +358,7 @@ export const useTransfersStore = defineStore('transfers', () => {
       ...base,
       prefix: target.prefix,
       files: files.map((f) => ({ relativePath: f.relativePath, size: f.file.size })),
-      onConflict: 'ask',
+      onConflict: conflictDefault(),
       contentType,
     });
     void sendAll(token, files);
