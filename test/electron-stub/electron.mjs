@@ -129,9 +129,6 @@ export class BrowserWindow extends Emitter {
   getNormalBounds() {
     return { ...this.bounds };
   }
-  static getFocusedWindow() {
-    return state.windows[0] ?? null;
-  }
 }
 
 // Menus: the application menu's template is kept for the test to read and click; a popup
