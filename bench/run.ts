@@ -24,6 +24,7 @@ import type { ResolvedAccount } from '../src-main/accounts/types';
 import { createStorageClient, type StorageClient } from '../src-main/storage/client';
 import { Crc64 } from '../src-main/storage/crc64';
 import { deleteObjects } from '../src-main/storage/ops/delete';
+import { listAllKeys } from '../src-main/storage/ops/list';
 import { PartHasher } from '../src-main/transfers/hash';
 import { createInProcessBridge } from '../src-main/ipc/in-process';
 import { silentLogger } from '../src-main/log';
@@ -696,8 +697,10 @@ function rotate<T>(xs: T[], by: number): T[] {
   return [...xs.slice(k), ...xs.slice(0, k)];
 }
 
+/** Deletes every object under `prefix` ('' = the whole bucket; deleteObjects takes '' as a key). */
 async function clearPrefix(client: StorageClient, bucket: string, prefix: string): Promise<void> {
-  const r = await deleteObjects(client, { bucket }, [prefix]);
+  const keys = (await listAllKeys(client, { bucket }, prefix)).map((o) => o.key);
+  const r = await deleteObjects(client, { bucket }, keys);
   if (r.errors.length) throw new Error(`cleanup of ${prefix}: ${r.errors[0].message}`);
 }
 
