@@ -101,7 +101,7 @@ export function listBucketsDenied(
       )
     : e.restate(
         {
-          en: 'The server refused to list buckets with this key (AccessDenied). Either the key id or secret key is wrong (Ceph RGW answers wrong credentials this way): check them; or this key may not list buckets: open a bucket by name, or ask for ListBuckets (s3:ListAllMyBuckets).',
+          en: 'The server refused to list buckets with this key (AccessDenied). Either the secret key is wrong or the key id is unknown (Ceph RGW answers wrong credentials this way): check them; or this key may not list buckets: open a bucket by name, or ask for ListBuckets (s3:ListAllMyBuckets).',
           zh: '服务器拒绝用此密钥列出存储桶（AccessDenied）。可能是密钥 ID 或密钥不正确（Ceph RGW 对错误凭证也如此回答），请检查；也可能此密钥无权列出存储桶：请按名称打开存储桶，或申请 ListBuckets（s3:ListAllMyBuckets）权限。',
         },
         'listDenied',
