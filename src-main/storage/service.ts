@@ -127,7 +127,7 @@ export class StorageService implements Api {
     } catch (le) {
       if (le instanceof StorageError && le.kind === 'denied') listed = 'denied';
     }
-    throw bucketDenied(e, listed, l.bucket);
+    throw bucketDenied(e, listed, l.bucket, account.kind === 's3' && !!account.secret.sessionToken);
   }
 
   async headObject(req: Req<'headObject'>) {

@@ -117,8 +117,17 @@ export function bucketDenied(
   e: StorageError,
   listed: 'ok' | 'denied' | 'unknown',
   bucket: string,
+  temporary = false,
 ): StorageError {
   if (e.storageCode !== 'AccessDenied' || e.kind !== 'denied') return e;
+  // A temporary key (minted for some buckets or folders) may not list buckets at all: a refusal
+  // of both says nothing about its secret, which STS made and signed right.
+  if (listed === 'denied' && temporary) {
+    return e.restate({
+      en: `Access denied "${bucket}": this temporary key is not allowed to do that here (it is limited to some buckets or folders). Open the folder it was made for, or ask whoever gave it for access.`,
+      zh: `访问被拒绝"${bucket}"：此临时密钥在这里没有该权限（它只能访问部分存储桶或目录）。请打开它对应的目录，或向提供密钥的人申请权限。`,
+    });
+  }
   if (listed === 'denied') {
     return e.restate(
       {
@@ -127,6 +136,13 @@ export function bucketDenied(
       },
       'credentials',
     );
+  }
+  // An error that already says what was refused (opening a bucket) keeps its words.
+  if (listed === 'ok' && !e.message.startsWith('Access denied')) {
+    return e.restate({
+      en: `${e.message} (The key itself is valid: it lists its own buckets.)`,
+      zh: `${e.details.messageZh}（密钥本身有效：它可以列出自己的存储桶。）`,
+    });
   }
   if (listed === 'ok') {
     return e.restate({
