@@ -40,7 +40,7 @@ describe('npm run bench (smoke variant)', () => {
     ])
       expect(md).toContain(`| ${tool}`);
     // Every row has a measured time (a number), never a blank or NaN.
-    const rows = md.split('\n').filter((l) => /^\| (?!tool|---)/.test(l));
+    const rows = md.split('\n').filter((l) => /^\| (?!tool \||transfer \||---)/.test(l));
     expect(rows.length).toBeGreaterThan(40);
     for (const r of rows) expect(r.split('|')[2].trim(), r).toMatch(/^\d+\.\d+$/);
   }, 900_000);
