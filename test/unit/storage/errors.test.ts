@@ -147,7 +147,7 @@ describe('connection-test wording', () => {
     expect(explain(e, 'cos')).toMatch(/may not list buckets.*Open a bucket by name, or ask .*ListBuckets/);
     expect(explain(e, 'cos')).not.toMatch(/secret key is wrong/);
     // Ceph RGW answers wrong credentials with AccessDenied too: both causes, each with what to do.
-    expect(explain(e, 's3')).toMatch(/key id or secret key is wrong/);
+    expect(explain(e, 's3')).toMatch(/the secret key is wrong or the key id is unknown/);
     expect(explain(e, 's3')).toMatch(/may not list buckets: open a bucket by name, or ask for ListBuckets/);
   });
 
