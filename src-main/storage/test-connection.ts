@@ -139,9 +139,10 @@ export function bucketDenied(
   }
   // An error that already says what was refused (opening a bucket) keeps its words.
   if (listed === 'ok' && !e.message.startsWith('Access denied')) {
+    const lower = (m: string) => m.charAt(0).toLowerCase() + m.slice(1);
     return e.restate({
-      en: `${e.message} (The key itself is valid: it lists its own buckets.)`,
-      zh: `${e.details.messageZh}（密钥本身有效：它可以列出自己的存储桶。）`,
+      en: `Access denied "${bucket}": the key is valid, but ${lower(e.message)}`,
+      zh: `访问被拒绝"${bucket}"：密钥有效，但${e.details.messageZh}`,
     });
   }
   if (listed === 'ok') {

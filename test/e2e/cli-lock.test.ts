@@ -123,6 +123,10 @@ describe('one process at a time runs the transfer queue of a data folder', () =>
     first = start(['cp', big, `s3://${B}/big.bin`, '--limit-rate', '100k', ...conn], env);
     children.push(first);
     await until('the first cp to take the lock', () => owner(dir)?.pid === first.child.pid);
+    // The lock comes first, then the journal (the saved settings are read in between).
+    await until('the first cp to open its journal', () =>
+      existsSync(join(dir, 'transfers', 'journal.jsonl')),
+    );
     expect(owner(dir)).toMatchObject({ pid: first.child.pid, kind: 'cli' });
     expect(statSync(join(dir, 'transfers', 'engine.lock')).isDirectory()).toBe(true);
     ino = journalIno(dir);

@@ -102,6 +102,10 @@ describe('object operations in web mode (Chromium)', () => {
     await expect
       .poll(async () => (await head('dst/src/b.txt'))['content-length'], { timeout: 30_000 })
       .toBe('7');
+    // The paste's end lists the folder again: let that settle before the next right-click, so
+    // the menu opens on the dst/ row and not on a row being replaced.
+    await listed('');
+    await row('dst/').waitFor();
 
     // Again: dst/src/ exists now, so the paste asks; "keep both" makes dst/src (1)/.
     await row('dst/').click({ button: 'right' });
@@ -109,7 +113,7 @@ describe('object operations in web mode (Chromium)', () => {
     await page.getByTestId('paste-conflict-dialog').waitFor();
     await page.getByTestId('paste-conflict-keep-both').click();
     await expect
-      .poll(async () => (await head('dst/src (1)/a.txt'))['content-length'], { timeout: 30_000 })
+      .poll(async () => (await head('dst/src (1)/a.txt'))['content-length'], { timeout: 60_000 })
       .toBe('7');
     await row('dst/').dblclick();
     await listed('dst/');
