@@ -404,14 +404,30 @@ function curlCeiling(): Tool {
   };
 }
 
-async function curlConfig(ctx: Ctx, lines: string[]): Promise<Run> {
+/**
+ * Runs curl over a config of transfers, each starting with its `url = ` line. curl 7.88 keeps
+ * options such as range, dump-header and fail for every URL of one option set, so each
+ * transfer gets its own set (`next`), with `perTransfer` lines (fail, write-out) in each.
+ */
+async function curlConfig(
+  ctx: Ctx,
+  lines: string[],
+  perTransfer: string[] = [],
+  stdout?: (chunk: Buffer) => void,
+): Promise<Run> {
+  const sets: string[][] = [];
+  for (const l of lines) {
+    if (l.startsWith('url = ') || sets.length === 0) sets.push(['fail', ...perTransfer]);
+    sets[sets.length - 1].push(l);
+  }
   const cfg = join(ctx.work, `curl-${homeSeq++}.conf`);
-  await writeFile(cfg, lines.join('\n') + '\n');
+  await writeFile(cfg, sets.map((t) => t.join('\n')).join('\nnext\n') + '\n');
   try {
     return await timed(
       'curl',
-      ['--parallel', '--parallel-max', String(PARALLEL), '--fail', '-sS', '--config', cfg],
+      ['--parallel', '--parallel-max', String(PARALLEL), '-sS', '--config', cfg],
       process.env,
+      stdout ? { stdout } : {},
     );
   } finally {
     await rm(cfg, { force: true });
@@ -465,24 +481,25 @@ async function curlBig(ctx: Ctx, client: StorageClient, j: Job): Promise<Run> {
     query: { uploads: '' },
   });
   const uploadId = findUploadId(init.doc);
+  // Each transfer prints its number and ETag (%{urlnum} counts from 0 in config order).
   const lines: string[] = [];
-  const etagFiles: string[] = [];
   for (let n = 1; n <= cut.length; n++) {
     const url = await presignS3(ctx.b, 'PUT', ctx.bucket, j.remote, { partNumber: String(n), uploadId });
-    const hdr = join(ctx.work, `hdr-${n}`);
-    etagFiles.push(hdr);
-    lines.push(
-      `url = "${url}"`,
-      `upload-file = "${cut[n - 1]}"`,
-      `dump-header = "${hdr}"`,
-      'output = "/dev/null"',
-    );
+    lines.push(`url = "${url}"`, `upload-file = "${cut[n - 1]}"`, 'output = "/dev/null"');
   }
-  const r = await curlConfig(ctx, lines);
-  const parts = etagFiles.map((h, i) => {
-    const m = /^etag:\s*(\S+)/im.exec(readFileSync(h, 'utf8'));
-    if (!m) throw new Error(`curl ceiling: part ${i + 1} has no ETag`);
-    return `<Part><PartNumber>${i + 1}</PartNumber><ETag>${m[1]}</ETag></Part>`;
+  let printed = '';
+  const r = await curlConfig(ctx, lines, ['write-out = "%{urlnum} %header{etag}\\n"'], (c) => {
+    printed += String(c);
+  });
+  const etags = new Map<number, string>();
+  for (const line of printed.split('\n')) {
+    const m = /^(\d+) (\S+)/.exec(line.trim());
+    if (m) etags.set(Number(m[1]), m[2]);
+  }
+  const parts = cut.map((_p, i) => {
+    const etag = etags.get(i);
+    if (!etag) throw new Error(`curl ceiling: part ${i + 1} has no ETag`);
+    return `<Part><PartNumber>${i + 1}</PartNumber><ETag>${etag}</ETag></Part>`;
   });
   const body = `<CompleteMultipartUpload>${parts.join('')}</CompleteMultipartUpload>`;
   const res = await client.request({
@@ -495,7 +512,7 @@ async function curlBig(ctx: Ctx, client: StorageClient, j: Job): Promise<Run> {
   });
   await res.body.dump();
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  for (const p of [...cut, ...etagFiles]) await rm(p, { force: true });
+  for (const p of cut) await rm(p, { force: true });
   return { seconds, peak: r.peak };
 }
 
