@@ -107,6 +107,8 @@ async function run(): Promise<void> {
     }
   });
   app.on('second-instance', () => {
+    // On macOS the app lives on with its window closed: open one again.
+    if (win.isDestroyed()) win = openWindow();
     if (win.isMinimized()) win.restore();
     win.focus();
   });

@@ -55,6 +55,8 @@ describe('desktop conventions of the built Electron main bundle', () => {
 
   it('focuses its window when a second instance starts', () => {
     expect(first.focusedOnSecondInstance).toBe(1);
+    // Its window closed (macOS keeps the app running): a new one opens.
+    expect(first.windowsAfterClosedSecondInstance).toBe(1);
   });
 
   it('shows the page’s context menu natively and answers the chosen item', () => {

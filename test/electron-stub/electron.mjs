@@ -112,7 +112,7 @@ export class BrowserWindow extends Emitter {
     return Promise.resolve();
   }
   isDestroyed() {
-    return false;
+    return this.destroyed === true;
   }
   isMinimized() {
     return false;

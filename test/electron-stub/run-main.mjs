@@ -140,6 +140,12 @@ win.bounds = JSON.parse(process.env.STUB_MOVE_TO ?? 'null') ?? win.bounds;
 if (process.env.STUB_MAXIMIZE === '1') win.maximize();
 win.emit('close');
 
+// macOS: the window was closed but the app lives on; a second instance opens a new one.
+win.destroyed = true;
+app.emit('second-instance', {}, ['cosdesk'], '/');
+report.windowsAfterClosedSecondInstance = s.windows.filter((w) => !w.isDestroyed()).length;
+win.destroyed = false;
+
 // The app:// scheme: registered privileged before ready, serving out/renderer with the CSP of
 // the accounts there are; raw traversal paths are refused.
 report.privilegedSchemes = s.privilegedSchemes;
