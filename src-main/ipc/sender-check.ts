@@ -8,7 +8,7 @@ export interface SenderInfo {
 export interface TrustPolicy {
   /** webContents ids of windows this app created. */
   windows: ReadonlySet<number>;
-  /** The renderer's own URL: file:///…/index.html, or the dev server's origin. */
+  /** The renderer's own URL: app://cosdesk/index.html, or the dev server's origin. */
   appUrl: string;
 }
 
@@ -24,5 +24,7 @@ export function isTrustedSender(s: SenderInfo, policy: TrustPolicy): boolean {
     return false;
   }
   if (app.protocol === 'file:') return frame.protocol === 'file:' && frame.pathname === app.pathname;
-  return frame.origin === app.origin;
+  // Not `origin`: a custom scheme such as app://cosdesk has the opaque origin "null", equal for
+  // every page of every such scheme. Scheme and host (with port) name our page exactly.
+  return frame.protocol === app.protocol && frame.host === app.host && app.host !== '';
 }

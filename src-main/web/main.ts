@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../paths';
 import { createLogger } from '../log';
 import { createMain } from '../services';
-import { previewSources } from './csp';
+import { previewSources } from '../security/csp';
 import { startWebServer } from './server';
 
 const log = createLogger('web');

@@ -7,7 +7,7 @@ import type { ClientFrame, ServerFrame } from '../../src-shared/contract/wire';
 import type { EventHub } from '../ipc/events';
 import type { Router } from '../ipc/router';
 import type { Logger } from '../log';
-import { pageCsp, withCspMeta } from './csp';
+import { pageCsp, withCspMeta } from '../security/csp';
 import { readStatic } from './static';
 
 export interface WebServerOptions {

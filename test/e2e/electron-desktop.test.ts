@@ -55,6 +55,8 @@ describe('desktop conventions of the built Electron main bundle', () => {
 
   it('focuses its window when a second instance starts', () => {
     expect(first.focusedOnSecondInstance).toBe(1);
+    // Its window closed (macOS keeps the app running): a new one opens.
+    expect(first.windowsAfterClosedSecondInstance).toBe(1);
   });
 
   it('shows the page’s context menu natively and answers the chosen item', () => {
@@ -86,6 +88,81 @@ describe('desktop conventions of the built Electron main bundle', () => {
     );
     const r = runShell(dir, { STUB_DISPLAYS: JSON.stringify([{ x: 0, y: 0, width: 1366, height: 728 }]) });
     expect(r.windowOptions).toEqual({ x: 83, y: 0, width: 1200, height: 728 });
+  });
+});
+
+// Previews load from each account's endpoint: the desktop page's CSP must name them (issue 12 item 2).
+describe('the desktop CSP of the built Electron main bundle', () => {
+  const stored = (id: string, fields: Record<string, unknown>) => ({
+    id,
+    fields,
+    secretStorage: 'session',
+    hasToken: false,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  });
+  const rgw = {
+    kind: 's3',
+    name: 'RGW',
+    endpoint: 'http://127.0.0.1:7480',
+    region: 'us-east-1',
+    accessKeyId: 'AKEXAMPLE',
+    pathStyle: true,
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'cosdesk-csp-'));
+  writeFileSync(
+    join(dir, 'accounts.json'),
+    JSON.stringify({
+      version: 1,
+      accounts: [
+        stored('rgw', rgw),
+        stored('cdn', {
+          kind: 'cos',
+          name: 'Custom domain',
+          secretId: 'AKIDEXAMPLE',
+          region: 'ap-guangzhou',
+          endpointTemplate: 'https://{bucket}.files.example.com',
+        }),
+        stored('cos', { kind: 'cos', name: 'COS', secretId: 'AKIDEXAMPLE2', region: 'ap-guangzhou' }),
+      ],
+    }),
+  );
+  const { accessKeyId: _k, ...edit } = rgw;
+  const r = runShell(dir, {
+    // A new endpoint (a reload is due), then a new name only (none is).
+    STUB_UPDATE_ACCOUNTS: JSON.stringify([
+      { id: 'rgw', fields: { ...edit, endpoint: 'https://s3.example.com' } },
+      { id: 'rgw', fields: { ...edit, name: 'RGW 2', endpoint: 'https://s3.example.com' } },
+    ]),
+  });
+  const sources = (csp: string, directive: string) =>
+    new RegExp(`${directive} ([^;]*)`).exec(csp)?.[1].split(' ') ?? [];
+
+  it('names an S3 path-style endpoint and a custom COS domain in img-src, media-src and frame-src', () => {
+    const csp: string = r.served.index.csp;
+    for (const d of ['img-src', 'media-src', 'frame-src']) {
+      expect(sources(csp, d)).toEqual(
+        expect.arrayContaining([
+          'http://127.0.0.1:7480',
+          'https://*.files.example.com',
+          'https://*.myqcloud.com',
+        ]),
+      );
+    }
+    expect(r.served.index.meta).toBe(csp);
+  });
+
+  it('never allows every source', () => {
+    for (const csp of [r.served.index.csp, r.servedAfterUpdate.csp]) {
+      for (const d of csp.split(';')) expect(d.trim().split(/\s+/).slice(1), d).not.toContain('*');
+      expect(csp).not.toMatch(/(^|\s)(\*|https?:|http:\/\/\*|https:\/\/\*)(\s|;|$)/);
+    }
+  });
+
+  it('reloads the page once when an account names a new endpoint, which the next load allows', () => {
+    expect(r.reloadsAfterUpdates).toEqual([1, 1]);
+    expect(sources(r.servedAfterUpdate.csp, 'media-src')).toContain('https://s3.example.com');
+    expect(sources(r.servedAfterUpdate.csp, 'media-src')).not.toContain('http://127.0.0.1:7480');
   });
 });
 

@@ -35,8 +35,40 @@ describe('built Electron main bundle', () => {
     });
     expect(r.webPreferences.preload).toMatch(/preload[\\/]index\.cjs$/);
     expect(r.preloadExists).toBe(true);
-    expect(r.url).toMatch(/^file:\/\/.*\/out\/renderer\/index\.html$/);
+    expect(r.url).toBe('app://cosdesk/index.html');
     expect(r.sandboxEnabled).toBe(true);
+  });
+
+  it('serves the renderer from app://cosdesk, a privileged scheme, with a CSP per page load', () => {
+    expect(r.privilegedSchemes).toEqual([
+      { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    ]);
+    expect(r.served.index.status).toBe(200);
+    expect(r.served.index.type).toBe('text/html; charset=utf-8');
+    // No accounts yet: previews may load from nowhere, and the meta tag says the same as the header.
+    expect(r.served.index.csp).toContain("media-src 'none'; frame-src 'none'");
+    expect(r.served.index.csp).toContain("connect-src 'self';");
+    expect(r.served.index.meta).toBe(r.served.index.csp);
+    expect(r.served.script).toMatchObject({ status: 200, type: 'text/javascript; charset=utf-8' });
+    expect(r.served.script.length).toBeGreaterThan(1000);
+  });
+
+  it('refuses paths out of the renderer folder, other hosts and other methods', () => {
+    for (const path of [
+      '/../../etc/passwd',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/..%2f..%2fetc%2fpasswd',
+      '/assets/..%5c..%5cindex.html',
+    ]) {
+      expect(r.served[path].status, path).toBe(403);
+    }
+    expect(r.served.otherHost.status).toBe(404);
+    expect(r.served.post.status).toBe(405);
+  });
+
+  it('answers calls from app://cosdesk only, not from a look-alike scheme or host', () => {
+    expect(r.ownAppCall.ok).toBe(true);
+    expect(r.lookAlikeCalls).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
   });
 
   it('registers exactly one handler per contract call and nothing else', () => {
@@ -47,7 +79,8 @@ describe('built Electron main bundle', () => {
     expect(r.willNavigatePrevented).toBe(true);
     expect(r.willRedirectPrevented).toBe(true);
     expect(r.webviewPrevented).toBe(true);
-    for (const o of [r.openHttps, r.openFile, r.openJs, r.openCustom]) expect(o.action).toBe('deny');
+    for (const o of [r.openHttps, r.openFile, r.openJs, r.openCustom, r.openApp])
+      expect(o.action).toBe('deny');
   });
 
   it('hands only http(s) links to the system browser', () => {
@@ -55,6 +88,7 @@ describe('built Electron main bundle', () => {
     expect(r.openFile.external).toBe(false);
     expect(r.openJs.external).toBe(false);
     expect(r.openCustom.external).toBe(false);
+    expect(r.openApp.external).toBe(false);
     expect(r.externalOpened).toEqual(['https://cloud.tencent.com/document/product/436']);
   });
 

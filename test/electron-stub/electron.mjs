@@ -19,6 +19,9 @@ const state = {
   popups: [],
   focusCount: 0,
   maximizeCount: 0,
+  privilegedSchemes: [],
+  protocolHandlers: new Map(),
+  reloads: 0,
 };
 globalThis.__electronStub = state;
 
@@ -46,6 +49,9 @@ class WebContents extends Emitter {
   }
   send(...args) {
     state.sent.push(args);
+  }
+  reload() {
+    state.reloads++;
   }
   startDrag(item) {
     state.drags.push(item);
@@ -106,7 +112,7 @@ export class BrowserWindow extends Emitter {
     return Promise.resolve();
   }
   isDestroyed() {
-    return false;
+    return this.destroyed === true;
   }
   isMinimized() {
     return false;
@@ -192,6 +198,16 @@ export const session = {
   },
 };
 
+// Custom schemes: which are privileged, and the handler the app serves each with.
+export const protocol = {
+  registerSchemesAsPrivileged(schemes) {
+    state.privilegedSchemes.push(...schemes);
+  },
+  handle(scheme, handler) {
+    state.protocolHandlers.set(scheme, handler);
+  },
+};
+
 // Records what the app asks for and answers as if the user picked one path.
 export const dialog = {
   showOpenDialog: async (...args) => {
@@ -204,4 +220,4 @@ export const dialog = {
     return { response: 0, checkboxChecked: false };
   },
 };
-export default { app, BrowserWindow, ipcMain, shell, session, dialog, Menu, screen };
+export default { app, BrowserWindow, ipcMain, shell, session, dialog, Menu, screen, protocol };

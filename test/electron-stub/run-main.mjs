@@ -64,6 +64,7 @@ const report = {
   openFile: opened('file:///etc/passwd'),
   openJs: opened('javascript:alert(1)'),
   openCustom: opened('smb://server/share'),
+  openApp: opened('app://cosdesk/index.html'),
   externalOpened: s.openExternal,
   permissionGranted: permission,
   ownCall: await call('cosdesk:accounts.list', {}, own),
@@ -138,5 +139,61 @@ report.maximizedAtStart = s.maximizeCount > 0;
 win.bounds = JSON.parse(process.env.STUB_MOVE_TO ?? 'null') ?? win.bounds;
 if (process.env.STUB_MAXIMIZE === '1') win.maximize();
 win.emit('close');
+
+// macOS: the window was closed but the app lives on; a second instance opens a new one.
+win.destroyed = true;
+app.emit('second-instance', {}, ['cosdesk'], '/');
+report.windowsAfterClosedSecondInstance = s.windows.filter((w) => !w.isDestroyed()).length;
+win.destroyed = false;
+
+// The app:// scheme: registered privileged before ready, serving out/renderer with the CSP of
+// the accounts there are; raw traversal paths are refused.
+report.privilegedSchemes = s.privilegedSchemes;
+const serve = async (url, method = 'GET') => {
+  const handler = s.protocolHandlers.get('app');
+  if (!handler) return undefined;
+  const res = await handler({ url, method });
+  const text = await res.text();
+  return {
+    status: res.status,
+    type: res.headers.get('content-type'),
+    csp: res.headers.get('content-security-policy'),
+    meta: /http-equiv="Content-Security-Policy"\s+content="([^"]*)"/.exec(text)?.[1],
+    asset: /src="\.?\/?(assets\/[^"]+\.js)"/.exec(text)?.[1],
+    length: text.length,
+  };
+};
+report.served = {};
+const index = await serve('app://cosdesk/index.html');
+report.served.index = index;
+if (index?.asset) report.served.script = await serve(`app://cosdesk/${index.asset}`);
+for (const path of [
+  '/../../etc/passwd',
+  '/%2e%2e/%2e%2e/etc/passwd',
+  '/..%2f..%2fetc%2fpasswd',
+  '/assets/..%5c..%5cindex.html',
+]) {
+  report.served[path] = await serve(`app://cosdesk${path}`);
+}
+report.served.otherHost = await serve('app://elsewhere/index.html');
+report.served.post = await serve('app://cosdesk/index.html', 'POST');
+// Senders on a look-alike page: another host of the scheme, or another scheme with this host.
+const lookAlike = (url) => ({ sender: wc, senderFrame: { ...wc.mainFrame, url } });
+wc.mainFrame.url = win.url;
+report.ownAppCall = await call('cosdesk:accounts.list', {}, own);
+report.lookAlikeCalls = [
+  await call('cosdesk:accounts.list', {}, lookAlike('app://elsewhere/index.html')),
+  await call('cosdesk:accounts.list', {}, lookAlike('evil://cosdesk/index.html')),
+  await call('cosdesk:accounts.list', {}, lookAlike('file:///index.html')),
+].map((r) => r.error?.code ?? 'ok');
+// STUB_UPDATE_ACCOUNTS: a JSON list of accounts.update requests, each followed by the reload count.
+report.reloadsAfterUpdates = [];
+for (const req of JSON.parse(process.env.STUB_UPDATE_ACCOUNTS ?? '[]')) {
+  const r = await call('cosdesk:accounts.update', req, own);
+  if (!r.ok) throw new Error(`accounts.update failed: ${JSON.stringify(r.error)}`);
+  await new Promise((done) => setTimeout(done, 1000));
+  report.reloadsAfterUpdates.push(s.reloads);
+  report.servedAfterUpdate = await serve('app://cosdesk/index.html');
+}
 process.stdout.write(JSON.stringify(report));
 process.exit(0);

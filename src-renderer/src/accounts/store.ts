@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type {
   AccountFields,
   AccountFieldsEdit,
@@ -35,10 +35,22 @@ export interface TestDraftInput {
   id?: string;
 }
 
+const SELECTED_KEY = 'cosdesk.selectedAccount';
+
 /** A cache of main's account registry: main is the source of truth, `accounts.changed` keeps it fresh. */
 export const useAccountsStore = defineStore('accounts', () => {
   const accounts = ref<AccountView[]>([]);
-  const selectedId = ref<string | null>(null);
+  // The selection outlives a reload of the page (the desktop app reloads it when an account
+  // names a new endpoint, so that the page's CSP lets its previews load).
+  const selectedId = ref<string | null>(sessionStorage.getItem(SELECTED_KEY));
+  watch(
+    selectedId,
+    (id) => {
+      if (id) sessionStorage.setItem(SELECTED_KEY, id);
+      else sessionStorage.removeItem(SELECTED_KEY);
+    },
+    { flush: 'sync' },
+  );
   const loaded = ref(false);
   const loading = ref(false);
   /** The error of the most recent call, or null when it succeeded. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountView } from '../../../src-shared/contract';
-import { pageCsp, previewSources, withCspMeta } from '../../../src-main/web/csp';
+import { pageCsp, previewSources, withCspMeta } from '../../../src-main/security/csp';
 import { decodeText } from '../../../src-main/versions/service';
 
 const common = { id: 'a', name: 'n', region: 'ap-guangzhou', createdAt: '', updatedAt: '' };

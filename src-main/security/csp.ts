@@ -1,20 +1,31 @@
 import type { AccountView } from '../../src-shared/contract';
 
 /**
- * The page's Content-Security-Policy. Previews load images, media and PDFs straight from the
- * bucket through signed links, so img-src / media-src / frame-src name the accounts' storage
- * endpoints, and nothing else: never `*`.
+ * The page's Content-Security-Policy, the same builder for web mode and the desktop app.
+ * Previews load images, media and PDFs straight from the bucket through signed links, so
+ * img-src / media-src / frame-src name the accounts' storage endpoints, and nothing else:
+ * never `*`. `connect` adds sources the page may open connections to besides 'self'.
  */
-export function pageCsp(port: number, previewSources: readonly string[]): string {
+export function buildCsp(previewSources: readonly string[], connect: readonly string[] = []): string {
   const src = previewSources.join(' ');
-  const loopback = `ws://127.0.0.1:${port} ws://localhost:${port}`;
   return (
     `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; ` +
     `img-src 'self' data: ${src}`.trimEnd() +
     `; media-src ${src || "'none'"}; frame-src ${src || "'none'"}; ` +
-    `font-src 'self' data:; connect-src 'self' ${loopback}; ` +
+    `font-src 'self' data:; ` +
+    `connect-src ${["'self'", ...connect].join(' ')}; ` +
     "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
   );
+}
+
+/** Web mode's policy: the page also opens its websocket to this loopback server. */
+export function pageCsp(port: number, previewSources: readonly string[]): string {
+  return buildCsp(previewSources, [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]);
+}
+
+/** The desktop app's policy: calls go over Electron IPC, so the page connects to nothing but itself. */
+export function desktopCsp(previewSources: readonly string[]): string {
+  return buildCsp(previewSources);
 }
 
 const DEFAULT_COS_TEMPLATE = 'https://{bucket}.cos.{region}.myqcloud.com';
@@ -60,7 +71,7 @@ function wildcardOf(template: string): string | undefined {
   return `${scheme.toLowerCase()}//*.${rest.join('.').toLowerCase()}`;
 }
 
-/** The built index.html carries a CSP meta tag (for the desktop app): web mode puts its own in. */
+/** The built index.html carries a static CSP meta tag: both web mode and the app put their own in. */
 export function withCspMeta(html: string, csp: string): string {
   return html.replace(
     /(<meta\s+http-equiv="Content-Security-Policy"\s+content=")[^"]*(")/i,
