@@ -1,9 +1,13 @@
+const UNRESERVED_ONLY = /^[A-Za-z0-9._~-]*$/;
+
 /**
  * RFC 3986 unreserved characters stay literal; everything else is percent-encoded from its
  * UTF-8 bytes with upper-case hex. Both the COS signature and SigV4 canonicalise this way,
  * so the wire and the signature must agree on it byte for byte.
  */
 export function uriEncode(s: string): string {
+  // Most names and values are plain (signature fields, key segments): skip the regex replace.
+  if (UNRESERVED_ONLY.test(s)) return s;
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
 }
 

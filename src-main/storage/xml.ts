@@ -1,4 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { parseXmlFast } from './xml-fast';
 
 /** The body was not well-formed XML; the caller decides what that means for its operation. */
 export class XmlSyntaxError extends Error {}
@@ -18,6 +19,9 @@ export type XmlNode = Record<string, unknown>;
 /** Parses a whole document; throws XmlSyntaxError on anything that is not well-formed XML with a root element. */
 export function parseXml(text: string): XmlNode {
   const trimmed = text.trim();
+  // Plain documents (every listing page) take the fast path; anything else the full one below.
+  const fast = parseXmlFast(trimmed);
+  if (fast && Object.keys(fast).length > 0) return fast;
   if (trimmed === '' || XMLValidator.validate(trimmed) !== true) {
     throw new XmlSyntaxError('not well-formed XML');
   }

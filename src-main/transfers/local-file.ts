@@ -16,13 +16,24 @@ export class LocalFileError extends Error {
  * undefined for a regular file. A missing file is a failure, not a skip.
  */
 export async function whyNotUploadable(path: string): Promise<string | undefined> {
+  return (await uploadable(path)).why;
+}
+
+/**
+ * `whyNotUploadable` with the lstat it took: for a regular file that is also its stat, so the
+ * upload needs no second call per file (syscalls dominate 4 KiB uploads, issue 13 (c)).
+ */
+export async function uploadable(path: string): Promise<{ why?: string; stats: Stats }> {
   let s: Stats;
   try {
     s = await lstat(path);
   } catch (e) {
     throw localReadError(path, e);
   }
-  if (s.isFile()) return undefined;
+  return { why: s.isFile() ? undefined : await whyNot(path, s), stats: s };
+}
+
+async function whyNot(path: string, s: Stats): Promise<string | undefined> {
   if (s.isSymbolicLink()) {
     const target = await stat(path).catch(() => undefined);
     if (!target) return `${path} is a symbolic link to something that does not exist: skipped.`;

@@ -56,6 +56,17 @@ function canonicalPairs(entries: [string, string][]): { list: string; joined: st
 
 const hmacSha1Hex = (key: string, msg: string) => createHmac('sha1', key).update(msg, 'utf8').digest('hex');
 
+/**
+ * SignKey = HMAC(secretKey, keyTime): the same for every request or link of one key time, so the
+ * last one is kept (a batch of 10,000 links shares one key time).
+ */
+let lastSignKey = { secretKey: '', keyTime: '', value: '' };
+function signKeyFor(secretKey: string, keyTime: string): string {
+  if (lastSignKey.secretKey !== secretKey || lastSignKey.keyTime !== keyTime)
+    lastSignKey = { secretKey, keyTime, value: hmacSha1Hex(secretKey, keyTime) };
+  return lastSignKey.value;
+}
+
 /** The `Authorization` value for a COS request (shared/cos/PROTOCOL.md §1). */
 export function signCos(input: CosSignInput): string {
   const params = canonicalPairs(Object.entries(input.query));
@@ -69,7 +80,7 @@ export function signCos(input: CosSignInput): string {
     createHash('sha1').update(httpString, 'utf8').digest('hex'),
     '',
   ].join('\n');
-  const signature = hmacSha1Hex(hmacSha1Hex(input.secretKey, input.keyTime), stringToSign);
+  const signature = hmacSha1Hex(signKeyFor(input.secretKey, input.keyTime), stringToSign);
   return [
     'q-sign-algorithm=sha1',
     `q-ak=${input.secretId}`,
