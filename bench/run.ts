@@ -31,6 +31,7 @@ import { silentLogger } from '../src-main/log';
 import { createMain } from '../src-main/services';
 import { createPresigner } from '../src-main/sharing/presign';
 import { startCosGateway, type CosGateway } from '../test/cos-gateway/server';
+import { uiScale } from './ui-scale';
 import {
   GiB,
   MiB,
@@ -974,6 +975,7 @@ async function ipcScenario(ctx: Ctx, inputs: Inputs, s3: StorageClient): Promise
   }
 }
 
+const uiLines: string[] = [];
 const ipcDelays: Array<{ scenario: string; title: string; seconds: number; p99: number; max: number }> = [];
 
 async function linkScenario(ctx: Ctx): Promise<void> {
@@ -1214,6 +1216,7 @@ async function report(started: Date): Promise<string> {
     }
     lines.push('');
   }
+  lines.push(...uiLines);
   lines.push(
     '## Not measured by this runner yet',
     '',
@@ -1246,6 +1249,7 @@ async function main(): Promise<void> {
     await listScenario(ctx, s3);
     await linkScenario(ctx);
     await hashScenario();
+    if (want('j')) uiLines.push(...(await uiScale({ account: b, log })));
     const text = await report(started);
     await mkdir(dirname(OUT), { recursive: true });
     writeFileSync(OUT, text);
