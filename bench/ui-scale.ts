@@ -195,7 +195,10 @@ async function folderRun(page: Page, label: string, folder: string, lastKey: str
   const t0 = performance.now();
   await page.locator(`[data-testid=object-row][data-key="${folder}"]`).dblclick();
   await page.waitForFunction(
-    (prefix) => !!(globalThis as unknown as G).document.querySelector(`[data-testid=object-row][data-key^="${prefix}"]`),
+    (prefix) =>
+      !!(globalThis as unknown as G).document.querySelector(
+        `[data-testid=object-row][data-key^="${prefix}"]`,
+      ),
     folder,
     { polling: 'raf', timeout: 120_000 },
   );
@@ -212,18 +215,19 @@ async function folderRun(page: Page, label: string, folder: string, lastKey: str
   await first.click();
   const box = await first.boundingBox();
   if (box) await page.mouse.move(box.x + box.width / 2, box.y + 200);
-  await page.evaluate(() => {
-    const g = globalThis as unknown as G;
+  // Plain script text: tsx's helper names (__name) do not exist in the page.
+  await page.evaluate(`(() => {
+    const g = globalThis;
     g.__frames = [];
     g.__stop = false;
     let last = 0;
-    const tick = (t: number) => {
-      if (last) g.__frames?.push(t - last);
+    const tick = (t) => {
+      if (last) g.__frames.push(t - last);
       last = t;
-      if (!g.__stop) g.requestAnimationFrame(tick);
+      if (!g.__stop) requestAnimationFrame(tick);
     };
-    g.requestAnimationFrame(tick);
-  });
+    requestAnimationFrame(tick);
+  })()`);
   for (let i = 0; i < 120; i++) {
     await page.mouse.wheel(0, 1200);
     await page.waitForTimeout(16);
@@ -285,7 +289,9 @@ async function queueRun(page: Page, webPid: number, jobs: number): Promise<Queue
     await page.getByTestId('menu-download').click();
     await page.waitForFunction(
       (n) => {
-        const el = (globalThis as unknown as G).document.querySelector('[data-testid=transfer-summary]') as unknown as {
+        const el = (globalThis as unknown as G).document.querySelector(
+          '[data-testid=transfer-summary]',
+        ) as unknown as {
           dataset: Record<string, string>;
         } | null;
         return Number(el?.dataset.total ?? 0) >= n;
@@ -295,23 +301,21 @@ async function queueRun(page: Page, webPid: number, jobs: number): Promise<Queue
     );
     const enqueueMs = performance.now() - t0;
     const rssQueued = treeRss(webPid);
-    log(`${jobs} jobs queued in ${(enqueueMs / 1000).toFixed(1)} s, engine RSS ${(rssQueued / 2 ** 20).toFixed(0)} MB`);
+    log(
+      `${jobs} jobs queued in ${(enqueueMs / 1000).toFixed(1)} s, engine RSS ${(rssQueued / 2 ** 20).toFixed(0)} MB`,
+    );
 
     // Key presses in the filter box while the queue runs: key down to the frame after its input.
-    await page.evaluate(() => {
-      const g = globalThis as unknown as G;
+    await page.evaluate(`(() => {
+      const g = globalThis;
       g.__inputs = [];
       let down = 0;
-      g.addEventListener('keydown', (e) => (down = e.timeStamp), true);
-      g.addEventListener(
-        'input',
-        () => {
-          const at = down;
-          g.requestAnimationFrame(() => g.setTimeout(() => g.__inputs?.push(performance.now() - at), 0));
-        },
-        true,
-      );
-    });
+      addEventListener('keydown', (e) => (down = e.timeStamp), true);
+      addEventListener('input', () => {
+        const at = down;
+        requestAnimationFrame(() => setTimeout(() => g.__inputs.push(performance.now() - at), 0));
+      }, true);
+    })()`);
     const filter = page.locator('[data-testid=filter-input] input, input[data-testid=filter-input]').first();
     await filter.click();
     for (let round = 0; round < 3; round++) {
@@ -334,7 +338,8 @@ async function queueRun(page: Page, webPid: number, jobs: number): Promise<Queue
       rssPeakMB: 0,
       rssQueuedMB: rssQueued / 2 ** 20,
     };
-    await page.getByTestId('transfer-toggle').click();
+    if ((await page.getByTestId('transfer-panel').getAttribute('data-open')) !== 'true')
+      await page.getByTestId('transfer-toggle').click();
     await page.getByTestId('transfer-cancel-all').click();
     await page.waitForTimeout(1000);
     run.rssPeakMB = Math.max(peak, treeRss(webPid)) / 2 ** 20;
@@ -358,7 +363,7 @@ export async function uiScale(o: UiScaleOptions): Promise<string[]> {
       const t = performance.now();
       await seeder.putMany(BIG_BUCKET, bigKeys(BIG), { concurrency: 64 });
       const s = (performance.now() - t) / 1000;
-      seedNote = `seeded ${BIG_BUCKET}/big/ in ${s.toFixed(0)} s (${Math.round(BIG / s)} keys/s: 1,000,000 would take ~${Math.round((1e6 / (BIG / s)) / 60)} min)`;
+      seedNote = `seeded ${BIG_BUCKET}/big/ in ${s.toFixed(0)} s (${Math.round(BIG / s)} keys/s: 1,000,000 would take ~${Math.round(1e6 / (BIG / s) / 60)} min)`;
     }
   } finally {
     await seeder.close();
