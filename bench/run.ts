@@ -1220,7 +1220,7 @@ async function report(started: Date): Promise<string> {
   lines.push(
     '## Not measured by this runner yet',
     '',
-    '- UI at scale (100,000 and 1,000,000 rows; 100,000 queued transfers): bench/ui-first-rows.ts and bench/listing.ts measure parts of it on their own.',
+    '- UI at scale (100,000 and 1,000,000 rows; 100,000 queued transfers) is scenario (j), bench/ui-scale.ts: `BENCH_ONLY=j` (real Chromium; slow).',
     '',
   );
   return lines.join('\n');
