@@ -31,6 +31,7 @@ import { silentLogger } from '../src-main/log';
 import { createMain } from '../src-main/services';
 import { createPresigner } from '../src-main/sharing/presign';
 import { startCosGateway, type CosGateway } from '../test/cos-gateway/server';
+import { uiScale } from './ui-scale';
 import {
   GiB,
   MiB,
@@ -991,6 +992,7 @@ async function ipcScenario(ctx: Ctx, inputs: Inputs, s3: StorageClient): Promise
   }
 }
 
+const uiLines: string[] = [];
 const ipcDelays: Array<{ scenario: string; title: string; seconds: number; p99: number; max: number }> = [];
 
 async function linkScenario(ctx: Ctx): Promise<void> {
@@ -1233,10 +1235,11 @@ async function report(started: Date): Promise<string> {
     }
     lines.push('');
   }
+  lines.push(...uiLines);
   lines.push(
     '## Not measured by this runner yet',
     '',
-    '- UI at scale (100,000 and 1,000,000 rows; 100,000 queued transfers): bench/ui-first-rows.ts and bench/listing.ts measure parts of it on their own.',
+    '- UI at scale (100,000 and 1,000,000 rows; 100,000 queued transfers) is scenario (j), bench/ui-scale.ts: `BENCH_ONLY=j` (real Chromium; slow).',
     '',
   );
   return lines.join('\n');
@@ -1265,6 +1268,7 @@ async function main(): Promise<void> {
     await listScenario(ctx, s3);
     await linkScenario(ctx);
     await hashScenario();
+    if (want('j')) uiLines.push(...(await uiScale({ account: b, log })));
     const text = await report(started);
     await mkdir(dirname(OUT), { recursive: true });
     writeFileSync(OUT, text);

@@ -9,6 +9,7 @@ import {
   errorText,
   failureText,
   isRetryable,
+  queuedJob,
   Skipped,
   type Job,
   type RunContext,
@@ -349,18 +350,7 @@ export class TransferEngine {
   }
 
   private newJob(rec: JobRecord): Job {
-    const job: Job = {
-      rec,
-      seq: this.order.length,
-      state: 'queued',
-      parts: new Map(),
-      chunks: new Map(),
-      transferred: 0,
-      speed: 0,
-      sampleBytes: 0,
-      sampleAt: Date.now(),
-      autoRetries: 0,
-    };
+    const job = queuedJob(rec, this.order.length);
     this.jobs.set(rec.id, job);
     this.order.push(job);
     return job;
