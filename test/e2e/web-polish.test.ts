@@ -248,6 +248,38 @@ describe('polish (web mode, Chromium, 1024x700)', () => {
     }
   });
 
+  it('in a 1024x700 window every column header of the table fits, and the settings page ends above the Transfers bar', async () => {
+    const page = await newPage();
+    try {
+      const box = async (sel: string) => {
+        const b = await page.locator(sel).first().boundingBox();
+        if (!b) throw new Error(`${sel} is not shown`);
+        return b;
+      };
+      await page.locator(`[data-testid=account-item][data-account-name="${TITLE}"]`).click();
+      await page.locator(`[data-testid=bucket-row][data-bucket="${BUCKET2}"]`).dblclick();
+      await row(page, 'a.txt').waitFor({ timeout: 30_000 });
+      const table = await box('.object-table');
+      for (const col of ['name', 'size', 'type', 'modified', 'storageClass']) {
+        const h = await box(`[data-testid=column-header][data-column="${col}"]`);
+        expect(h.x + h.width, `the ${col} header inside the table`).toBeLessThanOrEqual(
+          table.x + table.width + 1,
+        );
+      }
+
+      await page.getByTestId('open-settings').click();
+      await page.getByTestId('settings-view').waitFor();
+      const settings = await box('[data-testid=settings-view]');
+      const bar = await box('[data-testid=transfer-panel]');
+      expect(
+        settings.y + settings.height,
+        'the settings page ends above the Transfers bar',
+      ).toBeLessThanOrEqual(bar.y + 1);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('the theme changes the computed colours at once and keeps them after a reload', async () => {
     const page = await newPage('light');
     try {
