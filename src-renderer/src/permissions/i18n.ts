@@ -3,6 +3,7 @@ export default {
   en: {
     perm: {
       button: 'Permissions…',
+      loadFailed: 'Could not load the permissions',
       title: 'Permissions of {bucket}',
       objectTitle: 'Permissions of {n} object | Permissions of {n} objects',
       whoCanAccess: 'Who can access?',
@@ -133,6 +134,7 @@ export default {
   zhCN: {
     perm: {
       button: '权限…',
+      loadFailed: '无法加载权限',
       title: '{bucket} 的权限',
       objectTitle: '{n} 个对象的权限',
       whoCanAccess: '谁可以访问？',
