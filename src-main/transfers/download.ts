@@ -532,7 +532,8 @@ async function ranged(
       const r = ranges[n];
       const md5 = md5Digest(c.crc);
       let ok = false;
-      if (r && r.len === c.size && (md5 !== undefined) === (chunkDigest(plan) === 'md5')) {
+      // CRC-64 records (COS; S3 by older versions) hold for any plan, MD5 ones for S3 plans.
+      if (r && r.len === c.size && (md5 === undefined || chunkDigest(plan) === 'md5')) {
         if (md5 !== undefined) {
           ok = (await md5OfFileRange(path, r.start, r.len)) === md5;
           if (ok) md5s.set(n, md5);
