@@ -354,29 +354,41 @@ async function fetchRange(
   return readBody(ctx, key, res.body, to - from + 1, sink);
 }
 
-/** What the bytes of one whole read give, for each way the plan may check them. */
+/**
+ * What the bytes of one whole read give, for each way the plan may check them: only the
+ * hashes the plan needs (a CRC-64 for COS, MD5s for S3), nothing on a size-only plan.
+ */
 class Digest {
-  readonly crc = new Crc64();
+  private readonly crc: Crc64 | undefined;
   private readonly md5: Hash | undefined;
   private readonly parts: PartHasher[];
+  private md5Hex: string | undefined;
 
   constructor(private readonly plan: Plan) {
+    this.crc = plan.method === 'crc64' ? new Crc64() : undefined;
     this.md5 = plan.method === 'md5' ? createHash('md5') : undefined;
     this.parts = plan.method === 'multipart-etag' ? plan.layouts.map((l) => new PartHasher(l)) : [];
   }
 
   update(c: Buffer): void {
-    this.crc.update(c);
+    this.crc?.update(c);
     this.md5?.update(c);
     for (const p of this.parts) p.update(c);
   }
 
-  matches(remote: Remote, crcOfAll: string): boolean {
+  /** Names these bytes, to tell whether two reads gave the same ones (once all went in). */
+  fingerprint(): string {
+    if (this.crc) return this.crc.digestDecimal();
+    if (this.md5) return (this.md5Hex ??= this.md5.digest('hex'));
+    return this.parts.map((p) => p.etag() ?? p.md5s.join(',')).join(' ');
+  }
+
+  matches(remote: Remote): boolean {
     switch (this.plan.method) {
       case 'crc64':
-        return crcOfAll === remote.crc64;
+        return this.fingerprint() === remote.crc64;
       case 'md5':
-        return this.md5!.digest('hex') === remote.etag;
+        return this.fingerprint() === remote.etag;
       case 'multipart-etag':
         return this.parts.some((p) => p.etag() === remote.etag);
       default:
@@ -421,11 +433,11 @@ async function sequential(
     // The transfer or the object? Read it again (hashing only) and compare.
     const again = await withRetries(ctx.signal, () =>
       ctx.limiter.run(async () => {
-        const crc = new Crc64();
+        const d = new Digest(plan);
         await fetchRange(ctx, loc, key, remote, undefined, (c) => {
-          crc.update(c);
+          d.update(c);
         });
-        return crc.digestDecimal();
+        return d.fingerprint();
       }),
     );
     if (again === got.crc) {
@@ -481,8 +493,7 @@ async function fetchWhole(
   } finally {
     await fh.close();
   }
-  const crc = digest.crc.digestDecimal();
-  return { ok: digest.matches(remote, crc), crc };
+  return { ok: digest.matches(remote), crc: digest.fingerprint() };
 }
 
 interface Range {
