@@ -10,7 +10,6 @@ import { etagIsOpaque, getObject, headObjectDetail } from '../storage/ops/object
 import type { BucketLoc } from '../storage/ops/types';
 import {
   guessLayouts,
-  hashRange,
   IntegrityError,
   layoutEtagsOfFile,
   md5AndCrc,
@@ -22,6 +21,7 @@ import {
 import { ConflictPending, Skipped, withRetries, type Job, type RunContext } from './job';
 import { choosePartSize } from './multipart';
 import { localWriteError } from './local-file';
+import { md5OfFileRange } from './range-md5';
 import { keepBothName } from './safe-path';
 
 export const PART_SUFFIX = '.cosdesk-part';
@@ -321,7 +321,7 @@ async function readBody(
     const chunk = raw as Buffer;
     if (got + chunk.length > expected)
       throw new IntegrityError(`${key}: the server sent more than the ${expected} bytes it announced`);
-    await ctx.throttle.take(chunk.length);
+    if (ctx.throttle.bytesPerSecond > 0) await ctx.throttle.take(chunk.length);
     await sink(chunk, got);
     got += chunk.length;
   }
@@ -354,29 +354,41 @@ async function fetchRange(
   return readBody(ctx, key, res.body, to - from + 1, sink);
 }
 
-/** What the bytes of one whole read give, for each way the plan may check them. */
+/**
+ * What the bytes of one whole read give, for each way the plan may check them: only the
+ * hashes the plan needs (a CRC-64 for COS, MD5s for S3), nothing on a size-only plan.
+ */
 class Digest {
-  readonly crc = new Crc64();
+  private readonly crc: Crc64 | undefined;
   private readonly md5: Hash | undefined;
   private readonly parts: PartHasher[];
+  private md5Hex: string | undefined;
 
   constructor(private readonly plan: Plan) {
+    this.crc = plan.method === 'crc64' ? new Crc64() : undefined;
     this.md5 = plan.method === 'md5' ? createHash('md5') : undefined;
     this.parts = plan.method === 'multipart-etag' ? plan.layouts.map((l) => new PartHasher(l)) : [];
   }
 
   update(c: Buffer): void {
-    this.crc.update(c);
+    this.crc?.update(c);
     this.md5?.update(c);
     for (const p of this.parts) p.update(c);
   }
 
-  matches(remote: Remote, crcOfAll: string): boolean {
+  /** Names these bytes, to tell whether two reads gave the same ones (once all went in). */
+  fingerprint(): string {
+    if (this.crc) return this.crc.digestDecimal();
+    if (this.md5) return (this.md5Hex ??= this.md5.digest('hex'));
+    return this.parts.map((p) => p.etag() ?? p.md5s.join(',')).join(' ');
+  }
+
+  matches(remote: Remote): boolean {
     switch (this.plan.method) {
       case 'crc64':
-        return crcOfAll === remote.crc64;
+        return this.fingerprint() === remote.crc64;
       case 'md5':
-        return this.md5!.digest('hex') === remote.etag;
+        return this.fingerprint() === remote.etag;
       case 'multipart-etag':
         return this.parts.some((p) => p.etag() === remote.etag);
       default:
@@ -421,11 +433,11 @@ async function sequential(
     // The transfer or the object? Read it again (hashing only) and compare.
     const again = await withRetries(ctx.signal, () =>
       ctx.limiter.run(async () => {
-        const crc = new Crc64();
+        const d = new Digest(plan);
         await fetchRange(ctx, loc, key, remote, undefined, (c) => {
-          crc.update(c);
+          d.update(c);
         });
-        return crc.digestDecimal();
+        return d.fingerprint();
       }),
     );
     if (again === got.crc) {
@@ -481,8 +493,7 @@ async function fetchWhole(
   } finally {
     await fh.close();
   }
-  const crc = digest.crc.digestDecimal();
-  return { ok: digest.matches(remote, crc), crc };
+  return { ok: digest.matches(remote), crc: digest.fingerprint() };
 }
 
 interface Range {
@@ -530,15 +541,25 @@ async function ranged(
     // Chunks of an earlier run count only if the disk still holds what arrived then.
     for (const [n, c] of [...job.chunks]) {
       const r = ranges[n];
-      const disk = r && r.len === c.size ? await md5AndCrc(path, r.start, r.len) : undefined;
-      if (disk?.crc === c.crc) {
-        md5s.set(n, disk.md5);
-        ctx.progress(c.size);
-      } else job.chunks.delete(n);
+      const md5 = md5Digest(c.crc);
+      let ok = false;
+      // CRC-64 records (COS; S3 by older versions) hold for any plan, MD5 ones for S3 plans.
+      if (r && r.len === c.size && (md5 === undefined || chunkDigest(plan) === 'md5')) {
+        if (md5 !== undefined) {
+          ok = (await md5OfFileRange(path, r.start, r.len)) === md5;
+          if (ok) md5s.set(n, md5);
+        } else {
+          const disk = await md5AndCrc(path, r.start, r.len);
+          ok = disk.crc === c.crc;
+          if (ok) md5s.set(n, disk.md5);
+        }
+      }
+      if (ok) ctx.progress(c.size);
+      else job.chunks.delete(n);
     }
     outcome = `${key}: the download did not match the object's checksum after ${ROUNDS} tries`;
     for (let round = 1; round <= ROUNDS; round++) {
-      await fetchChunks(ctx, job, loc, remote, plan, ranges, fh, md5s);
+      await fetchChunks(ctx, job, loc, remote, plan, ranges, fh, path, md5s);
       await fh.truncate(remote.size);
       await fh.sync();
       if (await rangedMatches(plan, remote, path, ranges, job, md5s)) {
@@ -574,46 +595,122 @@ async function fetchChunks(
   plan: Plan,
   ranges: Range[],
   fh: FileHandle,
+  path: string,
   md5s: Map<number, string>,
 ): Promise<void> {
-  const wantMd5 = plan.method === 'multipart-etag';
+  const byMd5 = chunkDigest(plan) === 'md5';
   let firstError: unknown;
   const todo: number[] = [];
   for (let n = 0; n < ranges.length; n++) if (!job.chunks.has(n)) todo.push(n);
   await Promise.all(
     todo.map((n) =>
-      withRetries(ctx.signal, () =>
-        ctx.limiter.run(async () => {
-          if (firstError !== undefined || ctx.signal.aborted) return;
-          const { start, len } = ranges[n];
-          const crc = new Crc64();
-          const md5 = wantMd5 ? createHash('md5') : undefined;
-          let got = 0;
-          try {
-            await fetchRange(ctx, loc, job.rec.key, remote, { start, end: start + len - 1 }, async (c) => {
-              await fh.write(c, 0, c.length, start + got);
+      withRetries(ctx.signal, async () => {
+        if (firstError !== undefined || ctx.signal.aborted) return;
+        const { start, len } = ranges[n];
+        const crc = byMd5 ? undefined : new Crc64();
+        let got = 0;
+        try {
+          // The request slot is held for the GET only: syncing and hashing the chunk happen
+          // while the next GET already runs.
+          await ctx.limiter.run(async () => {
+            if (firstError !== undefined || ctx.signal.aborted) return;
+            const out = new BatchedWriter(fh, start);
+            await fetchRange(ctx, loc, job.rec.key, remote, { start, end: start + len - 1 }, (c) => {
               got += c.length;
-              crc.update(c);
-              md5?.update(c);
+              crc?.update(c);
               ctx.progress(c.length);
+              return out.add(c);
             });
-            await fh.datasync();
-            const rec = { crc: crc.digestDecimal(), size: len };
-            job.chunks.set(n, rec);
-            if (md5) md5s.set(n, md5.digest('hex'));
-            await ctx.journal.append({ t: 'chunk', id: job.rec.id, n, ...rec });
-          } catch (e) {
-            ctx.progress(-got);
-            throw e;
-          }
-        }),
-      ).catch((e: unknown) => {
+            await out.flush();
+          });
+          if (got !== len) return;
+          // S3: the chunk's MD5 is read back from the file by a worker thread (it is the
+          // part's MD5 when chunks follow the parts); COS: its CRC-64, combined at the end.
+          const [, md5] = await Promise.all([
+            fh.datasync(),
+            byMd5 ? md5OfFileRange(path, start, len) : undefined,
+          ]);
+          const rec = { crc: md5 !== undefined ? `${MD5_TAG}${md5}` : crc!.digestDecimal(), size: len };
+          job.chunks.set(n, rec);
+          if (md5 !== undefined) md5s.set(n, md5);
+          await ctx.journal.append({ t: 'chunk', id: job.rec.id, n, ...rec });
+        } catch (e) {
+          ctx.progress(-got);
+          throw e;
+        }
+      }).catch((e: unknown) => {
         firstError ??= e;
       }),
     ),
   );
   if (firstError !== undefined) throw firstError;
   if (ctx.signal.aborted) throw ctx.signal.reason;
+}
+
+/**
+ * How a chunk's bytes are remembered (journal `chunk` records, the second read of a failed
+ * check): COS objects by CRC-64 (the chunks' CRCs combine into the object's), everything else
+ * by MD5, written `md5:<hex>` in the record's `crc` field (a CRC is a decimal number).
+ */
+function chunkDigest(plan: Plan): 'crc64' | 'md5' {
+  return plan.method === 'crc64' ? 'crc64' : 'md5';
+}
+
+const MD5_TAG = 'md5:';
+
+function md5Digest(recorded: string): string | undefined {
+  return recorded.startsWith(MD5_TAG) ? recorded.slice(MD5_TAG.length) : undefined;
+}
+
+/** The body's chunks, written in batches of about 1 MiB (one writev each) at their places. */
+class BatchedWriter {
+  private pending: Buffer[] = [];
+  private bytes = 0;
+  private at: number;
+
+  constructor(
+    private readonly fh: FileHandle,
+    start: number,
+  ) {
+    this.at = start;
+  }
+
+  add(c: Buffer): Promise<void> | undefined {
+    this.pending.push(c);
+    this.bytes += c.length;
+    return this.bytes >= WRITE_BATCH ? this.flush() : undefined;
+  }
+
+  async flush(): Promise<void> {
+    if (this.bytes === 0) return;
+    const bufs = this.pending;
+    let left = this.bytes;
+    let at = this.at;
+    this.pending = [];
+    this.at += this.bytes;
+    this.bytes = 0;
+    while (left > 0) {
+      const { bytesWritten } = await this.fh.writev(bufs, at);
+      left -= bytesWritten;
+      at += bytesWritten;
+      if (left > 0) dropWritten(bufs, bytesWritten);
+    }
+  }
+}
+
+const WRITE_BATCH = 1 << 20;
+
+/** A short writev: what is left of `bufs` after its first `n` bytes. */
+function dropWritten(bufs: Buffer[], n: number): void {
+  while (n > 0 && bufs.length > 0) {
+    if (bufs[0].length <= n) {
+      n -= bufs[0].length;
+      bufs.shift();
+    } else {
+      bufs[0] = bufs[0].subarray(n);
+      n = 0;
+    }
+  }
 }
 
 /** Every chunk read once more, hashing only: the ones whose CRC differs from the first read. */
@@ -631,11 +728,15 @@ async function rereadChunks(
       withRetries(ctx.signal, () =>
         ctx.limiter.run(async () => {
           if (firstError !== undefined || ctx.signal.aborted) return;
-          const crc = new Crc64();
+          const first = job.chunks.get(n)?.crc ?? '';
+          const crc = md5Digest(first) === undefined ? new Crc64() : undefined;
+          const md5 = crc ? undefined : createHash('md5');
           await fetchRange(ctx, loc, job.rec.key, remote, { start, end: start + len - 1 }, (c) => {
-            crc.update(c);
+            crc?.update(c);
+            md5?.update(c);
           });
-          if (crc.digestDecimal() !== job.chunks.get(n)?.crc) differ.push(n);
+          const again = crc ? crc.digestDecimal() : `${MD5_TAG}${md5!.digest('hex')}`;
+          if (again !== first) differ.push(n);
         }),
       ).catch((e: unknown) => {
         firstError ??= e;
@@ -662,7 +763,7 @@ async function rangedMatches(
       return crc64CombineAll(crcs.map((c) => ({ crc: c!.crc, size: c!.size }))).toString(10) === remote.crc64;
     }
     case 'md5':
-      return (await hashRange(path, 0, remote.size, 'md5')) === remote.etag;
+      return (await md5OfFileRange(path, 0, remote.size)) === remote.etag;
     case 'multipart-etag': {
       // Chunks that are the parts of the first layout: their MD5s came with the bytes.
       const first = plan.layouts[0];

@@ -7,7 +7,7 @@ import { Crc64, crc64CombineAll } from '../storage/crc64';
 import { StorageError } from '../storage/errors';
 import { etagIsOpaque, headObject, headObjectDetail } from '../storage/ops/objects';
 import type { BucketLoc } from '../storage/ops/types';
-import { hashRange, IntegrityError, multipartEtag } from './hash';
+import { IntegrityError, multipartEtag } from './hash';
 import { ConflictPending, isRetryable, Skipped, sleep, withRetries, type Job, type RunContext } from './job';
 import {
   abortUpload,
@@ -30,6 +30,7 @@ import {
 } from './local-file';
 import { keepBothName } from './safe-path';
 import { meter } from './throttle';
+import { md5OfFileRange } from './range-md5';
 
 // Small files are read once into memory: cheaper than two passes over the disk.
 const IN_MEMORY = 1024 * 1024;
@@ -88,9 +89,10 @@ async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
     ctx.limiter.run(async () => {
       await checkUnchanged(localPath, snap);
       const guard = new ChangeGuard(localPath, snap, size);
-      const md5 = cos ? undefined : small ? md5Hex(small) : await hashRange(localPath, 0, size, 'md5');
+      const md5 = cos ? undefined : small ? md5Hex(small) : await md5OfFileRange(localPath, 0, size);
       let sent = 0;
-      let crc = new Crc64();
+      // COS checks the bytes by CRC-64; S3 by the Content-MD5 the server checks: no CRC-64 then.
+      let crc = cos ? new Crc64() : undefined;
       const headers: Record<string, string> = {
         'content-length': String(size),
         'content-type': contentTypeFor(key, job.rec.contentType),
@@ -105,11 +107,11 @@ async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
           headers,
           signal: ctx.signal,
           body: () => {
-            crc = new Crc64();
+            if (cos) crc = new Crc64();
             ctx.progress(-sent);
             sent = 0;
             return fileStream(ctx, localPath, 0, size, small, guard, (chunk) => {
-              crc.update(chunk);
+              crc?.update(chunk);
               sent += chunk.length;
             });
           },
@@ -120,9 +122,9 @@ async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
         if (cos) {
           // No CRC-64 in the answer: nothing to check the stored bytes against.
           if (!serverCrc) return 'size-only';
-          if (serverCrc !== crc.digestDecimal()) {
+          if (serverCrc !== crc!.digestDecimal()) {
             throw new IntegrityError(
-              `${key}: CRC64 mismatch (server ${serverCrc}, local ${crc.digestDecimal()})`,
+              `${key}: CRC64 mismatch (server ${serverCrc}, local ${crc!.digestDecimal()})`,
             );
           }
           return 'crc64';
@@ -185,9 +187,11 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
           const len = Math.min(partSize, size - start);
           await checkUnchanged(localPath, snap);
           const guard = new ChangeGuard(localPath, snap, len);
-          const md5 = cos ? undefined : await hashRange(localPath, start, len, 'md5');
+          // S3: the part's MD5 (its Content-MD5 and expected ETag) by a worker thread; COS
+          // checks parts by CRC-64 only, computed as they are sent.
+          const md5 = cos ? undefined : await md5OfFileRange(localPath, start, len);
           let sent = 0;
-          let crc = new Crc64();
+          let crc = cos ? new Crc64() : undefined;
           try {
             const r = await uploadPart(ctx.client, loc, key, {
               uploadId,
@@ -196,18 +200,18 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
               contentMd5: md5 ? Buffer.from(md5, 'hex').toString('base64') : undefined,
               signal: ctx.signal,
               body: () => {
-                crc = new Crc64();
+                if (cos) crc = new Crc64();
                 ctx.progress(-sent);
                 sent = 0;
                 return fileStream(ctx, localPath, start, len, undefined, guard, (chunk) => {
-                  crc.update(chunk);
+                  crc?.update(chunk);
                   sent += chunk.length;
                 });
               },
             });
             // After the part as before it: only parts of one version of the file are kept.
             await checkUnchanged(localPath, snap);
-            const local = crc.digestDecimal();
+            const local = crc?.digestDecimal();
             if (r.opaque) opaque = true;
             else if (md5 && r.etag.toLowerCase() !== md5)
               throw new IntegrityError(`${key} part ${n}: ETag ${r.etag}, expected ${md5}`);

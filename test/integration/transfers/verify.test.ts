@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
@@ -5,7 +6,9 @@ import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headObject, putObject } from '../../../src-main/storage/ops/objects';
+import { Crc64 } from '../../../src-main/storage/crc64';
 import type { TransferEngine } from '../../../src-main/transfers/engine';
+import { JOURNAL_FILE } from '../../../src-main/transfers/journal';
 import { completeUpload, initiateUpload, uploadPart } from '../../../src-main/transfers/multipart';
 import { damageStack, jobOf, verifiedOf, type DamageStack } from './damage-proxy';
 import { rgwEnv } from '../storage/helpers';
@@ -287,6 +290,55 @@ describe('S3 downloads are verified end to end', () => {
       later.join('\n'),
     ).toEqual([]);
     expect(later.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('chunks are journaled by MD5 for S3; a CRC-64 chunk record of an older version is still honoured', async () => {
+    s.proxy.reset();
+    const opts = { ...SMALL, concurrency: 1, dir: join(s.dir, 'old-journal-data') };
+    const first = await s.engine(opts);
+    first.setLimits({ uploadBps: 0, downloadBps: 2 * MiB, concurrency: 1 });
+    const dst = join(s.dir, 'out', 'old-journal.bin');
+    const [id] = await first.add([
+      {
+        kind: 'download',
+        accountId: 'a',
+        bucket: s.bucket,
+        key: 'mp/engine-made.bin',
+        localPath: dst,
+        size: 0,
+        onConflict: 'overwrite',
+      },
+    ]);
+    for (let i = 0; i < 1200 && (jobOf(first, id)?.chunks.size ?? 0) < 1; i++) await sleep(50);
+    await first.close();
+    // The record names the chunk's MD5, the MD5 of what the file holds there.
+    const journal = join(opts.dir, JOURNAL_FILE);
+    const lines = (await readFile(journal, 'utf8')).split('\n');
+    const at = lines.findIndex((l) => l.includes('"t":"chunk"'));
+    const rec = JSON.parse(lines[at]) as { n: number; crc: string; size: number };
+    const part = dst + '.cosdesk-part';
+    const bytes = (await readFile(part)).subarray(0, rec.size);
+    expect(rec.n).toBe(0);
+    expect(rec.crc).toBe(`md5:${createHash('md5').update(bytes).digest('hex')}`);
+    // What an older cosdesk wrote instead: the chunk's CRC-64 in decimal.
+    const crc = new Crc64();
+    crc.update(bytes);
+    lines[at] = JSON.stringify({ ...rec, crc: crc.digestDecimal() });
+    await writeFile(journal, lines.join('\n'));
+    const logAt = s.proxy.stats.log.length;
+    const second = await s.engine(opts);
+    expect(jobOf(second, id)!.chunks.get(0)?.crc).toBe(crc.digestDecimal());
+    second.start();
+    await second.idle();
+    expect(second.get(id)!.state).toBe('done');
+    expect(verifiedOf(second, id)).toBe('multipart-etag');
+    expect(await sha256File(dst)).toBe(await sha256File(engineMade));
+    // Chunk 0 was taken from disk, its old record checked there.
+    const later = s.proxy.stats.log.slice(logAt).filter((l) => l.startsWith('GET '));
+    expect(
+      later.filter((l) => / bytes=0-/.test(l)),
+      later.join('\n'),
+    ).toEqual([]);
   });
 
   it('a HEAD that under-reports the size: no short file, a clear reason', async () => {
