@@ -217,11 +217,23 @@ export class Journal {
   /** Rewrites the journal with just `jobs` (called when the queue is idle). */
   async compact(jobs: ReplayedJob[]): Promise<void> {
     if (this.readOnly) return;
-    await this.flushing;
-    await this.fh?.close();
-    writeSnapshot(this.path, jobs);
-    this.records = jobs.length;
-    this.fh = await open(this.path, 'a', 0o600);
+    // Inline, not drain(): nothing may start a flush between the wait and the rewrite.
+    while (this.flushing) await this.flushing;
+    // Appends made while the file is rewritten wait in `pending` (flushing is set) and are
+    // written to the new file after: none may reach the closed handle.
+    const rewrite = async () => {
+      try {
+        await this.fh?.close();
+        this.fh = undefined;
+        writeSnapshot(this.path, jobs);
+        this.records = jobs.length + this.pending.length;
+      } finally {
+        this.fh = await open(this.path, 'a', 0o600);
+      }
+    };
+    const run = rewrite().finally(() => this.flush());
+    this.flushing = run.catch(() => undefined);
+    await run;
   }
 
   /** Resolves once every record appended so far is on disk (or failed to get there). */
