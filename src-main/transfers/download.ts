@@ -1,9 +1,8 @@
-import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VERIFICATIONS, type Verification } from '../../src-shared/contract';
-import { Crc64, crc64CombineAll } from '../storage/crc64';
+import { crc64CombineAll } from '../storage/crc64';
 import { StorageError } from '../storage/errors';
 import type { HttpResponse } from '../storage/http';
 import { etagIsOpaque, getObject, headObjectDetail } from '../storage/ops/objects';
@@ -16,13 +15,13 @@ import {
   md5AndCrc,
   multipartEtag,
   multipartEtagParts,
-  PartHasher,
   uniformLayout,
 } from './hash';
 import { ConflictPending, Skipped, withRetries, type Job, type RunContext } from './job';
 import { choosePartSize } from './multipart';
 import { localWriteError } from './local-file';
 import { keepBothName } from './safe-path';
+import { hashPool, type StreamHash } from './workers/pool';
 
 export const PART_SUFFIX = '.cosdesk-part';
 /** A `.cosdesk-part` file holds the user's data before it is checked: only the user reads it. */
@@ -354,33 +353,38 @@ async function fetchRange(
   return readBody(ctx, key, res.body, to - from + 1, sink);
 }
 
-/** What the bytes of one whole read give, for each way the plan may check them. */
+/** What the bytes of one whole read give, for each way the plan may check them (hashed in a worker). */
 class Digest {
-  readonly crc = new Crc64();
-  private readonly md5: Hash | undefined;
-  private readonly parts: PartHasher[];
+  private readonly hash: StreamHash;
 
   constructor(private readonly plan: Plan) {
-    this.md5 = plan.method === 'md5' ? createHash('md5') : undefined;
-    this.parts = plan.method === 'multipart-etag' ? plan.layouts.map((l) => new PartHasher(l)) : [];
+    this.hash = hashPool().stream({
+      crc64: true,
+      md5: plan.method === 'md5',
+      layouts: plan.method === 'multipart-etag' ? plan.layouts : undefined,
+    });
   }
 
   update(c: Buffer): void {
-    this.crc.update(c);
-    this.md5?.update(c);
-    for (const p of this.parts) p.update(c);
+    this.hash.update(c);
   }
 
-  matches(remote: Remote, crcOfAll: string): boolean {
+  drop(): void {
+    this.hash.drop();
+  }
+
+  async result(remote: Remote): Promise<{ ok: boolean; crc: string }> {
+    const d = await this.hash.digest();
+    const crc = d.crc64!;
     switch (this.plan.method) {
       case 'crc64':
-        return crcOfAll === remote.crc64;
+        return { ok: crc === remote.crc64, crc };
       case 'md5':
-        return this.md5!.digest('hex') === remote.etag;
+        return { ok: d.md5 === remote.etag, crc };
       case 'multipart-etag':
-        return this.parts.some((p) => p.etag() === remote.etag);
+        return { ok: (d.etags ?? []).includes(remote.etag), crc };
       default:
-        return true;
+        return { ok: true, crc };
     }
   }
 }
@@ -421,11 +425,16 @@ async function sequential(
     // The transfer or the object? Read it again (hashing only) and compare.
     const again = await withRetries(ctx.signal, () =>
       ctx.limiter.run(async () => {
-        const crc = new Crc64();
-        await fetchRange(ctx, loc, key, remote, undefined, (c) => {
-          crc.update(c);
-        });
-        return crc.digestDecimal();
+        const crc = hashPool().stream({ crc64: true });
+        try {
+          await fetchRange(ctx, loc, key, remote, undefined, (c) => {
+            crc.update(c);
+          });
+        } catch (e) {
+          crc.drop();
+          throw e;
+        }
+        return (await crc.digest()).crc64!;
       }),
     );
     if (again === got.crc) {
@@ -474,6 +483,7 @@ async function fetchWhole(
     }
     await fh.sync();
   } catch (e) {
+    digest.drop();
     ctx.progress(-(have + got));
     // Whatever was wrong with this answer, the next try starts from the first byte.
     if (e instanceof IntegrityError || e instanceof ObjectChanged) await rm(path, { force: true });
@@ -481,8 +491,7 @@ async function fetchWhole(
   } finally {
     await fh.close();
   }
-  const crc = digest.crc.digestDecimal();
-  return { ok: digest.matches(remote, crc), crc };
+  return digest.result(remote);
 }
 
 interface Range {
@@ -586,23 +595,22 @@ async function fetchChunks(
         ctx.limiter.run(async () => {
           if (firstError !== undefined || ctx.signal.aborted) return;
           const { start, len } = ranges[n];
-          const crc = new Crc64();
-          const md5 = wantMd5 ? createHash('md5') : undefined;
+          const hash = hashPool().stream({ crc64: true, md5: wantMd5 });
           let got = 0;
           try {
             await fetchRange(ctx, loc, job.rec.key, remote, { start, end: start + len - 1 }, async (c) => {
               await fh.write(c, 0, c.length, start + got);
               got += c.length;
-              crc.update(c);
-              md5?.update(c);
+              hash.update(c);
               ctx.progress(c.length);
             });
-            await fh.datasync();
-            const rec = { crc: crc.digestDecimal(), size: len };
+            const [d] = await Promise.all([hash.digest(), fh.datasync()]);
+            const rec = { crc: d.crc64!, size: len };
             job.chunks.set(n, rec);
-            if (md5) md5s.set(n, md5.digest('hex'));
+            if (d.md5) md5s.set(n, d.md5);
             await ctx.journal.append({ t: 'chunk', id: job.rec.id, n, ...rec });
           } catch (e) {
+            hash.drop();
             ctx.progress(-got);
             throw e;
           }
@@ -631,11 +639,16 @@ async function rereadChunks(
       withRetries(ctx.signal, () =>
         ctx.limiter.run(async () => {
           if (firstError !== undefined || ctx.signal.aborted) return;
-          const crc = new Crc64();
-          await fetchRange(ctx, loc, job.rec.key, remote, { start, end: start + len - 1 }, (c) => {
-            crc.update(c);
-          });
-          if (crc.digestDecimal() !== job.chunks.get(n)?.crc) differ.push(n);
+          const crc = hashPool().stream({ crc64: true });
+          try {
+            await fetchRange(ctx, loc, job.rec.key, remote, { start, end: start + len - 1 }, (c) => {
+              crc.update(c);
+            });
+          } catch (e) {
+            crc.drop();
+            throw e;
+          }
+          if ((await crc.digest()).crc64 !== job.chunks.get(n)?.crc) differ.push(n);
         }),
       ).catch((e: unknown) => {
         firstError ??= e;
