@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { chmod, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VERIFICATIONS, type Verification } from '../../src-shared/contract';
@@ -21,7 +20,7 @@ import { ConflictPending, Skipped, withRetries, type Job, type RunContext } from
 import { choosePartSize } from './multipart';
 import { localWriteError } from './local-file';
 import { keepBothName } from './safe-path';
-import { hashPool, type StreamHash } from './workers/pool';
+import { hashPool } from './workers/pool';
 
 export const PART_SUFFIX = '.cosdesk-part';
 /** A `.cosdesk-part` file holds the user's data before it is checked: only the user reads it. */
@@ -353,39 +352,26 @@ async function fetchRange(
   return readBody(ctx, key, res.body, to - from + 1, sink);
 }
 
-/** What the bytes of one whole read give, for each way the plan may check them (hashed in a worker). */
-class Digest {
-  private readonly hash: StreamHash;
-
-  constructor(private readonly plan: Plan) {
-    this.hash = hashPool().stream({
-      crc64: true,
-      md5: plan.method === 'md5',
-      layouts: plan.method === 'multipart-etag' ? plan.layouts : undefined,
-    });
-  }
-
-  update(c: Buffer): void {
-    this.hash.update(c);
-  }
-
-  drop(): void {
-    this.hash.drop();
-  }
-
-  async result(remote: Remote): Promise<{ ok: boolean; crc: string }> {
-    const d = await this.hash.digest();
-    const crc = d.crc64!;
-    switch (this.plan.method) {
-      case 'crc64':
-        return { ok: crc === remote.crc64, crc };
-      case 'md5':
-        return { ok: d.md5 === remote.etag, crc };
-      case 'multipart-etag':
-        return { ok: (d.etags ?? []).includes(remote.etag), crc };
-      default:
-        return { ok: true, crc };
-    }
+/**
+ * What the file's bytes give, for each way the plan may check them: read and hashed in a
+ * worker once they are on disk (so the check covers what was written, resumed bytes too).
+ */
+async function checkFile(plan: Plan, remote: Remote, path: string): Promise<{ ok: boolean; crc: string }> {
+  const d = await hashPool().hashFile(path, 0, remote.size, {
+    crc64: true,
+    md5: plan.method === 'md5',
+    layouts: plan.method === 'multipart-etag' ? plan.layouts : undefined,
+  });
+  const crc = d.crc64!;
+  switch (plan.method) {
+    case 'crc64':
+      return { ok: crc === remote.crc64, crc };
+    case 'md5':
+      return { ok: d.md5 === remote.etag, crc };
+    case 'multipart-etag':
+      return { ok: (d.etags ?? []).includes(remote.etag), crc };
+    default:
+      return { ok: true, crc };
   }
 }
 
@@ -462,12 +448,6 @@ async function fetchWhole(
   const path = partPath(job);
   let have = (await stat(path).catch(() => undefined))?.size ?? 0;
   if (have > remote.size) have = 0;
-  const digest = new Digest(plan);
-  // Resuming: the digests have to cover the bytes already on disk too.
-  if (have > 0) {
-    for await (const c of createReadStream(path, { start: 0, end: have - 1, highWaterMark: 1 << 20 }))
-      digest.update(c as Buffer);
-  }
   let got = 0;
   ctx.progress(have);
   const fh = await open(path, have > 0 ? 'r+' : 'w', PART_MODE);
@@ -477,13 +457,11 @@ async function fetchWhole(
       await fetchRange(ctx, loc, job.rec.key, remote, range, async (c, off) => {
         await fh.write(c, 0, c.length, have + off);
         got += c.length;
-        digest.update(c);
         ctx.progress(c.length);
       });
     }
     await fh.sync();
   } catch (e) {
-    digest.drop();
     ctx.progress(-(have + got));
     // Whatever was wrong with this answer, the next try starts from the first byte.
     if (e instanceof IntegrityError || e instanceof ObjectChanged) await rm(path, { force: true });
@@ -491,7 +469,7 @@ async function fetchWhole(
   } finally {
     await fh.close();
   }
-  return digest.result(remote);
+  return checkFile(plan, remote, path);
 }
 
 interface Range {
@@ -595,22 +573,23 @@ async function fetchChunks(
         ctx.limiter.run(async () => {
           if (firstError !== undefined || ctx.signal.aborted) return;
           const { start, len } = ranges[n];
-          const hash = hashPool().stream({ crc64: true, md5: wantMd5 });
           let got = 0;
           try {
             await fetchRange(ctx, loc, job.rec.key, remote, { start, end: start + len - 1 }, async (c) => {
               await fh.write(c, 0, c.length, start + got);
               got += c.length;
-              hash.update(c);
               ctx.progress(c.length);
             });
-            const [d] = await Promise.all([hash.digest(), fh.datasync()]);
+            // The chunk as written, read back and hashed in a worker.
+            const [d] = await Promise.all([
+              hashPool().hashFile(partPath(job), start, len, { crc64: true, md5: wantMd5 }),
+              fh.datasync(),
+            ]);
             const rec = { crc: d.crc64!, size: len };
             job.chunks.set(n, rec);
             if (d.md5) md5s.set(n, d.md5);
             await ctx.journal.append({ t: 'chunk', id: job.rec.id, n, ...rec });
           } catch (e) {
-            hash.drop();
             ctx.progress(-got);
             throw e;
           }

@@ -9,7 +9,7 @@ import { StorageError } from '../storage/errors';
 import { etagIsOpaque, headObject, headObjectDetail } from '../storage/ops/objects';
 import type { BucketLoc } from '../storage/ops/types';
 import { hashRange, IntegrityError, multipartEtag } from './hash';
-import { hashPool, type StreamHash } from './workers/pool';
+import { hashPool } from './workers/pool';
 import { ConflictPending, isRetryable, Skipped, sleep, withRetries, type Job, type RunContext } from './job';
 import {
   abortUpload,
@@ -35,8 +35,6 @@ import { meter } from './throttle';
 
 // Small files are read once into memory: cheaper than two passes over the disk.
 const IN_MEMORY = 1024 * 1024;
-/** Parts up to this size are read (and hashed) in a worker and sent from memory. */
-const IN_MEMORY_PART = 32 * 1024 * 1024;
 
 export async function runUpload(ctx: RunContext, job: Job): Promise<'done' | 'skipped'> {
   job.verified = undefined;
@@ -94,9 +92,9 @@ async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
       await checkUnchanged(localPath, snap);
       const guard = new ChangeGuard(localPath, snap, size);
       const md5 = cos ? undefined : small ? md5Hex(small) : await hashRange(localPath, 0, size, 'md5');
+      // COS: the CRC-64 of the file (the guard makes sure it is what was sent), from a worker.
+      const localCrc = cos ? await hashRange(localPath, 0, size, 'crc64') : undefined;
       let sent = 0;
-      // COS: the CRC-64 of what was sent, hashed in a worker (S3 checks the MD5 ETag instead).
-      let crc: StreamHash | undefined;
       const headers: Record<string, string> = {
         'content-length': String(size),
         'content-type': contentTypeFor(key, job.rec.contentType),
@@ -111,19 +109,14 @@ async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
           headers,
           signal: ctx.signal,
           body: () => {
-            crc?.drop();
-            crc = cos ? hashPool().stream({ crc64: true }) : undefined;
             ctx.progress(-sent);
             sent = 0;
             return fileStream(ctx, localPath, 0, size, small, guard, (chunk) => {
-              crc?.update(chunk);
               sent += chunk.length;
             });
           },
         });
         await res.body.dump();
-        const localCrc = crc ? (await crc.digest()).crc64 : undefined;
-        crc = undefined;
         const etag = (res.headers['etag'] ?? '').replace(/"/g, '').toLowerCase();
         const serverCrc = res.headers['x-cos-hash-crc64ecma'];
         if (cos) {
@@ -140,7 +133,6 @@ async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
           throw new IntegrityError(`${key}: the server stored other bytes (ETag ${etag}, expected ${md5})`);
         return 'md5';
       } catch (e) {
-        crc?.drop();
         ctx.progress(-sent);
         // The file changed under the request: that, not what the network made of it, is the reason.
         throw guard.error ?? e;
@@ -193,17 +185,16 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
           const len = Math.min(partSize, size - start);
           await checkUnchanged(localPath, snap);
           const guard = new ChangeGuard(localPath, snap, len);
-          // The part read and hashed in a worker (MD5 for S3, CRC-64 for COS), then sent from
-          // memory; a part too big to hold is hashed in a worker and streamed from the file.
-          const held = len <= IN_MEMORY_PART;
-          const read = held
-            ? await hashPool().readFile(localPath, start, len, cos ? { crc64: true } : { md5: true })
-            : undefined;
-          const md5 = cos
-            ? undefined
-            : (read?.digests.md5 ?? (await hashRange(localPath, start, len, 'md5')));
+          // The part's MD5 (S3) or CRC-64 (COS), read and computed in a worker; the part is
+          // then streamed from the file, and the guard makes sure those are the bytes hashed.
+          const digests = await hashPool().hashFile(
+            localPath,
+            start,
+            len,
+            cos ? { crc64: true } : { md5: true },
+          );
+          const md5 = digests.md5;
           let sent = 0;
-          let crc: StreamHash | undefined;
           try {
             const r = await uploadPart(ctx.client, loc, key, {
               uploadId,
@@ -212,20 +203,16 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
               contentMd5: md5 ? Buffer.from(md5, 'hex').toString('base64') : undefined,
               signal: ctx.signal,
               body: () => {
-                crc?.drop();
-                crc = cos && !read ? hashPool().stream({ crc64: true }) : undefined;
                 ctx.progress(-sent);
                 sent = 0;
-                return fileStream(ctx, localPath, start, len, read?.buf, guard, (chunk) => {
-                  crc?.update(chunk);
+                return fileStream(ctx, localPath, start, len, undefined, guard, (chunk) => {
                   sent += chunk.length;
                 });
               },
             });
             // After the part as before it: only parts of one version of the file are kept.
             await checkUnchanged(localPath, snap);
-            const local = read ? read.digests.crc64 : crc ? (await crc.digest()).crc64 : undefined;
-            crc = undefined;
+            const local = digests.crc64;
             if (r.opaque) opaque = true;
             else if (md5 && r.etag.toLowerCase() !== md5)
               throw new IntegrityError(`${key} part ${n}: ETag ${r.etag}, expected ${md5}`);
@@ -245,7 +232,6 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
               uploadId,
             });
           } catch (e) {
-            crc?.drop();
             ctx.progress(-sent);
             throw guard.error ?? e;
           }
@@ -465,7 +451,7 @@ function fileStream(
 ): Readable {
   const raw: Iterable<Buffer> | AsyncIterable<Buffer> =
     inMemory !== undefined || len === 0
-      ? pieces(inMemory ?? Buffer.alloc(0), 256 * 1024)
+      ? [inMemory ?? Buffer.alloc(0)]
       : createReadStream(path, { start, end: start + len - 1, highWaterMark: 256 * 1024 });
   const src = Readable.from(guard.wrap(raw), { objectMode: false });
   const m = meter(ctx.throttle, (chunk) => {
@@ -474,12 +460,6 @@ function fileStream(
   });
   // Errors of either side end the request; undici destroys what it was given on failure.
   return pipeline(src, m, () => undefined);
-}
-
-/** A buffer in slices of at most `n` bytes (one empty slice for an empty buffer). */
-function* pieces(b: Buffer, n: number): Generator<Buffer> {
-  if (b.length === 0) yield b;
-  for (let off = 0; off < b.length; off += n) yield b.subarray(off, off + n);
 }
 
 function md5Hex(b: Buffer): string {
