@@ -1,6 +1,6 @@
 // Dev probe (h4): scenario i's transfers alone, for profiling with --cpu-prof.
 // PROBE=a,b,c PROBE_MB=256 PROBE_FILES=2500 npx tsx bench/ipc-probe.ts
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -63,12 +63,14 @@ async function main(): Promise<void> {
     const h = monitorEventLoopDelay({ resolution: 5 });
     h.enable();
     const t0 = Date.now();
+    const elu0 = performance.eventLoopUtilization();
     await runs[s]();
     await main.transfers.idle();
     h.disable();
+    const elu = performance.eventLoopUtilization(elu0);
     const bad = (await bridge.transfers.list({})).jobs.filter((j) => j.state !== 'done');
     console.log(
-      `${s}: ${((Date.now() - t0) / 1000).toFixed(2)} s p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms max ${(h.max / 1e6).toFixed(0)} ms failed ${bad.length} ${bad[0]?.error ?? ''}`,
+      `${s}: ${((Date.now() - t0) / 1000).toFixed(2)} s p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms max ${(h.max / 1e6).toFixed(0)} ms busy ${(elu.active / 1000).toFixed(2)} s failed ${bad.length} ${bad[0]?.error ?? ''}`,
     );
     await bridge.transfers.clear({});
   }
