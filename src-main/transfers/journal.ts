@@ -10,7 +10,7 @@ import {
   renameSync,
   writeSync,
 } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { chmod, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { verification, type Verification } from '../../src-shared/contract';
@@ -225,7 +225,8 @@ export class Journal {
       try {
         await this.fh?.close();
         this.fh = undefined;
-        writeSnapshot(this.path, jobs);
+        // Async: a big queue's snapshot (and its fsync) must not stall the thread that serves IPC.
+        await writeSnapshotAsync(this.path, jobs);
         this.records = jobs.length + this.pending.length;
       } finally {
         this.fh = await open(this.path, 'a', 0o600);
@@ -363,7 +364,7 @@ function reset(j: ReplayedJob): void {
 }
 
 /** The state of `jobs` as a fresh journal, swapped in atomically. */
-function writeSnapshot(path: string, jobs: ReplayedJob[]): void {
+function snapshotLines(jobs: ReplayedJob[]): string[] {
   const lines: string[] = [];
   for (const j of jobs) {
     lines.push(JSON.stringify({ t: 'job', job: j.job }));
@@ -379,6 +380,11 @@ function writeSnapshot(path: string, jobs: ReplayedJob[]): void {
         JSON.stringify({ t: 'state', id: j.job.id, state: j.state, error: j.error, verified: j.verified }),
       );
   }
+  return lines;
+}
+
+function writeSnapshot(path: string, jobs: ReplayedJob[]): void {
+  const lines = snapshotLines(jobs);
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
@@ -390,4 +396,19 @@ function writeSnapshot(path: string, jobs: ReplayedJob[]): void {
   // A file left over from an older version kept its 0644; the fresh one is private.
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
+}
+
+async function writeSnapshotAsync(path: string, jobs: ReplayedJob[]): Promise<void> {
+  const lines = snapshotLines(jobs);
+  const tmp = `${path}.tmp`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    if (lines.length) await fh.write(lines.join('\n') + '\n');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  // A file left over from an older version kept its 0644; the fresh one is private.
+  await chmod(tmp, 0o600);
+  await rename(tmp, path);
 }
