@@ -12,6 +12,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src-main/app/main.ts'),
           web: resolve(__dirname, 'src-main/web/main.ts'),
           cli: resolve(__dirname, 'src-main/cli/main.ts'),
+          // The hashing worker (src-main/transfers/workers/pool.ts starts it): a file next to them.
+          'hash-worker': resolve(__dirname, 'src-main/transfers/workers/hash-worker.ts'),
         },
       },
     },

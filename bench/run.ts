@@ -16,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpus, totalmem, tmpdir, release } from 'node:os';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -76,6 +76,9 @@ const sizes = {
 };
 
 const want = (s: string) => ONLY.length === 0 || ONLY.includes(s);
+// BENCH_ONLY=i alone: scenario i runs its (a), (b), (c) transfers without the peers' runs.
+const ipcAlone = ONLY.includes('i') && !['a', 'b', 'c'].some((s) => ONLY.includes(s));
+const wantInput = (s: string) => want(s) || (ipcAlone && ['a', 'b', 'c'].includes(s));
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
 // ---------------------------------------------------------------------------------------------
@@ -612,9 +615,9 @@ async function makeInputs(work: string): Promise<Inputs> {
   const dir = join(work, 'inputs');
   await mkdir(dir, { recursive: true });
   const big = join(dir, 'big.bin');
-  if (want('a') || want('b')) await randomFile(big, sizes.big, 7);
+  if (wantInput('a') || wantInput('b')) await randomFile(big, sizes.big, 7);
   const small = join(dir, 'small');
-  if (want('c') || want('d')) {
+  if (wantInput('c') || want('d')) {
     const body = Buffer.alloc(sizes.small, 'x');
     for (let d = 0; d < 10; d++) await mkdir(join(small, `d${d}`), { recursive: true });
     for (let i = 0; i < sizes.smallCount; i++) await writeFile(join(small, `d${i % 10}`, `f${i}`), body);
@@ -634,7 +637,7 @@ async function makeInputs(work: string): Promise<Inputs> {
   }
   return {
     big,
-    bigSum: want('a') || want('b') ? await sha256File(big) : '',
+    bigSum: wantInput('a') || wantInput('b') ? await sha256File(big) : '',
     small,
     mixed,
     mixedBytes,
@@ -964,24 +967,46 @@ async function ipcScenario(ctx: Ctx, inputs: Inputs, s3: StorageClient): Promise
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (const [s, title, start] of jobs) {
-        if (!want(s) && !(s === 'b' && want('a'))) continue;
+        if (!wantInput(s) && !(s === 'b' && want('a'))) continue;
         if ((s === 'a' || s === 'b') && !inputs.bigSum) continue;
         if (s === 'c' && !existsSync(inputs.small)) continue;
         const h = monitorEventLoopDelay({ resolution: 5 });
         h.enable();
+        // The engine's memory: this process's peak RSS and heap while the transfer runs.
+        const mem = { rss: 0, heap: 0 };
+        const sample = () => {
+          const m = process.memoryUsage();
+          mem.rss = Math.max(mem.rss, m.rss);
+          mem.heap = Math.max(mem.heap, m.heapUsed);
+        };
+        const sampler = setInterval(sample, 100);
+        const elu0 = performance.eventLoopUtilization();
         const t0 = process.hrtime.bigint();
         await start();
         await main.transfers.idle();
         const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+        clearInterval(sampler);
+        sample();
+        // Time the IPC thread's loop spent running code (not waiting): less load-sensitive than delay.
+        const busy = performance.eventLoopUtilization(elu0).active / 1000;
         h.disable();
         const failed = (await bridge.transfers.list({})).jobs.filter((j) => j.state !== 'done');
         if (failed.length) throw new Error(`i: ${failed.length} jobs did not finish: ${failed[0].state}`);
         if (s === 'b' && (await sha256File(join(ctx.work, 'ipc-out', 'big.bin'))) !== inputs.bigSum)
           throw new Error('i: the downloaded file differs');
         await bridge.transfers.clear({});
-        ipcDelays.push({ scenario: s, title, seconds, p99: h.percentile(99) / 1e6, max: h.max / 1e6 });
+        ipcDelays.push({
+          scenario: s,
+          title,
+          seconds,
+          p99: h.percentile(99) / 1e6,
+          max: h.max / 1e6,
+          rss: mem.rss / MiB,
+          heap: mem.heap / MiB,
+          busy,
+        });
         log(
-          `  i ${s}: ${seconds.toFixed(2)} s, event-loop delay p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms`,
+          `  i ${s}: ${seconds.toFixed(2)} s, event-loop delay p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(0)} ms, peak RSS ${(mem.rss / MiB).toFixed(0)} MiB, heap ${(mem.heap / MiB).toFixed(0)} MiB, loop busy ${busy.toFixed(2)} s`,
         );
         if (s === 'c') await clearPrefix(s3, ctx.bucket, 'ipc/');
       }
@@ -993,7 +1018,16 @@ async function ipcScenario(ctx: Ctx, inputs: Inputs, s3: StorageClient): Promise
 }
 
 const uiLines: string[] = [];
-const ipcDelays: Array<{ scenario: string; title: string; seconds: number; p99: number; max: number }> = [];
+const ipcDelays: Array<{
+  scenario: string;
+  title: string;
+  seconds: number;
+  p99: number;
+  max: number;
+  rss: number;
+  heap: number;
+  busy: number;
+}> = [];
 
 async function linkScenario(ctx: Ctx): Promise<void> {
   if (!want('g')) return;
@@ -1224,13 +1258,13 @@ async function report(started: Date): Promise<string> {
       '',
       "The services composed as in the desktop app (createMain, router, in-process transport) in the runner's own process, nothing else on its loop; `monitorEventLoopDelay` (5 ms resolution) while the transfer runs. Target: p99 ≤ 20 ms.",
       '',
-      '| transfer | median s | p99 delay (median of rounds) | worst p99 | max delay |',
-      '|---|---:|---:|---:|---:|',
+      '| transfer | median s | p99 delay (median of rounds) | worst p99 | max delay | IPC loop busy | peak RSS | peak heap |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const s of [...new Set(ipcDelays.map((d) => d.scenario))]) {
       const ds = ipcDelays.filter((d) => d.scenario === s);
       lines.push(
-        `| (${s}) ${ds[0].title} | ${median(ds.map((d) => d.seconds)).toFixed(2)} | ${median(ds.map((d) => d.p99)).toFixed(1)} ms | ${Math.max(...ds.map((d) => d.p99)).toFixed(1)} ms | ${Math.max(...ds.map((d) => d.max)).toFixed(0)} ms |`,
+        `| (${s}) ${ds[0].title} | ${median(ds.map((d) => d.seconds)).toFixed(2)} | ${median(ds.map((d) => d.p99)).toFixed(1)} ms | ${Math.max(...ds.map((d) => d.p99)).toFixed(1)} ms | ${Math.max(...ds.map((d) => d.max)).toFixed(0)} ms | ${median(ds.map((d) => d.busy)).toFixed(2)} s | ${Math.max(...ds.map((d) => d.rss)).toFixed(0)} MiB | ${Math.max(...ds.map((d) => d.heap)).toFixed(0)} MiB |`,
       );
     }
     lines.push('');

@@ -19,6 +19,7 @@ import { Limiter } from './limiter';
 import { LocalFileError } from './local-file';
 import { abortUpload } from './multipart';
 import { TokenBucket } from './throttle';
+import { hashPool } from './workers/pool';
 import { StorageError } from '../storage/errors';
 import { runUpload } from './upload';
 
@@ -108,6 +109,7 @@ export class TransferEngine {
   static async open(opts: EngineOptions): Promise<TransferEngine> {
     const { journal, jobs, damage } = await Journal.open(opts.dir, { readOnly: opts.readOnly });
     const engine = new TransferEngine(opts, journal, damage);
+    if (!opts.readOnly) hashPool().warm();
     for (const r of jobs) {
       const job = engine.newJob(r.job);
       job.uploadId = r.uploadId;

@@ -1,27 +1,15 @@
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { Crc64 } from '../storage/crc64';
+import { hashPool } from './workers/pool';
 
-/** MD5 (S3) or CRC-64 (COS) of `[start, start + size)` of a file, read as a stream. */
+/** MD5 (S3) or CRC-64 (COS) of `[start, start + size)` of a file, read and hashed in a worker. */
 export async function hashRange(
   path: string,
   start: number,
   size: number,
   algo: 'md5' | 'crc64',
 ): Promise<string> {
-  const md5 = algo === 'md5' ? createHash('md5') : undefined;
-  const crc = algo === 'crc64' ? new Crc64() : undefined;
-  if (size > 0) {
-    for await (const chunk of createReadStream(path, {
-      start,
-      end: start + size - 1,
-      highWaterMark: 1 << 20,
-    })) {
-      md5?.update(chunk as Buffer);
-      crc?.update(chunk as Buffer);
-    }
-  }
-  return md5 ? md5.digest('hex') : crc!.digestDecimal();
+  const d = await hashPool().hashFile(path, start, size, algo === 'md5' ? { md5: true } : { crc64: true });
+  return (algo === 'md5' ? d.md5 : d.crc64)!;
 }
 
 /** The ETag S3 gives a multipart object: MD5 of the parts' binary MD5s, dash, part count. */
@@ -111,36 +99,20 @@ export class PartHasher {
   }
 }
 
-/** The multipart ETags `[start, size)` of a file gives along each layout, in one read. */
+/** The multipart ETags `[start, size)` of a file gives along each layout, in one read (in a worker). */
 export async function layoutEtagsOfFile(path: string, size: number, layouts: number[][]): Promise<string[]> {
-  const hashers = layouts.map((l) => new PartHasher(l));
-  if (size > 0 && hashers.length > 0) {
-    for await (const chunk of createReadStream(path, { start: 0, end: size - 1, highWaterMark: 1 << 20 })) {
-      for (const h of hashers) h.update(chunk as Buffer);
-    }
-  }
-  return hashers.map((h) => h.etag() ?? '');
+  if (layouts.length === 0) return [];
+  return (await hashPool().hashFile(path, 0, size, { layouts })).etags!;
 }
 
-/** MD5 and CRC-64 of `[start, start + size)` of a file, in one read. */
+/** MD5 and CRC-64 of `[start, start + size)` of a file, in one read (in a worker). */
 export async function md5AndCrc(
   path: string,
   start: number,
   size: number,
 ): Promise<{ md5: string; crc: string }> {
-  const md5 = createHash('md5');
-  const crc = new Crc64();
-  if (size > 0) {
-    for await (const chunk of createReadStream(path, {
-      start,
-      end: start + size - 1,
-      highWaterMark: 1 << 20,
-    })) {
-      md5.update(chunk as Buffer);
-      crc.update(chunk as Buffer);
-    }
-  }
-  return { md5: md5.digest('hex'), crc: crc.digestDecimal() };
+  const d = await hashPool().hashFile(path, start, size, { md5: true, crc64: true });
+  return { md5: d.md5!, crc: d.crc64! };
 }
 
 /** Raised when what arrived is not what was sent; the part (or file) is sent again. */

@@ -10,7 +10,7 @@ import {
   renameSync,
   writeSync,
 } from 'node:fs';
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { chmod, open, readFile, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { verification, type Verification } from '../../src-shared/contract';
@@ -217,11 +217,24 @@ export class Journal {
   /** Rewrites the journal with just `jobs` (called when the queue is idle). */
   async compact(jobs: ReplayedJob[]): Promise<void> {
     if (this.readOnly) return;
-    await this.flushing;
-    await this.fh?.close();
-    writeSnapshot(this.path, jobs);
-    this.records = jobs.length;
-    this.fh = await open(this.path, 'a', 0o600);
+    // Inline, not drain(): nothing may start a flush between the wait and the rewrite.
+    while (this.flushing) await this.flushing;
+    // Appends made while the file is rewritten wait in `pending` (flushing is set) and are
+    // written to the new file after: none may reach the closed handle.
+    const rewrite = async () => {
+      try {
+        await this.fh?.close();
+        this.fh = undefined;
+        // Async: a big queue's snapshot (and its fsync) must not stall the thread that serves IPC.
+        await writeSnapshotAsync(this.path, jobs);
+        this.records = jobs.length + this.pending.length;
+      } finally {
+        this.fh = await open(this.path, 'a', 0o600);
+      }
+    };
+    const run = rewrite().finally(() => this.flush());
+    this.flushing = run.catch(() => undefined);
+    await run;
   }
 
   /** Resolves once every record appended so far is on disk (or failed to get there). */
@@ -351,7 +364,7 @@ function reset(j: ReplayedJob): void {
 }
 
 /** The state of `jobs` as a fresh journal, swapped in atomically. */
-function writeSnapshot(path: string, jobs: ReplayedJob[]): void {
+function snapshotLines(jobs: ReplayedJob[]): string[] {
   const lines: string[] = [];
   for (const j of jobs) {
     lines.push(JSON.stringify({ t: 'job', job: j.job }));
@@ -367,6 +380,11 @@ function writeSnapshot(path: string, jobs: ReplayedJob[]): void {
         JSON.stringify({ t: 'state', id: j.job.id, state: j.state, error: j.error, verified: j.verified }),
       );
   }
+  return lines;
+}
+
+function writeSnapshot(path: string, jobs: ReplayedJob[]): void {
+  const lines = snapshotLines(jobs);
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
@@ -378,4 +396,19 @@ function writeSnapshot(path: string, jobs: ReplayedJob[]): void {
   // A file left over from an older version kept its 0644; the fresh one is private.
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
+}
+
+async function writeSnapshotAsync(path: string, jobs: ReplayedJob[]): Promise<void> {
+  const lines = snapshotLines(jobs);
+  const tmp = `${path}.tmp`;
+  const fh = await open(tmp, 'w', 0o600);
+  try {
+    if (lines.length) await fh.write(lines.join('\n') + '\n');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  // A file left over from an older version kept its 0644; the fresh one is private.
+  await chmod(tmp, 0o600);
+  await rename(tmp, path);
 }

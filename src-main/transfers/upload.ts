@@ -3,11 +3,12 @@ import type { Verification } from '../../src-shared/contract';
 import { createReadStream } from 'node:fs';
 import { pipeline, Readable } from 'node:stream';
 import { contentTypeFor } from '../storage/content-type';
-import { Crc64, crc64CombineAll } from '../storage/crc64';
+import { crc64CombineAll } from '../storage/crc64';
 import { StorageError } from '../storage/errors';
 import { etagIsOpaque, headObject, headObjectDetail } from '../storage/ops/objects';
 import type { BucketLoc } from '../storage/ops/types';
-import { IntegrityError, multipartEtag } from './hash';
+import { hashRange, IntegrityError, multipartEtag } from './hash';
+import { hashPool } from './workers/pool';
 import { ConflictPending, isRetryable, Skipped, sleep, withRetries, type Job, type RunContext } from './job';
 import {
   abortUpload,
@@ -30,7 +31,6 @@ import {
 } from './local-file';
 import { keepBothName } from './safe-path';
 import { meter } from './throttle';
-import { md5OfFileRange } from './range-md5';
 
 // Small files are read once into memory: cheaper than two passes over the disk.
 const IN_MEMORY = 1024 * 1024;
@@ -89,10 +89,10 @@ async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
     ctx.limiter.run(async () => {
       await checkUnchanged(localPath, snap);
       const guard = new ChangeGuard(localPath, snap, size);
-      const md5 = cos ? undefined : small ? md5Hex(small) : await md5OfFileRange(localPath, 0, size);
+      const md5 = cos ? undefined : small ? md5Hex(small) : await hashRange(localPath, 0, size, 'md5');
+      // COS: the CRC-64 of the file (the guard makes sure it is what was sent), from a worker.
+      const localCrc = cos ? await hashRange(localPath, 0, size, 'crc64') : undefined;
       let sent = 0;
-      // COS checks the bytes by CRC-64; S3 by the Content-MD5 the server checks: no CRC-64 then.
-      let crc = cos ? new Crc64() : undefined;
       const headers: Record<string, string> = {
         'content-length': String(size),
         'content-type': contentTypeFor(key, job.rec.contentType),
@@ -107,11 +107,9 @@ async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
           headers,
           signal: ctx.signal,
           body: () => {
-            if (cos) crc = new Crc64();
             ctx.progress(-sent);
             sent = 0;
             return fileStream(ctx, localPath, 0, size, small, guard, (chunk) => {
-              crc?.update(chunk);
               sent += chunk.length;
             });
           },
@@ -122,10 +120,8 @@ async function singlePut(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
         if (cos) {
           // No CRC-64 in the answer: nothing to check the stored bytes against.
           if (!serverCrc) return 'size-only';
-          if (serverCrc !== crc!.digestDecimal()) {
-            throw new IntegrityError(
-              `${key}: CRC64 mismatch (server ${serverCrc}, local ${crc!.digestDecimal()})`,
-            );
+          if (serverCrc !== localCrc) {
+            throw new IntegrityError(`${key}: CRC64 mismatch (server ${serverCrc}, local ${localCrc})`);
           }
           return 'crc64';
         }
@@ -187,11 +183,16 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
           const len = Math.min(partSize, size - start);
           await checkUnchanged(localPath, snap);
           const guard = new ChangeGuard(localPath, snap, len);
-          // S3: the part's MD5 (its Content-MD5 and expected ETag) by a worker thread; COS
-          // checks parts by CRC-64 only, computed as they are sent.
-          const md5 = cos ? undefined : await md5OfFileRange(localPath, start, len);
+          // The part's MD5 (S3) or CRC-64 (COS), read and computed in a worker; the part is
+          // then streamed from the file, and the guard makes sure those are the bytes hashed.
+          const digests = await hashPool().hashFile(
+            localPath,
+            start,
+            len,
+            cos ? { crc64: true } : { md5: true },
+          );
+          const md5 = digests.md5;
           let sent = 0;
-          let crc = cos ? new Crc64() : undefined;
           try {
             const r = await uploadPart(ctx.client, loc, key, {
               uploadId,
@@ -200,18 +201,16 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
               contentMd5: md5 ? Buffer.from(md5, 'hex').toString('base64') : undefined,
               signal: ctx.signal,
               body: () => {
-                if (cos) crc = new Crc64();
                 ctx.progress(-sent);
                 sent = 0;
                 return fileStream(ctx, localPath, start, len, undefined, guard, (chunk) => {
-                  crc?.update(chunk);
                   sent += chunk.length;
                 });
               },
             });
             // After the part as before it: only parts of one version of the file are kept.
             await checkUnchanged(localPath, snap);
-            const local = crc?.digestDecimal();
+            const local = digests.crc64;
             if (r.opaque) opaque = true;
             else if (md5 && r.etag.toLowerCase() !== md5)
               throw new IntegrityError(`${key} part ${n}: ETag ${r.etag}, expected ${md5}`);

@@ -1,0 +1,42 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Journal, JOURNAL_FILE, replay, type JobRecord } from '../../../src-main/transfers/journal';
+
+const job = (id: string): JobRecord => ({
+  id,
+  kind: 'upload',
+  batchId: 'b',
+  accountId: 'tmp-1',
+  bucket: 'bk',
+  key: `${id}.bin`,
+  localPath: `/data/${id}.bin`,
+  size: 40,
+  mtimeMs: 1000,
+  onConflict: 'overwrite',
+});
+
+describe('journal compaction', () => {
+  // The engine compacts when the queue goes idle and, unawaited, a Clear may append `forget`
+  // records at the same moment: they used to hit the closed file handle (EBADF, an unhandled
+  // rejection that ended the process).
+  it('records appended while it rewrites the file land in the new file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journal-compact-'));
+    const { journal } = await Journal.open(dir);
+    for (let i = 0; i < 50; i++) await journal.append({ t: 'job', job: job(`j${i}`) });
+    const compacting = journal.compact([
+      { job: job('j0'), parts: new Map(), chunks: new Map(), state: 'queued' },
+    ]);
+    const appends = [
+      journal.append({ t: 'forget', id: 'j1' }),
+      journal.append({ t: 'job', job: job('late') }),
+    ];
+    await new Promise((r) => setImmediate(r));
+    appends.push(journal.append({ t: 'job', job: job('later') }));
+    await expect(Promise.all([compacting, ...appends])).resolves.toBeDefined();
+    await journal.close();
+    const ids = replay(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).jobs.map((j) => j.job.id);
+    expect(ids.sort()).toEqual(['j0', 'late', 'later']);
+  });
+});
