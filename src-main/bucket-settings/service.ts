@@ -16,7 +16,7 @@ import { deleteBucket } from '../storage/ops/buckets';
 import { bodyHeaders } from '../storage/ops/body';
 import type { BucketLoc } from '../storage/ops/types';
 import type { XmlNode } from '../storage/xml';
-import { emptyBucket } from './emptier';
+import { countLeft, describeLeft, emptyBucket } from './emptier';
 import * as x from './xml';
 
 type Api = Services['bucketSettings'];
@@ -143,6 +143,15 @@ export class BucketSettingsService implements Api {
     const abort = new AbortController();
     const emit = () =>
       this.deps.hub?.emit('bucketSettings.emptyProgress', { job: { ...view, counts: { ...view.counts } } });
+    /** After a refusal or an error: count what is still there, so the message can say it. */
+    const left = async (): Promise<string> => {
+      try {
+        view.left = await countLeft(client, loc, AbortSignal.timeout(60_000));
+        return ` Left in the bucket: ${describeLeft(view.left).en}.`;
+      } catch {
+        return '';
+      }
+    };
     const run = async () => {
       try {
         const r = await emptyBucket(client, loc, {
@@ -156,7 +165,7 @@ export class BucketSettingsService implements Api {
         view.counts = r.counts;
         if (r.counts.failed > 0) {
           view.state = 'failed';
-          view.message = `${r.counts.failed} item(s) could not be deleted (${r.firstError ?? 'refused'}); the bucket is kept.`;
+          view.message = `${r.counts.failed} item(s) could not be deleted (${r.firstError ?? 'refused'}), so the bucket is kept.${await left()} What was deleted stays deleted: remove the cause (a policy, a retention rule) and run it again for the rest.`;
         } else {
           if (req.deleteBucket) {
             await deleteBucket(client, loc, { signal: abort.signal });
@@ -171,7 +180,8 @@ export class BucketSettingsService implements Api {
           view.message = 'Cancelled: what was deleted so far stays deleted; the bucket is kept.';
         } else {
           view.state = 'failed';
-          view.message = e instanceof Error ? e.message : String(e);
+          const why = e instanceof Error ? e.message : String(e);
+          view.message = `${why}${/[.!?]$/.test(why) ? '' : '.'} The bucket is kept.${await left()}`;
         }
       } finally {
         await client.close().catch(() => undefined);

@@ -44,7 +44,10 @@ interface Op {
  * source only after its copy was verified), metadata edit and storage-class change (a copy
  * onto itself). Every change is reported as `operations.progress`.
  *
- * Main-side callers (emptying a bucket) may use `run(req)`, which resolves with the final view.
+ * Main-side callers (the CLI's `rm -r`) may use `run(req)`, which resolves with the final view.
+ * A delete removes current objects only (in a versioned bucket it leaves delete markers);
+ * emptying a bucket of every version and upload is bucketSettings.empty's job (emptier.ts),
+ * the one path the app, `rb --force` and `bucket rm --force` share.
  */
 export class OperationsService implements Api {
   private readonly ops = new Map<string, Op>();
@@ -259,7 +262,7 @@ async function walk(
 ): Promise<void> {
   for (const key of keys) {
     if (ctx.signal.aborted) return;
-    // A folder, or '' for the whole bucket (a delete that empties it).
+    // A folder, or '' for every current object of the bucket.
     if (!key.endsWith('/') && key !== '') {
       ctx.view.total++;
       await onPage([{ key, size: -1, root: key }]);
