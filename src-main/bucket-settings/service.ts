@@ -16,6 +16,7 @@ import { deleteBucket } from '../storage/ops/buckets';
 import { bodyHeaders } from '../storage/ops/body';
 import type { BucketLoc } from '../storage/ops/types';
 import type { XmlNode } from '../storage/xml';
+import { getVersioning, setVersioning } from '../versions/ops';
 import { countLeft, describeLeft, emptyBucket } from './emptier';
 import * as x from './xml';
 
@@ -239,21 +240,24 @@ export class BucketSettingsService implements Api {
     loc: BucketLoc,
     dialect: Dialect,
   ): Promise<BucketSettingsView> {
+    const doc = async (section: Section): Promise<XmlNode> =>
+      (
+        await c.requestXml({
+          method: 'GET',
+          bucket: loc.bucket,
+          region: loc.region,
+          query: { [section]: '' },
+        })
+      ).doc;
     const read = async <S extends Section>(
       section: S,
-      parse: (doc: XmlNode) => SectionValues[S],
+      fetch: () => Promise<SectionValues[S]>,
       none: SectionValues[S],
     ): Promise<SectionState> => {
       if (this.unsupported.get(accountId)?.has(section))
         return { state: 'unsupported', message: unsupportedText(section).en };
       try {
-        const { doc } = await c.requestXml({
-          method: 'GET',
-          bucket: loc.bucket,
-          region: loc.region,
-          query: { [section]: '' },
-        });
-        return { state: 'ok', value: parse(doc) } as SectionState;
+        return { state: 'ok', value: await fetch() } as SectionState;
       } catch (e) {
         if (e instanceof StorageError && NONE[section] === e.storageCode)
           return { state: 'ok', value: none } as SectionState;
@@ -272,11 +276,12 @@ export class BucketSettingsService implements Api {
       }
     };
     const [versioning, cors, lifecycle, website, logging] = await Promise.all([
-      read('versioning', x.parseVersioning, { status: 'Off' }),
-      read('cors', x.parseCors, []),
-      read('lifecycle', x.parseLifecycle, []),
-      read('website', x.parseWebsite, null),
-      read('logging', x.parseLogging, null),
+      // Versioning is read where the versions service reads it (versions/ops.ts).
+      read('versioning', async () => ({ status: await getVersioning(c, loc) }), { status: 'Off' }),
+      read('cors', () => doc('cors').then(x.parseCors), []),
+      read('lifecycle', () => doc('lifecycle').then(x.parseLifecycle), []),
+      read('website', () => doc('website').then(x.parseWebsite), null),
+      read('logging', () => doc('logging').then(x.parseLogging), null),
     ]);
     return { dialect, versioning, cors, lifecycle, website, logging } as BucketSettingsView;
   }
@@ -294,7 +299,10 @@ export class BucketSettingsService implements Api {
     };
     switch (req.section) {
       case 'versioning':
-        return send('PUT', x.versioningXml(d, req.value));
+        // validateSection refused 'Off' (a bucket never goes back to it); written where the
+        // versions service writes it (versions/ops.ts).
+        if (req.value.status === 'Off') throw new AppError('VALIDATION', 'Versioning cannot be turned off.');
+        return setVersioning(c, loc, req.value.status);
       case 'cors':
         return req.value.length ? send('PUT', x.corsXml(d, req.value)) : send('DELETE');
       case 'lifecycle':
