@@ -9,7 +9,9 @@ import { deleteBatch, DELETE_BATCH, keyError as storageKeyError } from '../stora
 import { StorageError } from '../storage/errors';
 import { listObjects } from '../storage/ops/list';
 import type { BucketLoc } from '../storage/ops/types';
-import { copyOne, planCopy, verifyCopy, type CopyTuning, type Side } from './copy';
+import { copyOne, planCopy, verifyCopy, type CopiedObject, type CopyTuning, type Side } from './copy';
+import { headObjectDetail } from '../storage/ops/objects';
+import { mapLimit } from '../storage/ops/pool';
 import { rewriteObject } from './rewrite';
 
 type Api = Services['operations'];
@@ -328,11 +330,29 @@ async function runCopy(
   const plan = await planCopy(src, dst, req, ctx);
   ctx.view.state = 'running';
   const lanes = new Lanes(OBJECT_CONCURRENCY);
-  const verified: string[] = [];
+  const copiedOnes: { key: string; toKey: string; copied: CopiedObject }[] = [];
+  // A move deletes a source only once, right before the delete, its copy checks out against
+  // what was copied (verifyCopy) and the source is still the object that was copied (same
+  // ETag and size): a source changed since it was copied is kept, and the copy reported.
   const flushDeletes = async (force: boolean): Promise<void> => {
-    while (verified.length >= DELETE_BATCH || (force && verified.length > 0)) {
-      const these = verified.splice(0, DELETE_BATCH);
-      const r = await deleteBatch(src.client, src.loc, these, {});
+    while (copiedOnes.length >= DELETE_BATCH || (force && copiedOnes.length > 0)) {
+      const these = copiedOnes.splice(0, DELETE_BATCH);
+      const ok = await mapLimit(these, OBJECT_CONCURRENCY, async (c) => {
+        try {
+          await verifyCopy(dst, c.toKey, c.copied, ctx.signal);
+          await sourceStillCopied(src, c.key, c.copied);
+          return c.key;
+        } catch (e) {
+          ctx.fail([keyError(c.key, e, dst.loc.bucket)]);
+          return undefined;
+        }
+      });
+      const verified = ok.filter((k): k is string => k !== undefined);
+      if (verified.length === 0) {
+        ctx.changed();
+        continue;
+      }
+      const r = await deleteBatch(src.client, src.loc, verified, {});
       for (const e of r.errors) {
         ctx.fail([{ ...e, message: `Copied, but the original could not be deleted: ${e.message}` }]);
       }
@@ -354,10 +374,8 @@ async function runCopy(
           // A plain copy within the account needs no HEAD when the listing gave the size.
           const known = req.kind === 'copy' && o.size >= 0 ? o.size : undefined;
           const copied = await copyOne(src, o.key, dst, toKey, tuning, ctx.signal, known);
-          if (req.kind === 'move') {
-            await verifyCopy(dst, toKey, copied, ctx.signal);
-            verified.push(o.key);
-          } else ctx.view.done++;
+          if (req.kind === 'move') copiedOnes.push({ key: o.key, toKey, copied });
+          else ctx.view.done++;
         } catch (e) {
           if (!ctx.signal.aborted) ctx.fail([keyError(o.key, e, dst.loc.bucket)]);
         }
@@ -367,8 +385,22 @@ async function runCopy(
     await flushDeletes(false);
   });
   await lanes.drain();
-  // A copy verified before the cancel still has its original deleted: a move never leaves both.
+  // A copy made before the cancel is still checked and its original deleted: a move never
+  // leaves both when the copy is good.
   await flushDeletes(true);
+}
+
+/** The source is still the object that was copied: else deleting it would lose the change. */
+async function sourceStillCopied(src: Side, key: string, copied: CopiedObject): Promise<void> {
+  const now = (await headObjectDetail(src.client, src.loc, key)).props;
+  if (now.size === copied.size && (!copied.etag || !now.etag || now.etag === copied.etag)) return;
+  throw new AppError(
+    'STORAGE',
+    `"${key}" changed after it was copied, so it was not deleted: both the copy and the changed original are kept. Move it again to move the new content.`,
+    {
+      messageZh: `“${key}”在复制后被修改，因此未删除：副本和修改后的原对象都已保留。请再次移动以移动新内容。`,
+    },
+  );
 }
 
 async function runRewrite(
