@@ -13,6 +13,7 @@ import { copyOne, planCopy, verifyCopy, type CopiedObject, type CopyTuning, type
 import { headObjectDetail } from '../storage/ops/objects';
 import { mapLimit } from '../storage/ops/pool';
 import { rewriteObject } from './rewrite';
+import { OperationsJournal, type InterruptedOperation } from './journal';
 
 type Api = Services['operations'];
 type Req<M extends keyof Api> = Parameters<Api[M]>[0];
@@ -31,6 +32,8 @@ export interface OperationsServiceDeps {
   storage: StorageService;
   hub?: EventHub;
   tuning?: Partial<CopyTuning>;
+  /** With a data dir, running operations are journaled there (see journal.ts). */
+  dataDir?: string;
 }
 
 interface Op {
@@ -54,8 +57,12 @@ interface Op {
 export class OperationsService implements Api {
   private readonly ops = new Map<string, Op>();
   private readonly tuning: CopyTuning;
+  private readonly journal?: OperationsJournal;
+  private readonly ready: Promise<void>;
 
   constructor(private readonly deps: OperationsServiceDeps) {
+    this.journal = deps.dataDir === undefined ? undefined : new OperationsJournal(deps.dataDir);
+    this.ready = this.journal?.load() ?? Promise.resolve();
     this.tuning = {
       multipartThreshold: 5 * 1024 ** 3,
       partSize: 512 * 1024 ** 2,
@@ -74,6 +81,38 @@ export class OperationsService implements Api {
     const op = this.launch(startOperationRequest.parse(req), onProgress);
     await op.finished;
     return { ...op.view };
+  }
+
+  /** Operations a previous run was cut short in (crash, kill -9): "interrupted: N of M done". */
+  async interrupted(): Promise<InterruptedOperation[]> {
+    await this.ready;
+    return this.journal?.interrupted() ?? [];
+  }
+
+  /**
+   * Runs the rest of an interrupted operation: the same request again (a delete or a move
+   * finds only what is left; a copy skips what is already there).
+   */
+  async resume(id: string, onProgress?: (v: OperationView) => void): Promise<OperationView> {
+    await this.ready;
+    const e = await this.journal?.dismiss(id);
+    if (!e) {
+      throw new AppError(
+        'NOT_FOUND',
+        `No interrupted operation "${id}" is known: it may have been resumed.`,
+        {
+          messageZh: `找不到中断的操作“${id}”：它可能已被继续执行。`,
+        },
+      );
+    }
+    const req = e.request;
+    return this.run(req.kind === 'copy' ? { ...req, conflict: 'skip' } : req, onProgress);
+  }
+
+  /** Forgets an interrupted operation without running it. */
+  async dismissInterrupted(id: string): Promise<void> {
+    await this.ready;
+    await this.journal?.dismiss(id);
   }
 
   async cancel(req: Req<'cancel'>): Promise<OperationView> {
@@ -149,6 +188,7 @@ export class OperationsService implements Api {
       signal: abort.signal,
       changed: () => {
         this.emit();
+        this.journal?.update(view);
         onProgress?.({ ...view });
       },
       fail: (errors: KeyError[]) => {
@@ -156,7 +196,9 @@ export class OperationsService implements Api {
         for (const e of errors) if (view.errors.length < MAX_ERRORS) view.errors.push(e);
       },
     };
-    op.finished = this.execute(req, ctx)
+    const journal = this.journal;
+    op.finished = (journal ? this.ready.then(() => journal.begin(view, req)) : Promise.resolve())
+      .then(() => this.execute(req, ctx))
       .then(() => {
         view.state = abort.signal.aborted ? 'cancelled' : 'done';
       })
@@ -167,9 +209,10 @@ export class OperationsService implements Api {
           view.message = e instanceof Error ? e.message : String(e);
         }
       })
-      .finally(() => {
+      .finally(async () => {
         view.endedAt = new Date().toISOString();
         ctx.changed();
+        await journal?.end(view.id);
       });
     ctx.changed();
     return op;
