@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OperationView, StartOperationRequest } from '../../src-shared/contract';
 import { writeFileAtomic } from '../fs-atomic';
@@ -21,16 +21,30 @@ export interface InterruptedOperation extends JournalEntry {
   summary: string;
 }
 
-export const JOURNAL_FILE = 'operations-journal.json';
+/** The journal folder in the data dir: one file per process (`<pid>.json`). */
+export const JOURNAL_DIR = 'operations-journal';
+
+/** Whether a process of this id is running (another CLI, the app): its journal is not ours to read. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /**
  * The running bulk operations, in the data dir, written atomically (fs-atomic, like the
  * transfer journal): an entry is added when an operation starts, its counts refreshed as it
  * goes (one write in flight at a time, the newest counts win), and removed when it ends. What
  * is in the file when the app starts was cut short: `interrupted()` lists it until it is
- * resumed or dismissed.
+ * resumed or dismissed. Several processes may run operations on one data dir at once (CLI
+ * commands): each keeps its own file, and only the files of processes no longer running are
+ * read as interrupted (and taken over).
  */
 export class OperationsJournal {
+  private readonly dir: string;
   private readonly path: string;
   private readonly live = new Map<string, JournalEntry>();
   private left: InterruptedOperation[] = [];
@@ -38,23 +52,33 @@ export class OperationsJournal {
   private dirty = false;
 
   constructor(dataDir: string) {
-    this.path = join(dataDir, JOURNAL_FILE);
+    this.dir = join(dataDir, JOURNAL_DIR);
+    this.path = join(this.dir, `${process.pid}.json`);
   }
 
   /** Reads what a previous run left (call once, before the first operation starts). */
   async load(): Promise<void> {
-    let entries: JournalEntry[];
-    try {
-      const doc = JSON.parse(await readFile(this.path, 'utf8')) as { running?: JournalEntry[] };
-      entries = Array.isArray(doc.running) ? doc.running : [];
-    } catch {
-      entries = [];
+    const entries: JournalEntry[] = [];
+    const taken: string[] = [];
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    for (const name of names) {
+      const pid = Number(/^(\d+)\.json$/.exec(name)?.[1]);
+      if (!Number.isInteger(pid) || (pid !== process.pid && alive(pid))) continue;
+      try {
+        const doc = JSON.parse(await readFile(join(this.dir, name), 'utf8')) as { running?: JournalEntry[] };
+        if (Array.isArray(doc.running)) entries.push(...doc.running);
+      } catch {
+        // A file cut short cannot be: it is written atomically. Anything else is not ours.
+      }
+      if (name !== `${process.pid}.json`) taken.push(name);
     }
     this.left = entries.map((e) => ({
       ...e,
       summary: `interrupted: ${e.done.toLocaleString('en')} of ${e.total.toLocaleString('en')} done`,
     }));
+    // Ours now: written into this process's file before the old files go.
     await this.flush();
+    await Promise.all(taken.map((n) => rm(join(this.dir, n), { force: true })));
   }
 
   interrupted(): InterruptedOperation[] {

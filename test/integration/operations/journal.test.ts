@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JOURNAL_FILE } from '../../../src-main/operations/journal';
+import { JOURNAL_DIR } from '../../../src-main/operations/journal';
 import { OperationsService } from '../../../src-main/operations/service';
 import { StorageClient } from '../../../src-main/storage/client';
 import { mapLimit } from '../../../src-main/storage/ops/pool';
@@ -13,7 +14,8 @@ import { rgwEnv, s3Account, uniqueBucket } from '../storage/helpers';
 import { dropBucket } from '../storage/stack';
 
 // Running bulk operations are journaled in the data dir. A second service reading the same
-// data dir while the first is mid-way stands for the app started again after a kill -9: it
+// data dir (the same process id, as a restarted app's files of a dead process are read) while
+// the first is mid-way stands for the app started again after a kill -9: it
 // lists the operation as "interrupted: N of M done" and runs the rest on request. A proxy
 // holds every multi-delete after the first for a few seconds, so "mid-way" lasts.
 const env = rgwEnv();
@@ -25,7 +27,7 @@ let storage: StorageService;
 
 const journal = () => {
   try {
-    return JSON.parse(readFileSync(join(dataDir, JOURNAL_FILE), 'utf8')) as {
+    return JSON.parse(readFileSync(join(dataDir, JOURNAL_DIR, `${process.pid}.json`), 'utf8')) as {
       running: { id: string; done: number; total: number }[];
     };
   } catch {
@@ -81,4 +83,36 @@ describe('bulk operations are journaled', () => {
     expect(await new OperationsService({ storage, dataDir }).interrupted()).toEqual([]);
     expect(journal().running).toEqual([]);
   }, 90_000);
+
+  it("reads only the journals of processes no longer running: another CLI's running ones are not interrupted", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cosdesk-ops-journal-'));
+    mkdirSync(join(dir, JOURNAL_DIR));
+    const entry = (id: string) => ({
+      id,
+      request: { kind: 'delete', source: { accountId: 'a', bucket: BUCKET }, keys: ['x/'] },
+      kind: 'delete',
+      bucket: BUCKET,
+      total: 10,
+      done: 4,
+      failed: 0,
+      startedAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+    });
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(
+      join(dir, JOURNAL_DIR, `${dead}.json`),
+      JSON.stringify({ version: 1, running: [entry('dead')] }),
+    );
+    writeFileSync(
+      join(dir, JOURNAL_DIR, `${process.ppid}.json`),
+      JSON.stringify({ version: 1, running: [entry('alive')] }),
+    );
+    const ops = new OperationsService({ storage, dataDir: dir });
+    const cut = await ops.interrupted();
+    expect(cut.map((e) => [e.id, e.summary])).toEqual([['dead', 'interrupted: 4 of 10 done']]);
+    // Taken over: the dead process's file is gone, the running one's is left alone.
+    expect(readdirSync(join(dir, JOURNAL_DIR)).sort()).toEqual(
+      [`${process.pid}.json`, `${process.ppid}.json`].sort(),
+    );
+  });
 });
