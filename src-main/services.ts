@@ -139,7 +139,12 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     hub,
     clientOptions,
   });
-  const operations = new OperationsService({ storage, hub, tuning: copyTuningFromEnv() });
+  const operations = new OperationsService({
+    storage,
+    hub,
+    tuning: copyTuningFromEnv(),
+    dataDir: opts.dataDir,
+  });
   const versions: VersionsService = new VersionsService({
     resolveAccount: (id) => accounts.resolve(id),
     clientOptions,

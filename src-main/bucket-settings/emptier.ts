@@ -207,3 +207,81 @@ async function abortUploads(
     uploadMarker = nu;
   }
 }
+
+/** What is left in a bucket: versions and delete markers, and unfinished uploads. */
+export interface LeftCounts {
+  versions: number;
+  uploads: number;
+  /** More than LEFT_PAGES pages of either: the counts are a lower bound. */
+  more: boolean;
+}
+
+const LEFT_PAGES = 10;
+
+/**
+ * Counts what an emptying left behind (after a refusal or an error), a few pages at most, so
+ * the message can say what is still there. Plain objects of a never-versioned bucket count as
+ * versions ("null"), as GET ?versions lists them.
+ */
+export async function countLeft(
+  client: StorageClient,
+  loc: BucketLoc,
+  signal?: AbortSignal,
+): Promise<LeftCounts> {
+  const left: LeftCounts = { versions: 0, uploads: 0, more: false };
+  const walk = async (
+    sub: 'versions' | 'uploads',
+    root: string,
+    markers: [string, string, string, string],
+    count: (node: unknown) => number,
+  ) => {
+    const [keyQ, idQ, nextKey, nextId] = markers;
+    let key: string | undefined;
+    let id: string | undefined;
+    for (let page = 0; page < LEFT_PAGES; page++) {
+      const query: Record<string, string> = { [sub]: '', 'encoding-type': 'url' };
+      if (key !== undefined) query[keyQ] = key;
+      if (id !== undefined) query[idQ] = id;
+      const { doc } = await client.requestXml({
+        method: 'GET',
+        bucket: loc.bucket,
+        region: loc.region,
+        query,
+        signal,
+      });
+      const r = doc[root];
+      if (sub === 'versions') left.versions += count(r);
+      else left.uploads += count(r);
+      if (text(r, 'IsTruncated') !== 'true') return;
+      const nk = dec(text(r, nextKey), text(r, 'EncodingType') === 'url');
+      const ni = text(r, nextId);
+      if (!nk || (nk === key && ni === id)) return;
+      key = nk;
+      id = ni;
+    }
+    left.more = true;
+  };
+  await walk(
+    'versions',
+    'ListVersionsResult',
+    ['key-marker', 'version-id-marker', 'NextKeyMarker', 'NextVersionIdMarker'],
+    (r) => list(r, 'Version').length + list(r, 'DeleteMarker').length,
+  );
+  await walk(
+    'uploads',
+    'ListMultipartUploadsResult',
+    ['key-marker', 'upload-id-marker', 'NextKeyMarker', 'NextUploadIdMarker'],
+    (r) => list(r, 'Upload').length,
+  );
+  return left;
+}
+
+/** "3 versions or delete markers and 1 unfinished upload" (with "at least" when not all were counted). */
+export function describeLeft(l: LeftCounts): { en: string; zh: string } {
+  const n = (c: number, one: string, many: string) => `${c.toLocaleString('en')} ${c === 1 ? one : many}`;
+  const atLeast = l.more ? 'at least ' : '';
+  return {
+    en: `${atLeast}${n(l.versions, 'object version or delete marker', 'object versions or delete markers')} and ${n(l.uploads, 'unfinished upload', 'unfinished uploads')}`,
+    zh: `${l.more ? '至少 ' : ''}${l.versions} 个对象版本或删除标记、${l.uploads} 个未完成的分块上传`,
+  };
+}

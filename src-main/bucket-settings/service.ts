@@ -16,7 +16,8 @@ import { deleteBucket } from '../storage/ops/buckets';
 import { bodyHeaders } from '../storage/ops/body';
 import type { BucketLoc } from '../storage/ops/types';
 import type { XmlNode } from '../storage/xml';
-import { emptyBucket } from './emptier';
+import { getVersioning, setVersioning } from '../versions/ops';
+import { countLeft, describeLeft, emptyBucket } from './emptier';
 import * as x from './xml';
 
 type Api = Services['bucketSettings'];
@@ -143,6 +144,15 @@ export class BucketSettingsService implements Api {
     const abort = new AbortController();
     const emit = () =>
       this.deps.hub?.emit('bucketSettings.emptyProgress', { job: { ...view, counts: { ...view.counts } } });
+    /** After a refusal or an error: count what is still there, so the message can say it. */
+    const left = async (): Promise<string> => {
+      try {
+        view.left = await countLeft(client, loc, AbortSignal.timeout(60_000));
+        return ` Left in the bucket: ${describeLeft(view.left).en}.`;
+      } catch {
+        return '';
+      }
+    };
     const run = async () => {
       try {
         const r = await emptyBucket(client, loc, {
@@ -156,7 +166,7 @@ export class BucketSettingsService implements Api {
         view.counts = r.counts;
         if (r.counts.failed > 0) {
           view.state = 'failed';
-          view.message = `${r.counts.failed} item(s) could not be deleted (${r.firstError ?? 'refused'}); the bucket is kept.`;
+          view.message = `${r.counts.failed} item(s) could not be deleted (${r.firstError ?? 'refused'}), so the bucket is kept.${await left()} What was deleted stays deleted: remove the cause (a policy, a retention rule) and run it again for the rest.`;
         } else {
           if (req.deleteBucket) {
             await deleteBucket(client, loc, { signal: abort.signal });
@@ -171,7 +181,8 @@ export class BucketSettingsService implements Api {
           view.message = 'Cancelled: what was deleted so far stays deleted; the bucket is kept.';
         } else {
           view.state = 'failed';
-          view.message = e instanceof Error ? e.message : String(e);
+          const why = e instanceof Error ? e.message : String(e);
+          view.message = `${why}${/[.!?]$/.test(why) ? '' : '.'} The bucket is kept.${await left()}`;
         }
       } finally {
         await client.close().catch(() => undefined);
@@ -229,21 +240,24 @@ export class BucketSettingsService implements Api {
     loc: BucketLoc,
     dialect: Dialect,
   ): Promise<BucketSettingsView> {
+    const doc = async (section: Section): Promise<XmlNode> =>
+      (
+        await c.requestXml({
+          method: 'GET',
+          bucket: loc.bucket,
+          region: loc.region,
+          query: { [section]: '' },
+        })
+      ).doc;
     const read = async <S extends Section>(
       section: S,
-      parse: (doc: XmlNode) => SectionValues[S],
+      fetch: () => Promise<SectionValues[S]>,
       none: SectionValues[S],
     ): Promise<SectionState> => {
       if (this.unsupported.get(accountId)?.has(section))
         return { state: 'unsupported', message: unsupportedText(section).en };
       try {
-        const { doc } = await c.requestXml({
-          method: 'GET',
-          bucket: loc.bucket,
-          region: loc.region,
-          query: { [section]: '' },
-        });
-        return { state: 'ok', value: parse(doc) } as SectionState;
+        return { state: 'ok', value: await fetch() } as SectionState;
       } catch (e) {
         if (e instanceof StorageError && NONE[section] === e.storageCode)
           return { state: 'ok', value: none } as SectionState;
@@ -262,11 +276,12 @@ export class BucketSettingsService implements Api {
       }
     };
     const [versioning, cors, lifecycle, website, logging] = await Promise.all([
-      read('versioning', x.parseVersioning, { status: 'Off' }),
-      read('cors', x.parseCors, []),
-      read('lifecycle', x.parseLifecycle, []),
-      read('website', x.parseWebsite, null),
-      read('logging', x.parseLogging, null),
+      // Versioning is read where the versions service reads it (versions/ops.ts).
+      read('versioning', async () => ({ status: await getVersioning(c, loc) }), { status: 'Off' }),
+      read('cors', () => doc('cors').then(x.parseCors), []),
+      read('lifecycle', () => doc('lifecycle').then(x.parseLifecycle), []),
+      read('website', () => doc('website').then(x.parseWebsite), null),
+      read('logging', () => doc('logging').then(x.parseLogging), null),
     ]);
     return { dialect, versioning, cors, lifecycle, website, logging } as BucketSettingsView;
   }
@@ -284,7 +299,10 @@ export class BucketSettingsService implements Api {
     };
     switch (req.section) {
       case 'versioning':
-        return send('PUT', x.versioningXml(d, req.value));
+        // validateSection refused 'Off' (a bucket never goes back to it); written where the
+        // versions service writes it (versions/ops.ts).
+        if (req.value.status === 'Off') throw new AppError('VALIDATION', 'Versioning cannot be turned off.');
+        return setVersioning(c, loc, req.value.status);
       case 'cors':
         return req.value.length ? send('PUT', x.corsXml(d, req.value)) : send('DELETE');
       case 'lifecycle':

@@ -4,12 +4,14 @@ import { Command } from 'commander';
 import {
   SECTIONS,
   type BucketSettingsView,
+  type EmptyCounts,
   type Section,
   type SetSectionRequest,
 } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import type { CliContext } from './context';
-import { bucketTarget, openSession, uri } from './resolve';
+import { bucketTarget, openSession, uri, type Session } from './resolve';
+import type { Target } from './target';
 
 /** `cosdesk bucket rm [--force] [--yes]` and `cosdesk bucket settings get|set`. */
 export function bucketGroupCommand(ctx: CliContext): Command {
@@ -43,33 +45,7 @@ export function bucketGroupCommand(ctx: CliContext): Command {
           `Nothing deleted: the name typed was not "${t.bucket}" (or give --yes).`,
         );
       }
-      const started = await s.bridge.bucketSettings.empty({ ...ref, confirm: typed, deleteBucket: true });
-      const tty = process.stderr.isTTY && !ctx.out.json;
-      const off = s.bridge.events.on('bucketSettings.emptyProgress', ({ job }) => {
-        if (!tty || job.id !== started.id) return;
-        const c = job.counts;
-        process.stderr.write(
-          `\r${c.objects} objects, ${c.versions} versions, ${c.deleteMarkers} delete markers, ${c.uploads} uploads deleted`,
-        );
-      });
-      const stop = () => void s.bridge.bucketSettings.cancelEmpty({ id: started.id });
-      process.once('SIGINT', stop);
-      const end = await s.main.bucketSettings.waitEmpty(started.id);
-      process.off('SIGINT', stop);
-      off();
-      if (tty) process.stderr.write('\n');
-      const c = end.counts;
-      const counts = `${c.objects} objects, ${c.versions} old versions, ${c.deleteMarkers} delete markers and ${c.uploads} unfinished uploads`;
-      if (end.state !== 'done') {
-        throw new AppError('STORAGE', `Deleted ${counts}; the bucket is kept: ${end.message ?? end.state}`, {
-          counts: c,
-        });
-      }
-      ctx.out.print(`Deleted ${counts}, and the bucket ${uri(t.dialect, t.bucket)}.`, {
-        ok: true,
-        bucket: t.bucket,
-        counts: c,
-      });
+      await emptyAndDeleteBucket(ctx, s, t);
     });
 
   const settings = bucket.command('settings').description('versioning, CORS, lifecycle, website and logging');
@@ -116,6 +92,68 @@ export function bucketGroupCommand(ctx: CliContext): Command {
       ctx.out.print(`Saved ${sec} of ${uri(t.dialect, t.bucket)}.\n${settingsText(v, sec)}`, v[sec]);
     });
   return bucket;
+}
+
+/**
+ * Empties a bucket and deletes it: `cosdesk rb --force` and `cosdesk bucket rm --force` both
+ * run this, over the same job as the app's empty-and-delete (bucketSettings.empty): every
+ * version, delete marker and unfinished multipart upload, then the bucket. Counts go to stderr
+ * as they grow (one line rewritten on a terminal, a line per change otherwise, none with
+ * --json); a refusal midway fails with what was deleted and what is left.
+ */
+export async function emptyAndDeleteBucket(ctx: CliContext, s: Session, t: Target): Promise<void> {
+  const ref = { accountId: s.accountId, bucket: t.bucket, region: s.region };
+  const started = await s.bridge.bucketSettings.empty({ ...ref, confirm: t.bucket, deleteBucket: true });
+  const tty = process.stderr.isTTY === true;
+  let last = '';
+  const off = s.bridge.events.on('bucketSettings.emptyProgress', ({ job }) => {
+    if (ctx.out.json || job.id !== started.id || job.state !== 'running') return;
+    const c = job.counts;
+    const line = `Emptying: ${c.objects} objects, ${c.versions} old versions, ${c.deleteMarkers} delete markers, ${c.uploads} unfinished uploads deleted${c.failed ? `, ${c.failed} refused` : ''}`;
+    if (line === last) return;
+    last = line;
+    process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+  });
+  const stop = () => void s.bridge.bucketSettings.cancelEmpty({ id: started.id });
+  process.once('SIGINT', stop);
+  let end;
+  try {
+    end = await s.main.bucketSettings.waitEmpty(started.id);
+  } finally {
+    process.off('SIGINT', stop);
+    off();
+  }
+  if (tty && last) process.stderr.write('\n');
+  const c = end.counts;
+  const done = deletedText(c);
+  if (end.state !== 'done') {
+    throw new AppError(
+      'STORAGE',
+      `Deleted ${done || 'nothing'}; the bucket is kept: ${end.message ?? end.state}`,
+      {
+        counts: c,
+        ...(end.left ? { left: end.left } : {}),
+      },
+    );
+  }
+  ctx.out.print(
+    done.includes(',') || done.includes(' and ')
+      ? `Deleted ${done}, then the bucket ${uri(t.dialect, t.bucket)}.`
+      : `Deleted ${done || 'nothing (it was empty)'} and the bucket ${uri(t.dialect, t.bucket)}.`,
+    { ok: true, bucket: t.bucket, counts: c, deleted: c.objects + c.versions + c.deleteMarkers },
+  );
+}
+
+/** "2 objects, 1 old version and 1 delete marker": the counts that are not 0. */
+function deletedText(c: EmptyCounts): string {
+  const n = (k: number, one: string) => `${k.toLocaleString('en')} ${one}${k === 1 ? '' : 's'}`;
+  const parts = [
+    c.objects ? n(c.objects, 'object') : '',
+    c.versions ? n(c.versions, 'old version') : '',
+    c.deleteMarkers ? n(c.deleteMarkers, 'delete marker') : '',
+    c.uploads ? n(c.uploads, 'unfinished upload') : '',
+  ].filter(Boolean);
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
 }
 
 function sectionOf(s: string): Section {

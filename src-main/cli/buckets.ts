@@ -1,8 +1,7 @@
 import { Command } from 'commander';
 import { AppError } from '../../src-shared/errors';
-import { plural, reportBatch } from './batch';
+import { emptyAndDeleteBucket } from './bucket-settings';
 import type { CliContext } from './context';
-import { deleteAll } from './objects';
 import { bucketTarget, openSession, storageCodeOf, uri } from './resolve';
 import type { Target } from './target';
 
@@ -31,22 +30,16 @@ export function bucketCommands(ctx: CliContext): Command[] {
   const rb = new Command('rb')
     .description('delete a bucket; it must be empty, or give --force to delete everything in it first')
     .argument('<target>', 'cos://<bucket> or s3://<bucket>')
-    .option('--force', 'delete every object in the bucket, then the bucket')
+    .option(
+      '--force',
+      'delete every object, old version, delete marker and unfinished upload in the bucket, then the bucket',
+    )
     .action(async (text: string, o: { force?: boolean }) => {
       const t = onlyBucket(text);
       const s = await openSession(ctx, t.dialect);
-      let deleted = 0;
-      if (o.force) {
-        const r = await deleteAll(s, t.bucket, '');
-        deleted = r.done.length;
-        if (r.errors.length) {
-          reportBatch(ctx.out, r, `Deleted ${plural(deleted)}; the bucket is kept.`, 'deleted', {
-            bucket: t.bucket,
-            deleted,
-          });
-          return;
-        }
-      }
+      // The same job as `bucket rm --force` and the app's empty-and-delete: every version,
+      // delete marker and unfinished upload goes, so a versioned bucket can be removed too.
+      if (o.force) return emptyAndDeleteBucket(ctx, s, t);
       try {
         await s.bridge.storage.deleteBucket({ accountId: s.accountId, bucket: t.bucket, region: s.region });
       } catch (err) {
@@ -54,18 +47,15 @@ export function bucketCommands(ctx: CliContext): Command[] {
         const name = uri(t.dialect, t.bucket);
         throw new AppError(
           'STORAGE',
-          o.force
-            ? `The bucket "${t.bucket}" is still not empty (unfinished uploads, or files added meanwhile). Try again, or remove them first.`
-            : `The bucket "${t.bucket}" is not empty. Empty it first (cosdesk rm -r ${name}), or use cosdesk rb --force ${name} to delete everything in it and then the bucket.`,
+          `The bucket "${t.bucket}" is not empty (objects, old versions or unfinished uploads). Empty it first with cosdesk rb --force ${name}, which deletes everything in it, then the bucket.`,
           (err as AppError).details,
         );
       }
-      ctx.out.print(
-        o.force
-          ? `Deleted ${plural(deleted)} and the bucket ${uri(t.dialect, t.bucket)}.`
-          : `Deleted bucket ${uri(t.dialect, t.bucket)}.`,
-        { ok: true, bucket: t.bucket, deleted },
-      );
+      ctx.out.print(`Deleted bucket ${uri(t.dialect, t.bucket)}.`, {
+        ok: true,
+        bucket: t.bucket,
+        deleted: 0,
+      });
     });
 
   return [mb, rb];

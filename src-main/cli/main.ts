@@ -12,6 +12,7 @@ import { uploadsCommand } from './uploads';
 import { permissionCommands } from './permissions';
 import { sharingCommands } from './sharing';
 import { versionsCommand } from './versions';
+import { opsCommand } from './ops';
 import { explainFailure } from './resolve';
 import { failAndExit, makeOut } from './output';
 
@@ -48,6 +49,7 @@ program.addCommand(transfersCommand(ctx));
 program.addCommand(uploadsCommand(ctx));
 program.addCommand(bucketGroupCommand(ctx));
 program.addCommand(versionsCommand(ctx));
+program.addCommand(opsCommand(ctx));
 for (const c of [
   ...bucketCommands(ctx),
   ...objectCommands(ctx),

@@ -300,15 +300,6 @@ async function deleteWithProgress(
   return v;
 }
 
-export async function deleteAll(s: Session, bucket: string, prefix: string): Promise<BatchResult> {
-  const total = emptyBatch();
-  for await (const page of listPages(s, { bucket, prefix })) {
-    const keys = page.objects.map((o) => o.key);
-    if (keys.length) addBatch(total, await deleteKeys(s, bucket, keys));
-  }
-  return total;
-}
-
 /** Copies every key under `prefix` ('' for the whole bucket) to `toPrefix`, a page at a time, 8 at once. */
 async function copyFolder(
   s: Session,

@@ -9,8 +9,11 @@ import { deleteBatch, DELETE_BATCH, keyError as storageKeyError } from '../stora
 import { StorageError } from '../storage/errors';
 import { listObjects } from '../storage/ops/list';
 import type { BucketLoc } from '../storage/ops/types';
-import { copyOne, planCopy, verifyCopy, type CopyTuning, type Side } from './copy';
+import { copyOne, planCopy, verifyCopy, type CopiedObject, type CopyTuning, type Side } from './copy';
+import { headObjectDetail } from '../storage/ops/objects';
+import { mapLimit } from '../storage/ops/pool';
 import { rewriteObject } from './rewrite';
+import { OperationsJournal, type InterruptedOperation } from './journal';
 
 type Api = Services['operations'];
 type Req<M extends keyof Api> = Parameters<Api[M]>[0];
@@ -29,6 +32,8 @@ export interface OperationsServiceDeps {
   storage: StorageService;
   hub?: EventHub;
   tuning?: Partial<CopyTuning>;
+  /** With a data dir, running operations are journaled there (see journal.ts). */
+  dataDir?: string;
 }
 
 interface Op {
@@ -44,13 +49,20 @@ interface Op {
  * source only after its copy was verified), metadata edit and storage-class change (a copy
  * onto itself). Every change is reported as `operations.progress`.
  *
- * Main-side callers (emptying a bucket) may use `run(req)`, which resolves with the final view.
+ * Main-side callers (the CLI's `rm -r`) may use `run(req)`, which resolves with the final view.
+ * A delete removes current objects only (in a versioned bucket it leaves delete markers);
+ * emptying a bucket of every version and upload is bucketSettings.empty's job (emptier.ts),
+ * the one path the app, `rb --force` and `bucket rm --force` share.
  */
 export class OperationsService implements Api {
   private readonly ops = new Map<string, Op>();
   private readonly tuning: CopyTuning;
+  private readonly journal?: OperationsJournal;
+  private readonly ready: Promise<void>;
 
   constructor(private readonly deps: OperationsServiceDeps) {
+    this.journal = deps.dataDir === undefined ? undefined : new OperationsJournal(deps.dataDir);
+    this.ready = this.journal?.load() ?? Promise.resolve();
     this.tuning = {
       multipartThreshold: 5 * 1024 ** 3,
       partSize: 512 * 1024 ** 2,
@@ -69,6 +81,38 @@ export class OperationsService implements Api {
     const op = this.launch(startOperationRequest.parse(req), onProgress);
     await op.finished;
     return { ...op.view };
+  }
+
+  /** Operations a previous run was cut short in (crash, kill -9): "interrupted: N of M done". */
+  async interrupted(): Promise<InterruptedOperation[]> {
+    await this.ready;
+    return this.journal?.interrupted() ?? [];
+  }
+
+  /**
+   * Runs the rest of an interrupted operation: the same request again (a delete or a move
+   * finds only what is left; a copy skips what is already there).
+   */
+  async resume(id: string, onProgress?: (v: OperationView) => void): Promise<OperationView> {
+    await this.ready;
+    const e = await this.journal?.dismiss(id);
+    if (!e) {
+      throw new AppError(
+        'NOT_FOUND',
+        `No interrupted operation "${id}" is known: it may have been resumed.`,
+        {
+          messageZh: `找不到中断的操作“${id}”：它可能已被继续执行。`,
+        },
+      );
+    }
+    const req = e.request;
+    return this.run(req.kind === 'copy' ? { ...req, conflict: 'skip' } : req, onProgress);
+  }
+
+  /** Forgets an interrupted operation without running it. */
+  async dismissInterrupted(id: string): Promise<void> {
+    await this.ready;
+    await this.journal?.dismiss(id);
   }
 
   async cancel(req: Req<'cancel'>): Promise<OperationView> {
@@ -144,6 +188,7 @@ export class OperationsService implements Api {
       signal: abort.signal,
       changed: () => {
         this.emit();
+        this.journal?.update(view);
         onProgress?.({ ...view });
       },
       fail: (errors: KeyError[]) => {
@@ -151,7 +196,9 @@ export class OperationsService implements Api {
         for (const e of errors) if (view.errors.length < MAX_ERRORS) view.errors.push(e);
       },
     };
-    op.finished = this.execute(req, ctx)
+    const journal = this.journal;
+    op.finished = (journal ? this.ready.then(() => journal.begin(view, req)) : Promise.resolve())
+      .then(() => this.execute(req, ctx))
       .then(() => {
         view.state = abort.signal.aborted ? 'cancelled' : 'done';
       })
@@ -162,9 +209,10 @@ export class OperationsService implements Api {
           view.message = e instanceof Error ? e.message : String(e);
         }
       })
-      .finally(() => {
+      .finally(async () => {
         view.endedAt = new Date().toISOString();
         ctx.changed();
+        await journal?.end(view.id);
       });
     ctx.changed();
     return op;
@@ -259,7 +307,7 @@ async function walk(
 ): Promise<void> {
   for (const key of keys) {
     if (ctx.signal.aborted) return;
-    // A folder, or '' for the whole bucket (a delete that empties it).
+    // A folder, or '' for every current object of the bucket.
     if (!key.endsWith('/') && key !== '') {
       ctx.view.total++;
       await onPage([{ key, size: -1, root: key }]);
@@ -325,11 +373,29 @@ async function runCopy(
   const plan = await planCopy(src, dst, req, ctx);
   ctx.view.state = 'running';
   const lanes = new Lanes(OBJECT_CONCURRENCY);
-  const verified: string[] = [];
+  const copiedOnes: { key: string; toKey: string; copied: CopiedObject }[] = [];
+  // A move deletes a source only once, right before the delete, its copy checks out against
+  // what was copied (verifyCopy) and the source is still the object that was copied (same
+  // ETag and size): a source changed since it was copied is kept, and the copy reported.
   const flushDeletes = async (force: boolean): Promise<void> => {
-    while (verified.length >= DELETE_BATCH || (force && verified.length > 0)) {
-      const these = verified.splice(0, DELETE_BATCH);
-      const r = await deleteBatch(src.client, src.loc, these, {});
+    while (copiedOnes.length >= DELETE_BATCH || (force && copiedOnes.length > 0)) {
+      const these = copiedOnes.splice(0, DELETE_BATCH);
+      const ok = await mapLimit(these, OBJECT_CONCURRENCY, async (c) => {
+        try {
+          await verifyCopy(dst, c.toKey, c.copied, ctx.signal);
+          await sourceStillCopied(src, c.key, c.copied);
+          return c.key;
+        } catch (e) {
+          ctx.fail([keyError(c.key, e, dst.loc.bucket)]);
+          return undefined;
+        }
+      });
+      const verified = ok.filter((k): k is string => k !== undefined);
+      if (verified.length === 0) {
+        ctx.changed();
+        continue;
+      }
+      const r = await deleteBatch(src.client, src.loc, verified, {});
       for (const e of r.errors) {
         ctx.fail([{ ...e, message: `Copied, but the original could not be deleted: ${e.message}` }]);
       }
@@ -351,10 +417,8 @@ async function runCopy(
           // A plain copy within the account needs no HEAD when the listing gave the size.
           const known = req.kind === 'copy' && o.size >= 0 ? o.size : undefined;
           const copied = await copyOne(src, o.key, dst, toKey, tuning, ctx.signal, known);
-          if (req.kind === 'move') {
-            await verifyCopy(dst, toKey, copied, ctx.signal);
-            verified.push(o.key);
-          } else ctx.view.done++;
+          if (req.kind === 'move') copiedOnes.push({ key: o.key, toKey, copied });
+          else ctx.view.done++;
         } catch (e) {
           if (!ctx.signal.aborted) ctx.fail([keyError(o.key, e, dst.loc.bucket)]);
         }
@@ -364,8 +428,22 @@ async function runCopy(
     await flushDeletes(false);
   });
   await lanes.drain();
-  // A copy verified before the cancel still has its original deleted: a move never leaves both.
+  // A copy made before the cancel is still checked and its original deleted: a move never
+  // leaves both when the copy is good.
   await flushDeletes(true);
+}
+
+/** The source is still the object that was copied: else deleting it would lose the change. */
+async function sourceStillCopied(src: Side, key: string, copied: CopiedObject): Promise<void> {
+  const now = (await headObjectDetail(src.client, src.loc, key)).props;
+  if (now.size === copied.size && (!copied.etag || !now.etag || now.etag === copied.etag)) return;
+  throw new AppError(
+    'STORAGE',
+    `"${key}" changed after it was copied, so it was not deleted: both the copy and the changed original are kept. Move it again to move the new content.`,
+    {
+      messageZh: `“${key}”在复制后被修改，因此未删除：副本和修改后的原对象都已保留。请再次移动以移动新内容。`,
+    },
+  );
 }
 
 async function runRewrite(

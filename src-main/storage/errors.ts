@@ -16,9 +16,19 @@ export type StorageErrorInput = {
   cause?: string;
   /** What kind of failure this is; classified from the code and message when not given. */
   kind?: StorageErrorKind;
+  /**
+   * The message was written by the operation that met the failure (`restate`, or words given
+   * to the constructor), not the generic text for the code. Decisions read this flag, never the
+   * wording, so a translated or reworded message cannot change them.
+   */
+  specific?: boolean;
 };
 
-export type StorageErrorDetails = StorageErrorInput & { messageZh: string; kind: StorageErrorKind };
+export type StorageErrorDetails = StorageErrorInput & {
+  messageZh: string;
+  kind: StorageErrorKind;
+  specific: boolean;
+};
 
 export class StorageError extends AppError {
   declare readonly details: StorageErrorDetails;
@@ -36,6 +46,7 @@ export class StorageError extends AppError {
     super(kind, text?.en ?? describeStorageError(describeAs, 'en', c), {
       ...details,
       kind: errorKind,
+      specific: text !== undefined || details.specific === true,
       messageZh: text?.zh ?? describeStorageError(describeAs, 'zh-CN', c),
     });
     this.name = 'StorageError';

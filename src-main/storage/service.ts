@@ -29,7 +29,14 @@ type Req<M extends keyof Api> = Parameters<Api[M]>[0];
 export interface StorageServiceDeps {
   resolveAccount: (id: string) => Promise<ResolvedAccount>;
   clientOptions?: StorageClientOptions;
+  /** The clock of the ListBuckets answer cache (tests). */
+  now?: () => number;
 }
+
+/** How long the answer of explainDenied's ListBuckets is reused for the same account and keys. */
+export const LISTED_TTL_MS = 60_000;
+
+type Listed = 'ok' | 'denied' | 'unknown';
 
 /** What main-side callers (transfers, tests) name an object by; not a contract call. */
 export interface ObjectAddress {
@@ -42,6 +49,12 @@ export interface ObjectAddress {
 interface Entry {
   account: ResolvedAccount;
   client: StorageClient;
+  /**
+   * Whether these keys may list buckets, as a recent ListBuckets answered (the promise, so
+   * refusals at once share one request). It lives in the entry, which holds one version of
+   * the account's credentials and is dropped when the account changes (`invalidate`).
+   */
+  listed?: { until: number; answer: Promise<Listed> };
 }
 
 /** The storage contract over one cached client per account. */
@@ -93,41 +106,51 @@ export class StorageService implements Api {
   }
 
   async openBucket(req: Req<'openBucket'>) {
-    const { client, account } = await this.entry(req.accountId);
+    const en = await this.entry(req.accountId);
+    const { client, account } = en;
     const l = loc(req, account);
-    return openBucket(client, account, l).catch((e: unknown) => this.explainDenied(e, client, account, l));
+    return openBucket(client, account, l).catch((e: unknown) => this.explainDenied(e, en, l));
   }
 
   async listObjects(req: Req<'listObjects'>) {
-    const { client, account } = await this.entry(req.accountId);
+    const en = await this.entry(req.accountId);
+    const { client, account } = en;
     const l = loc(req, account);
     return listObjects(client, l, {
       prefix: req.prefix,
       delimiter: req.delimiter,
       marker: req.marker,
       maxKeys: req.maxKeys,
-    }).catch((e: unknown) => this.explainDenied(e, client, account, l));
+    }).catch((e: unknown) => this.explainDenied(e, en, l));
   }
 
   /**
    * S3 servers such as Ceph RGW answer a wrong secret with AccessDenied, like a real refusal:
    * one ListBuckets with the same key tells which it is (COS names bad credentials itself).
    */
-  private async explainDenied(
-    e: unknown,
-    client: StorageClient,
-    account: ResolvedAccount,
-    l: BucketLoc,
-  ): Promise<never> {
+  private async explainDenied(e: unknown, entry: Entry, l: BucketLoc): Promise<never> {
+    const { account } = entry;
     if (!(e instanceof StorageError) || account.kind !== 's3' || e.kind !== 'denied') throw e;
-    let listed: 'ok' | 'denied' | 'unknown' = 'unknown';
-    try {
-      await client.listBuckets();
-      listed = 'ok';
-    } catch (le) {
-      if (le instanceof StorageError && le.kind === 'denied') listed = 'denied';
-    }
+    const listed = await this.listed(entry);
     throw bucketDenied(e, listed, l.bucket, account.kind === 's3' && !!account.secret.sessionToken);
+  }
+
+  /**
+   * One ListBuckets per account (and version of its keys) for a short while: ten refusals in a
+   * folder make one request, not ten. An answer that says nothing (a network failure) is not kept.
+   */
+  private async listed(entry: Entry): Promise<Listed> {
+    const now = (this.deps.now ?? Date.now)();
+    if (entry.listed && entry.listed.until > now) return entry.listed.answer;
+    const answer = entry.client.listBuckets().then(
+      (): Listed => 'ok',
+      (le: unknown): Listed => (le instanceof StorageError && le.kind === 'denied' ? 'denied' : 'unknown'),
+    );
+    const cached = { until: now + LISTED_TTL_MS, answer };
+    entry.listed = cached;
+    const got = await answer;
+    if (got === 'unknown' && entry.listed === cached) entry.listed = undefined;
+    return got;
   }
 
   async headObject(req: Req<'headObject'>) {

@@ -137,8 +137,9 @@ export function bucketDenied(
       'credentials',
     );
   }
-  // An error that already says what was refused (opening a bucket) keeps its words.
-  if (listed === 'ok' && !e.message.startsWith('Access denied')) {
+  // An error that already says what was refused (opening a bucket) keeps its words: the flag
+  // on the error says so, not its wording.
+  if (listed === 'ok' && e.details.specific) {
     const lower = (m: string) => m.charAt(0).toLowerCase() + m.slice(1);
     return e.restate({
       en: `Access denied "${bucket}": the key is valid, but ${lower(e.message)}`,

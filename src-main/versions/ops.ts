@@ -11,6 +11,8 @@ import { copySource, metadataDirective } from '../storage/ops/copy';
 import { decodeListValue, unquote } from '../storage/ops/list';
 import type { BucketLoc, OpOptions } from '../storage/ops/types';
 import { list, text } from '../storage/xml';
+import { bodyHeaders } from '../storage/ops/body';
+import { parseVersioning, versioningXml } from '../bucket-settings/xml';
 
 /*
  * Versioning, in both dialects. The shapes are S3's, which COS follows element by element:
@@ -28,6 +30,10 @@ import { list, text } from '../storage/xml';
 // Listing every version of a folder is bounded: a person needs the first ten thousand, not all.
 const MAX_PAGES = 10;
 
+/**
+ * GET /?versioning: the one place the app reads a bucket's versioning (the versions service and
+ * bucket settings both call it; the document is read by bucket-settings/xml.ts).
+ */
 export async function getVersioning(
   client: StorageClient,
   loc: BucketLoc,
@@ -40,27 +46,27 @@ export async function getVersioning(
     query: { versioning: '' },
     signal: opts.signal,
   });
-  const root = doc['VersioningConfiguration'];
-  if (root === undefined) throw malformed(loc, headers);
-  const status = text(root, 'Status');
-  return status === 'Enabled' || status === 'Suspended' ? status : 'Off';
+  if (doc['VersioningConfiguration'] === undefined) throw malformed(loc, headers);
+  return parseVersioning(doc).status;
 }
 
+/**
+ * PUT /?versioning: the one place the app writes it, as the official COS SDK writes it (no
+ * namespace) or as S3 documents it (the S3 namespace), with Content-MD5.
+ */
 export async function setVersioning(
   client: StorageClient,
   loc: BucketLoc,
   status: 'Enabled' | 'Suspended',
   opts: OpOptions = {},
 ): Promise<void> {
-  const body =
-    `<?xml version="1.0" encoding="UTF-8"?>` +
-    `<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Status>${status}</Status></VersioningConfiguration>`;
+  const body = versioningXml(client.dialect.kind, { status });
   const res = await client.request({
     method: 'PUT',
     bucket: loc.bucket,
     region: loc.region,
     query: { versioning: '' },
-    headers: { 'content-type': 'application/xml' },
+    headers: bodyHeaders(body),
     body,
     signal: opts.signal,
   });

@@ -62,6 +62,11 @@ export const emptyJobView = z.object({
   message: z.string().optional(),
   /** The bucket itself is gone (deleteBucket and everything deleted). */
   bucketDeleted: z.boolean(),
+  /**
+   * What is still in the bucket when the job stopped on a refusal or an error (counted after
+   * it stopped; `more`: there were more than the count looked at).
+   */
+  left: z.object({ versions: z.number(), uploads: z.number(), more: z.boolean() }).optional(),
 });
 export type EmptyJobView = z.infer<typeof emptyJobView>;
 

@@ -299,7 +299,7 @@ describe.each(DIALECTS)('object operations with counts (%s)', (dialect) => {
     expect(Math.max(...seen)).toBe(2500);
   });
 
-  it("keys [''] empties the whole bucket (for emptying before a bucket delete)", async () => {
+  it("keys [''] deletes every current object of the bucket", async () => {
     const bucket = uniqueBucket(dialect);
     await s.bridge.storage.createBucket({ accountId: s.id, bucket });
     await putAll(s, bucket, ['a.txt', 'f/b.txt', 'f/g/c.txt', 'f/']);
