@@ -108,10 +108,9 @@ function hashFile(r: Extract<Request, { op: 'file' }>): Reply {
     }
     // A hash of fewer bytes than asked for would name bytes nobody meant: say the file is short.
     if (got < r.size)
-      throw Object.assign(
-        new Error(`the file ended at byte ${r.start + got}, before ${r.start + r.size}`),
-        { code: 'SHORT' },
-      );
+      throw Object.assign(new Error(`the file ended at byte ${r.start + got}, before ${r.start + r.size}`), {
+        code: 'SHORT',
+      });
     return { id: r.id, ok: true, digests: d.digests() };
   } finally {
     if (fd !== undefined) closeSync(fd);
