@@ -15,6 +15,9 @@ export default {
       mediaFailed:
         'The browser could not show this file (its format may not be supported, or the link was refused). Download it to open it.',
       linkNote: 'Streamed through a signed link valid for 15 minutes.',
+      reloadNeeded:
+        'This account’s storage endpoint was added after the page loaded, so the page may not show files from it yet. Reload the page to preview them.',
+      reload: 'Reload page',
       position: '{n} of {total}',
       thumbnails: 'Thumbnails',
       list: 'List',
@@ -74,6 +77,9 @@ export default {
       failed: '无法加载预览：{reason}',
       mediaFailed: '浏览器无法显示此文件（格式可能不受支持，或链接被拒绝）。请下载后打开。',
       linkNote: '通过 15 分钟内有效的签名链接流式加载。',
+      reloadNeeded:
+        '此账号的存储端点是在页面加载后添加的，页面暂时无法显示其中的文件。请重新加载页面后再预览。',
+      reload: '重新加载页面',
       position: '第 {n} 个，共 {total} 个',
       thumbnails: '缩略图',
       list: '列表',
