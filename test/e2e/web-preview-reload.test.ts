@@ -68,7 +68,7 @@ describe('a preview from an endpoint added after the page loaded (web mode, Chro
     await page.getByTestId('field-region').fill('us-east-1');
     await page.getByTestId('field-access-key-id').fill(AK);
     await page.getByTestId('field-secret-key').fill(SK);
-    await page.getByTestId('field-path-style').click();
+    // (Path-style addressing is the form's default.)
     await page.getByTestId('form-save').click();
     await page.getByTestId('account-form').waitFor({ state: 'hidden' });
 

@@ -37,17 +37,26 @@ export interface TestDraftInput {
 
 const SELECTED_KEY = 'cosdesk.selectedAccount';
 
+/** The page's session storage; none where there is no page (unit tests) or it is refused. */
+function session(): Pick<Storage, 'getItem' | 'setItem' | 'removeItem'> | undefined {
+  try {
+    return typeof sessionStorage === 'undefined' ? undefined : sessionStorage;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A cache of main's account registry: main is the source of truth, `accounts.changed` keeps it fresh. */
 export const useAccountsStore = defineStore('accounts', () => {
   const accounts = ref<AccountView[]>([]);
   // The selection outlives a reload of the page (the desktop app reloads it when an account
   // names a new endpoint, so that the page's CSP lets its previews load).
-  const selectedId = ref<string | null>(sessionStorage.getItem(SELECTED_KEY));
+  const selectedId = ref<string | null>(session()?.getItem(SELECTED_KEY) ?? null);
   watch(
     selectedId,
     (id) => {
-      if (id) sessionStorage.setItem(SELECTED_KEY, id);
-      else sessionStorage.removeItem(SELECTED_KEY);
+      if (id) session()?.setItem(SELECTED_KEY, id);
+      else session()?.removeItem(SELECTED_KEY);
     },
     { flush: 'sync' },
   );
