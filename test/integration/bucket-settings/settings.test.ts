@@ -255,10 +255,13 @@ describe.each(DIALECTS)('empty and delete (%s)', (dialect) => {
       expect((await s.bridge.bucketSettings.emptyJob({ id: started.id })).state).toBe('done');
       await expect.poll(() => events.at(-1)?.state, { timeout: 10_000 }).toBe('done');
       off();
-      // Progress came in counts on the way, not only at the end.
-      expect(events.some((e) => e.state === 'running' && e.counts.objects + e.counts.versions > 0)).toBe(
-        true,
-      );
+      // Progress comes as counts that only grow up to the final ones. (The event hub coalesces
+      // a burst to its last payload, so how many running events a fast job shows depends on
+      // timing: the test asks only what holds at any speed.)
+      const keys = ['objects', 'versions', 'deleteMarkers', 'uploads', 'failed'] as const;
+      for (let i = 1; i < events.length; i++)
+        for (const k of keys) expect(events[i].counts[k]).toBeGreaterThanOrEqual(events[i - 1].counts[k]);
+      for (const e of events) for (const k of keys) expect(e.counts[k]).toBeLessThanOrEqual(end.counts[k]);
       const opened = await failure(s.bridge.storage.openBucket(ref));
       expect(opened.message).toMatch(/There is no bucket named/);
     } finally {
