@@ -111,9 +111,21 @@ describe('settings page (Chromium, web mode)', () => {
     const page = await browser.newPage();
     await page.goto(web.url);
     await page.getByTestId('open-settings').waitFor();
-    await page.locator('body').press('?');
     const sheet = page.locator('.el-dialog[data-testid=shortcuts-sheet]');
-    await sheet.waitFor();
+    // The page takes its keys once its views are mounted: on a busy machine that can be just
+    // after the first button shows, so press again until the sheet opens (a bounded wait).
+    await expect
+      .poll(
+        async () => {
+          if (!(await sheet.isVisible())) await page.locator('body').press('?');
+          return sheet.waitFor({ timeout: 2_000 }).then(
+            () => true,
+            () => false,
+          );
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toBe(true);
     const rows = await sheet
       .locator('[data-testid=shortcut-row]')
       .evaluateAll((els) => els.map((e) => e.getAttribute('data-shortcut')));
