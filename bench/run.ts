@@ -54,6 +54,8 @@ const OUT = resolve(
   process.env.BENCH_OUT ?? (SMOKE ? join(tmpdir(), 'cosdesk-bench-smoke.md') : 'bench/RESULTS.md'),
 );
 const CLI = resolve('bin/cosdesk.js');
+const PARTIAL_NOTE =
+  '> **Partial run**: the runner was still going (or was stopped) when this was written; scenarios not listed below were not measured yet.';
 const SDK_PEER = resolve('bench/cos-sdk-peer.mjs');
 const AWS = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
 const APPID = '1250000000';
@@ -730,6 +732,7 @@ async function transferScenarios(
   inputs: Inputs,
   s3: StorageClient,
   cos: StorageClient,
+  saved: () => Promise<void> = async () => undefined,
 ): Promise<void> {
   const defs = [
     {
@@ -813,6 +816,7 @@ async function transferScenarios(
           );
         }
       }
+      await saved();
     }
   }
 }
@@ -1297,15 +1301,23 @@ async function main(): Promise<void> {
     await (await cos.request({ method: 'PUT', bucket: ctx.cosBucket })).body.dump();
     log(`inputs in ${work}`);
     const inputs = await makeInputs(work);
-    await transferScenarios(ctx, inputs, s3, cos);
+    // The results file is written again after every stage: a run stopped part-way (a long run
+    // on a busy machine) keeps what it measured, marked as partial.
+    const save = async (partial: boolean): Promise<void> => {
+      const text = await report(started);
+      await mkdir(dirname(OUT), { recursive: true });
+      writeFileSync(OUT, partial ? `${PARTIAL_NOTE}\n\n${text}` : text);
+    };
+    await transferScenarios(ctx, inputs, s3, cos, () => save(true));
+    await save(true);
     await ipcScenario(ctx, inputs, s3);
+    await save(true);
     await listScenario(ctx, s3);
     await linkScenario(ctx);
     await hashScenario();
+    await save(true);
     if (want('j')) uiLines.push(...(await uiScale({ account: b, log })));
-    const text = await report(started);
-    await mkdir(dirname(OUT), { recursive: true });
-    writeFileSync(OUT, text);
+    await save(false);
     log(`results: ${OUT}`);
   } finally {
     for (const [c, bucket] of [
