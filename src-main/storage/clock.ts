@@ -75,7 +75,10 @@ export function serverKeyOf(
 /** "2 hours", "30 minutes", "45 seconds": for messages about clock skew. */
 export function describeOffset(ms: number): { en: string; zh: string } {
   const s = Math.round(Math.abs(ms) / 1000);
-  if (s >= 2 * 3600) return { en: `${Math.round(s / 3600)} hours`, zh: `${Math.round(s / 3600)} 小时` };
+  // By the rounded minutes: an offset measured a second short of 2 hours (the request's own
+  // latency) is "2 hours", not "120 minutes".
+  if (Math.round(s / 60) >= 120)
+    return { en: `${Math.round(s / 3600)} hours`, zh: `${Math.round(s / 3600)} 小时` };
   if (s >= 120) return { en: `${Math.round(s / 60)} minutes`, zh: `${Math.round(s / 60)} 分钟` };
   return { en: `${s} seconds`, zh: `${s} 秒` };
 }
