@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { AppError } from '../../src-shared/errors';
 import type { CliContext } from './context';
 import { table } from './output';
 
@@ -47,7 +48,12 @@ export function opsCommand(ctx: CliContext): Command {
     .argument('<id>')
     .action(async (id: string) => {
       const { main } = await ctx.main();
-      await main.operations.dismissInterrupted(id);
+      const { dismissed } = await main.operations.dismissInterrupted({ id });
+      if (!dismissed)
+        throw new AppError(
+          'NOT_FOUND',
+          `No interrupted operation "${id}" is known: it may have been resumed.`,
+        );
       ctx.out.print(`Forgot the interrupted operation ${id}.`, { ok: true, id });
     });
   return cmd;
