@@ -4,8 +4,9 @@ import type { CliContext } from './context';
 import { table } from './output';
 
 /**
- * `cosdesk ops interrupted | resume <id> | dismiss <id>`: bulk operations (rm -r, the app's
- * copy/move/delete) that a crash or kill -9 cut short, from the data dir's operations journal.
+ * `cosdesk ops interrupted | resume <id> | dismiss <id>`: bulk operations (rm -r, cp -r, mv of a
+ * folder, the app's copy/move/delete) that a crash or kill -9 cut short, from the data dir's
+ * operations journal.
  */
 export function opsCommand(ctx: CliContext): Command {
   const cmd = new Command('ops').description(
