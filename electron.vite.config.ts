@@ -1,6 +1,31 @@
 import { resolve } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { defineConfig } from 'electron-vite';
+import type { Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
+import { devServerCsp, withCspMeta } from './src-main/security/csp';
+
+/**
+ * `electron-vite dev`: index.html's static CSP tag is replaced, at each load from the dev
+ * server, by the policy of the builder the built app uses (src-main/security/csp.ts), with
+ * the dev server's websocket for hot reload. `COSDESK_DEV_PREVIEW_SOURCES` (space-separated
+ * origins) names the storage endpoints previews may load from instead of COS's public ones.
+ */
+export function devCsp(): Plugin {
+  return {
+    name: 'cosdesk-dev-csp',
+    apply: 'serve',
+    transformIndexHtml(html, ctx) {
+      const address = ctx.server?.httpServer?.address() as AddressInfo | string | null | undefined;
+      const port =
+        (typeof address === 'object' && address ? address.port : undefined) ??
+        ctx.server?.config.server.port ??
+        5173;
+      const sources = process.env.COSDESK_DEV_PREVIEW_SOURCES?.split(/\s+/).filter(Boolean);
+      return withCspMeta(html, devServerCsp(port, sources?.length ? sources : undefined));
+    },
+  };
+}
 
 export default defineConfig({
   main: {
@@ -32,7 +57,7 @@ export default defineConfig({
   },
   renderer: {
     root: resolve(__dirname, 'src-renderer'),
-    plugins: [vue()],
+    plugins: [vue(), devCsp()],
     define: {
       // vue-i18n's bundler build: composition API only, no devtools hooks in production.
       __VUE_I18N_FULL_INSTALL__: true,

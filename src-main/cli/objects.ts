@@ -1,12 +1,18 @@
 import { Command } from 'commander';
-import type { BatchResult, ObjectProperties, OperationView } from '../../src-shared/contract';
+import type {
+  BatchResult,
+  ObjectProperties,
+  OperationView,
+  StartOperationRequest,
+} from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
-import { addBatch, emptyBatch, plural, reportBatch } from './batch';
+import { plural, reportBatch } from './batch';
 import type { CliContext } from './context';
-import { listPage, listPages } from './listing';
+import { listPage } from './listing';
 import { humanSize, localTime, table } from './output';
 import {
   asFolder,
+  baseName,
   bucketTarget,
   destinationKey,
   isNotFound,
@@ -82,6 +88,27 @@ export function objectCommands(ctx: CliContext): Command[] {
       const key = src.key.endsWith('/') ? src.key : await objectOrFolder(s, src);
       const toKey = destinationKey(key, dst.key);
       checkNotSelf(src, dst, key, toKey, 'move');
+      if (key.endsWith('/')) {
+        // A folder: main's move operation, journaled (ops interrupted / resume after a crash).
+        const v = await copyOrMoveWithProgress(ctx, s, 'move', src, key, dst, toKey);
+        if (v.total === 0 && v.failed === 0) {
+          throw new AppError(
+            'NOT_FOUND',
+            `The folder "${key}" is empty or does not exist: there is nothing to move.`,
+            { key },
+          );
+        }
+        const to = uri(dst.dialect, dst.bucket, toKey);
+        reportBatch(
+          ctx.out,
+          { done: [], errors: v.errors },
+          `Moved ${plural(v.done)} to ${to}`,
+          'moved',
+          { bucket: src.bucket, key, toBucket: dst.bucket, toKey },
+          v.done,
+        );
+        return;
+      }
       const r = await s.bridge.storage.moveObject({
         accountId: s.accountId,
         bucket: src.bucket,
@@ -133,21 +160,12 @@ export function objectCommands(ctx: CliContext): Command[] {
       let toKey: string;
       if (o.recursive) {
         key = asFolder(src.key);
-        toKey = destinationKey(key, dst.key);
+        // A whole bucket goes into the destination folder itself.
+        toKey = key === '' ? asFolder(dst.key) : destinationKey(key, dst.key);
         checkNotSelf(src, dst, key, toKey, 'copy');
-        // A folder is the service's job (as in the app); a whole bucket is copied here, page by page.
-        r =
-          key === ''
-            ? await copyFolder(s, src.bucket, key, dst.bucket, toKey)
-            : await s.bridge.storage.copyObject({
-                accountId: s.accountId,
-                bucket: src.bucket,
-                region: s.region,
-                key,
-                toBucket: dst.bucket === src.bucket ? undefined : dst.bucket,
-                toKey,
-              });
-        if (r.done.length === 0 && r.errors.length === 0) {
+        // Main's copy operation (as in the app), journaled: ops interrupted / resume after a crash.
+        const v = await copyOrMoveWithProgress(ctx, s, 'copy', src, key, dst, toKey);
+        if (v.total === 0 && v.failed === 0) {
           throw new AppError(
             'STORAGE',
             `There is nothing under ${uri(src.dialect, src.bucket, key)} to copy.`,
@@ -156,6 +174,16 @@ export function objectCommands(ctx: CliContext): Command[] {
             },
           );
         }
+        const to = uri(dst.dialect, dst.bucket, toKey);
+        reportBatch(
+          ctx.out,
+          { done: [], errors: v.errors },
+          `Copied ${plural(v.done)} to ${to}`,
+          'copied',
+          { bucket: src.bucket, key, toBucket: dst.bucket, toKey },
+          v.done,
+        );
+        return;
       } else {
         if (src.key.endsWith('/'))
           throw new AppError('VALIDATION', `"${srcText}" is a folder: copy it with cp -r.`);
@@ -269,78 +297,79 @@ function deleteKeys(s: Session, bucket: string, keys: string[]): Promise<BatchRe
 }
 
 /**
- * Deletes every key under a folder prefix (ending in '/'), or with '' every key of the bucket.
- * Page by page, with the keys listed (deleting what was listed does not disturb the next
- * page's marker): a huge folder makes progress at once, and the count is of real objects.
- */
-/**
  * `rm -r`: main's delete operation (multi-delete batches in parallel while the folder is
- * listed), with its count on stderr as it goes (one line per step, or one line rewritten on a
- * terminal; nothing with --json) and the true count at the end.
+ * listed), with its count on stderr as it goes and the true count at the end.
  */
-async function deleteWithProgress(
+function deleteWithProgress(
   ctx: CliContext,
   s: Session,
   bucket: string,
   prefix: string,
 ): Promise<OperationView> {
+  return withProgress(
+    ctx,
+    s,
+    { kind: 'delete', source: { accountId: s.accountId, bucket, region: s.region }, keys: [prefix] },
+    'Deleting',
+    'deleted',
+  );
+}
+
+/**
+ * `cp -r` and `mv` of a folder (or `cp -r` of a whole bucket): main's copy or move operation
+ * of `key` to `toKey` (a folder, or '' with the key ''), server-side within the account.
+ * Journaled like every operation, so one a crash cut short is listed by `ops interrupted` and
+ * `ops resume` runs the rest.
+ */
+function copyOrMoveWithProgress(
+  ctx: CliContext,
+  s: Session,
+  kind: 'copy' | 'move',
+  src: Target,
+  key: string,
+  dst: Target,
+  toKey: string,
+): Promise<OperationView> {
+  // The operation copies into a folder under a name: split toKey into the two (a whole
+  // bucket has no name of its own: it goes into toKey itself).
+  const bare = toKey.endsWith('/') ? toKey.slice(0, -1) : toKey;
+  const prefix = key === '' ? toKey : bare.slice(0, bare.lastIndexOf('/') + 1);
+  const toName = toKey.slice(prefix.length);
+  return withProgress(
+    ctx,
+    s,
+    {
+      kind,
+      source: { accountId: s.accountId, bucket: src.bucket, region: s.region },
+      keys: [key],
+      target: { accountId: s.accountId, bucket: dst.bucket, region: s.region, prefix },
+      ...(toName === baseName(key) ? {} : { toName }),
+    },
+    kind === 'copy' ? 'Copying' : 'Moving',
+    kind === 'copy' ? 'copied' : 'moved',
+  );
+}
+
+/**
+ * Runs a main operation with its count on stderr as it goes (one line per step, or one line
+ * rewritten on a terminal; nothing with --json); a failure of the whole operation throws.
+ */
+async function withProgress(
+  ctx: CliContext,
+  s: Session,
+  req: StartOperationRequest,
+  verbing: string,
+  verbed: string,
+): Promise<OperationView> {
   const tty = process.stderr.isTTY === true;
   let last = -1;
-  const v = await s.main.operations.run(
-    { kind: 'delete', source: { accountId: s.accountId, bucket, region: s.region }, keys: [prefix] },
-    (p) => {
-      if (ctx.out.json || p.done === last || (p.state !== 'running' && p.state !== 'listing')) return;
-      last = p.done;
-      const line = `Deleting: ${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')}${p.state === 'listing' ? '+' : ''} deleted`;
-      process.stderr.write(tty ? `\r${line}` : `${line}\n`);
-    },
-  );
+  const v = await s.main.operations.run(req, (p) => {
+    if (ctx.out.json || p.done === last || (p.state !== 'running' && p.state !== 'listing')) return;
+    last = p.done;
+    const line = `${verbing}: ${p.done.toLocaleString('en')} of ${p.total.toLocaleString('en')}${p.state === 'listing' ? '+' : ''} ${verbed}`;
+    process.stderr.write(tty ? `\r${line}` : `${line}\n`);
+  });
   if (tty && last >= 0 && !ctx.out.json) process.stderr.write('\n');
-  if (v.state === 'failed') throw new AppError('STORAGE', v.message ?? 'The delete stopped.');
+  if (v.state === 'failed') throw new AppError('STORAGE', v.message ?? `The operation stopped.`);
   return v;
-}
-
-/** Copies every key under `prefix` ('' for the whole bucket) to `toPrefix`, a page at a time, 8 at once. */
-async function copyFolder(
-  s: Session,
-  bucket: string,
-  prefix: string,
-  toBucket: string,
-  toPrefix: string,
-): Promise<BatchResult> {
-  const total = emptyBatch();
-  for await (const page of listPages(s, { bucket, prefix })) {
-    await forEachLimit(page.objects, 8, async (o) => {
-      const toKey = toPrefix + o.key.slice(prefix.length);
-      try {
-        addBatch(
-          total,
-          await s.bridge.storage.copyObject({
-            accountId: s.accountId,
-            bucket,
-            region: s.region,
-            key: o.key,
-            toBucket: toBucket === bucket ? undefined : toBucket,
-            toKey,
-          }),
-        );
-      } catch (err) {
-        if (err instanceof AppError && err.code === 'NETWORK') throw err;
-        total.errors.push({
-          key: o.key,
-          code: err instanceof AppError ? String(err.details?.storageCode ?? err.code) : 'INTERNAL',
-          message: err instanceof Error ? err.message : String(err),
-        });
-      }
-    });
-  }
-  return total;
-}
-
-async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -1,10 +1,12 @@
 import { Command } from 'commander';
+import { AppError } from '../../src-shared/errors';
 import type { CliContext } from './context';
 import { table } from './output';
 
 /**
- * `cosdesk ops interrupted | resume <id> | dismiss <id>`: bulk operations (rm -r, the app's
- * copy/move/delete) that a crash or kill -9 cut short, from the data dir's operations journal.
+ * `cosdesk ops interrupted | resume <id> | dismiss <id>`: bulk operations (rm -r, cp -r, mv of a
+ * folder, the app's copy/move/delete) that a crash or kill -9 cut short, from the data dir's
+ * operations journal.
  */
 export function opsCommand(ctx: CliContext): Command {
   const cmd = new Command('ops').description(
@@ -47,7 +49,12 @@ export function opsCommand(ctx: CliContext): Command {
     .argument('<id>')
     .action(async (id: string) => {
       const { main } = await ctx.main();
-      await main.operations.dismissInterrupted(id);
+      const { dismissed } = await main.operations.dismissInterrupted({ id });
+      if (!dismissed)
+        throw new AppError(
+          'NOT_FOUND',
+          `No interrupted operation "${id}" is known: it may have been resumed.`,
+        );
       ctx.out.print(`Forgot the interrupted operation ${id}.`, { ok: true, id });
     });
   return cmd;

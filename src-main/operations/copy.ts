@@ -59,6 +59,7 @@ export async function planCopy(
     keys: readonly string[];
     target: { prefix: string };
     conflict: 'overwrite' | 'skip' | 'keepBoth';
+    toName?: string;
   },
   ctx: RunCtx,
 ): Promise<CopyPlan> {
@@ -66,13 +67,15 @@ export async function planCopy(
   if (prefix !== '' && !prefix.endsWith('/')) {
     throw new AppError('VALIDATION', `The destination "${prefix}" is not a folder: it must end with "/".`);
   }
+  if (req.toName !== undefined) checkToName(req.keys, req.toName);
   const existing = await topLevelNames(dst, prefix, ctx.signal);
   const samePlace = src.accountId === dst.accountId && src.loc.bucket === dst.loc.bucket;
   const plans = new Map<string, RootPlan>();
   const verb = req.kind === 'move' ? 'moved' : 'copied';
   for (const key of req.keys) {
-    const name = baseName(key);
-    const folder = key.endsWith('/');
+    const name = req.toName ?? baseName(key);
+    // '' is the whole bucket: a folder whose name is nothing (into the prefix itself).
+    const folder = key.endsWith('/') || key === '';
     let to = prefix + name;
     const onItself = samePlace && to === key;
     if (samePlace && folder && !onItself && to.startsWith(key)) {
@@ -85,7 +88,7 @@ export async function planCopy(
       ]);
       continue;
     }
-    if (existing.has(name) || onItself) {
+    if (existing.has(name) || onItself || (name === '' && req.conflict === 'skip')) {
       if (req.conflict === 'keepBoth') {
         to = prefix + uniqueName(name, existing);
         existing.add(to.slice(prefix.length));
@@ -119,6 +122,23 @@ export async function planCopy(
       return p.skip?.has(to) ? undefined : to;
     },
   };
+}
+
+/** A rename names one item, as what it is: a folder's name ends in '/', an object's does not. */
+function checkToName(keys: readonly string[], toName: string): void {
+  const folder = (k: string) => k === '' || k.endsWith('/');
+  const bare = toName.endsWith('/') ? toName.slice(0, -1) : toName;
+  const ok =
+    keys.length === 1 &&
+    folder(keys[0]) === (toName === '' || toName.endsWith('/')) &&
+    (keys[0] === '') === (toName === '') &&
+    !bare.includes('/');
+  if (!ok) {
+    throw new AppError(
+      'VALIDATION',
+      `The new name "${toName}" does not fit: give it for one item, ending in "/" exactly when that item is a folder, without other "/".`,
+    );
+  }
 }
 
 /** `photo.jpg` → `photo (1).jpg`, `docs/` → `docs (1)/`: the first name not taken. */

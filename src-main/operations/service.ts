@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { KeyError, OperationView, Services, StartOperationRequest } from '../../src-shared/contract';
+import type {
+  InterruptedOperationView,
+  KeyError,
+  OperationView,
+  Services,
+  StartOperationRequest,
+} from '../../src-shared/contract';
 import { startOperationRequest } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import type { EventHub } from '../ipc/events';
@@ -94,6 +100,28 @@ export class OperationsService implements Api {
    * finds only what is left; a copy skips what is already there).
    */
   async resume(id: string, onProgress?: (v: OperationView) => void): Promise<OperationView> {
+    return this.run(await this.takeInterrupted(id), onProgress);
+  }
+
+  /** The interrupted operations as the page sees them (the contract's listInterrupted). */
+  async listInterrupted(): Promise<{ operations: InterruptedOperationView[] }> {
+    return { operations: (await this.interrupted()).map(interruptedView) };
+  }
+
+  /** Starts the rest of an interrupted operation and answers at once (the page's Resume). */
+  async resumeInterrupted(req: Req<'resumeInterrupted'>): Promise<OperationView> {
+    const rest = startOperationRequest.parse(await this.takeInterrupted(req.id));
+    return { ...this.launch(rest).view };
+  }
+
+  /** Forgets an interrupted operation without running it. */
+  async dismissInterrupted(req: Req<'dismissInterrupted'>): Promise<{ dismissed: boolean }> {
+    await this.ready;
+    return { dismissed: (await this.journal?.dismiss(req.id)) !== undefined };
+  }
+
+  /** Takes an interrupted operation off the journal: its request, to run again. */
+  private async takeInterrupted(id: string): Promise<StartOperationRequest> {
     await this.ready;
     const e = await this.journal?.dismiss(id);
     if (!e) {
@@ -106,13 +134,7 @@ export class OperationsService implements Api {
       );
     }
     const req = e.request;
-    return this.run(req.kind === 'copy' ? { ...req, conflict: 'skip' } : req, onProgress);
-  }
-
-  /** Forgets an interrupted operation without running it. */
-  async dismissInterrupted(id: string): Promise<void> {
-    await this.ready;
-    await this.journal?.dismiss(id);
+    return req.kind === 'copy' ? { ...req, conflict: 'skip' } : req;
   }
 
   async cancel(req: Req<'cancel'>): Promise<OperationView> {
@@ -262,6 +284,28 @@ export class OperationsService implements Api {
     const finished = [...this.ops.entries()].filter(([, o]) => !isRunning(o.view));
     for (const [id] of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.ops.delete(id);
   }
+}
+
+/** What the page is shown of an interrupted operation (not its whole key list). */
+function interruptedView(e: InterruptedOperation): InterruptedOperationView {
+  const r = e.request;
+  return {
+    id: e.id,
+    kind: e.kind,
+    accountId: r.source.accountId,
+    bucket: e.bucket,
+    ...('target' in r
+      ? { target: { accountId: r.target.accountId, bucket: r.target.bucket, prefix: r.target.prefix } }
+      : {}),
+    keys: r.keys.slice(0, 5),
+    keyCount: r.keys.length,
+    total: e.total,
+    done: e.done,
+    failed: e.failed,
+    startedAt: e.startedAt,
+    updatedAt: e.updatedAt,
+    summary: e.summary,
+  };
 }
 
 /** A key's failure with the reason a person can act on. */

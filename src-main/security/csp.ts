@@ -28,6 +28,18 @@ export function desktopCsp(previewSources: readonly string[]): string {
   return buildCsp(previewSources);
 }
 
+/**
+ * `electron-vite dev`: the dev server's page. The desktop app's policy, plus the dev server's
+ * own websocket (hot reload). The dev server does not know the accounts, so previews may load
+ * from COS's public endpoints (what index.html's static tag names) or the sources given.
+ */
+export function devServerCsp(port: number, previewSources: readonly string[] = DEV_PREVIEW_SOURCES): string {
+  return buildCsp(previewSources, [`ws://localhost:${port}`, `ws://127.0.0.1:${port}`]);
+}
+
+/** COS's public endpoints, as wildcards (previewSources of an account at the default endpoint). */
+export const DEV_PREVIEW_SOURCES: readonly string[] = ['https://*.myqcloud.com', 'https://*.tencentcos.cn'];
+
 const DEFAULT_COS_TEMPLATE = 'https://{bucket}.cos.{region}.myqcloud.com';
 
 /**

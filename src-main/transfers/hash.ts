@@ -1,5 +1,6 @@
-import { createHash, type Hash } from 'node:crypto';
 import { hashPool } from './workers/pool';
+
+export { multipartEtag, PartHasher } from './part-md5';
 
 /** MD5 (S3) or CRC-64 (COS) of `[start, start + size)` of a file, read and hashed in a worker. */
 export async function hashRange(
@@ -10,13 +11,6 @@ export async function hashRange(
 ): Promise<string> {
   const d = await hashPool().hashFile(path, start, size, algo === 'md5' ? { md5: true } : { crc64: true });
   return (algo === 'md5' ? d.md5 : d.crc64)!;
-}
-
-/** The ETag S3 gives a multipart object: MD5 of the parts' binary MD5s, dash, part count. */
-export function multipartEtag(partMd5Hex: readonly string[]): string {
-  const h = createHash('md5');
-  for (const p of partMd5Hex) h.update(Buffer.from(p, 'hex'));
-  return `${h.digest('hex')}-${partMd5Hex.length}`;
 }
 
 const MiB = 1024 * 1024;
@@ -58,45 +52,6 @@ export function guessLayouts(size: number, parts: number, preferred: number[], m
   for (let m = lo; m <= hi && sizes.length < max; m++) add(m * MiB);
   add(Math.ceil(size / parts));
   return sizes.map((p) => uniformLayout(size, p)!);
-}
-
-/** MD5 of each part along a layout, fed the object's bytes in order. */
-export class PartHasher {
-  readonly md5s: string[] = [];
-  private part = 0;
-  private left: number;
-  private h: Hash = createHash('md5');
-  private overflow = false;
-
-  constructor(private readonly sizes: readonly number[]) {
-    this.left = sizes[0] ?? 0;
-  }
-
-  update(buf: Buffer): void {
-    let off = 0;
-    while (off < buf.length) {
-      if (this.part >= this.sizes.length) {
-        this.overflow = true;
-        return;
-      }
-      const n = Math.min(this.left, buf.length - off);
-      this.h.update(buf.subarray(off, off + n));
-      off += n;
-      this.left -= n;
-      if (this.left === 0) {
-        this.md5s.push(this.h.digest('hex'));
-        this.part++;
-        this.h = createHash('md5');
-        this.left = this.sizes[this.part] ?? 0;
-      }
-    }
-  }
-
-  /** The composite ETag, once exactly the layout's bytes went in. */
-  etag(): string | undefined {
-    if (this.overflow || this.md5s.length !== this.sizes.length) return undefined;
-    return multipartEtag(this.md5s);
-  }
 }
 
 /** The multipart ETags `[start, size)` of a file gives along each layout, in one read (in a worker). */

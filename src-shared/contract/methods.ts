@@ -49,7 +49,17 @@ export const METHODS = {
   ],
   bucketSettings: ['get', 'set', 'empty', 'emptyJob', 'cancelEmpty'],
   places: ['list', 'addBookmark', 'removeBookmark', 'visit', 'rememberBucket', 'forgetBucket'],
-  operations: ['start', 'cancel', 'get', 'list', 'clear', 'conflicts'],
+  operations: [
+    'start',
+    'cancel',
+    'get',
+    'list',
+    'clear',
+    'conflicts',
+    'listInterrupted',
+    'resumeInterrupted',
+    'dismissInterrupted',
+  ],
   files: ['pickUpload', 'showInFolder', 'downloadLink'],
   versions: [
     'getVersioning',

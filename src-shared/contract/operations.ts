@@ -33,6 +33,11 @@ export const metadataPatch = z
 export type MetadataPatch = z.infer<typeof metadataPatch>;
 
 const keys = z.array(objectKey).min(1).max(100_000);
+/** A copy or move may name the whole bucket too: '' (the CLI's `cp -r cos://a cos://b/x/`). */
+const copyKeys = z
+  .array(z.union([objectKey, z.literal('')]))
+  .min(1)
+  .max(100_000);
 
 export const startOperationRequest = z.discriminatedUnion('kind', [
   /** Keys ending in '/' delete the folder and everything under it; [''] empties the bucket. */
@@ -55,9 +60,14 @@ export const startOperationRequest = z.discriminatedUnion('kind', [
     .object({
       kind: z.enum(['copy', 'move']),
       source: place,
-      keys,
+      keys: copyKeys,
       target: place.extend({ prefix: z.string().max(1024) }).strict(),
       conflict: pasteConflict.default('overwrite'),
+      /**
+       * With one key: the name it gets in `target.prefix` instead of its own (a rename, like
+       * `mv a/ b`; a folder's ends in '/'). '' with the key '' copies the bucket into the prefix.
+       */
+      toName: z.string().max(1024).optional(),
     })
     .strict(),
   /** Rewrites each object onto itself with the changed headers; the rest and the ACL are kept. */
@@ -105,6 +115,29 @@ export type OperationView = z.infer<typeof operationView>;
 
 const byId = z.object({ id: z.string().min(1).max(64) }).strict();
 
+/**
+ * An operation a crash or kill -9 cut short, from the data dir's journal: what it was asked
+ * to do (the first keys of `keyCount`) and how far it got ("interrupted: N of M done").
+ */
+export const interruptedOperation = z.object({
+  id: z.string(),
+  kind: operationKind,
+  accountId: z.string(),
+  bucket: z.string(),
+  target: z.object({ accountId: z.string(), bucket: z.string(), prefix: z.string() }).optional(),
+  /** The first keys it was asked to act on (at most 5; '' is the whole bucket). */
+  keys: z.array(z.string()),
+  keyCount: z.number().int(),
+  total: z.number().int(),
+  done: z.number().int(),
+  failed: z.number().int(),
+  startedAt: z.string(),
+  /** When its counts were last written. */
+  updatedAt: z.string(),
+  summary: z.string(),
+});
+export type InterruptedOperationView = z.infer<typeof interruptedOperation>;
+
 export const operationsContract = {
   start: { request: startOperationRequest, response: operationView },
   /** Stops an operation soon (requests in flight finish); answers its counts so far. */
@@ -114,6 +147,19 @@ export const operationsContract = {
   list: { request: z.object({}).strict(), response: z.object({ operations: z.array(operationView) }) },
   /** Forget finished operations. */
   clear: { request: z.object({}).strict(), response: z.object({ cleared: z.number().int() }) },
+  /** Operations a previous run left unfinished (crash, kill -9), oldest first. */
+  listInterrupted: {
+    request: z.object({}).strict(),
+    response: z.object({ operations: z.array(interruptedOperation) }),
+  },
+  /**
+   * Runs the rest of an interrupted one: the same request again (a delete or a move finds only
+   * what is left; a copy skips what is already there). Answers at once with the new operation,
+   * whose counts `operations.progress` reports; the interrupted one is forgotten.
+   */
+  resumeInterrupted: { request: byId, response: operationView },
+  /** Forgets an interrupted operation without running it. */
+  dismissInterrupted: { request: byId, response: z.object({ dismissed: z.boolean() }) },
   /**
    * The top-level names of `keys` that already exist under target.prefix (for the conflict
    * question before a paste).

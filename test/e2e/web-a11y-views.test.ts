@@ -1,22 +1,21 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { axeViolations, describeViolations } from '../support/axe';
-import { launchChromium } from '../support/browser';
-import { runCli } from '../support/cli';
 import { requireEnv } from '../support/main';
 import { createSeeder, rgwAccount, type Seeder } from '../support/seed';
-import { startWebMode, type WebMode } from '../support/web-mode';
+import type { WebMode } from '../support/web-mode';
+import { addS3Account, objectRow, startWebApp, stopWebApp, tempHome, uniqueName } from '../support/web-app';
 
 // Issue 12 §9, the views web-a11y.test.ts does not reach: axe-core (WCAG 2.1 A/AA, no serious
 // or critical violation) on the settings page, the shortcuts sheet, bucket settings, an
 // object's versions, search results, the preview panel (image and text), the policy editor,
 // the upload options dialog and the transfers panel with jobs, in the light and the dark theme.
 const { S3_ENDPOINT, AK2, SK2 } = requireEnv('S3_ENDPOINT', 'AK2', 'SK2');
-const BUCKET = `a11yv-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-const home = mkdtempSync(join(tmpdir(), 'cosdesk-a11y-views-'));
+const BUCKET = uniqueName('a11yv');
+const home = tempHome('a11y-views');
 const local = mkdtempSync(join(tmpdir(), 'cosdesk-a11y-views-files-'));
 writeFileSync(join(local, 'upload-me.txt'), 'uploaded by the a11y test\n');
 
@@ -50,34 +49,16 @@ beforeAll(async () => {
   });
   await res.body.dump();
   await seeder.putMany(BUCKET, ['docs/a.txt', 'docs/b.txt'], { body: 'doc' });
-  const add = runCli(
-    home,
-    [
-      'accounts',
-      'add',
-      '--kind',
-      's3',
-      '--name',
-      'user2',
-      '--endpoint',
-      S3_ENDPOINT,
-      '--region',
-      'us-east-1',
-    ].concat(['--path-style', '--secret-id', AK2]),
-    { COSDESK_SECRET_KEY: SK2 },
-  );
-  if (add.status !== 0) throw new Error(`cosdesk accounts add failed: ${add.stderr}`);
-  browser = await launchChromium();
-  web = await startWebMode({ COSDESK_HOME: home });
+  addS3Account(home, 'user2', S3_ENDPOINT, AK2, SK2);
+  ({ browser, web } = await startWebApp(home));
 }, 180_000);
 
 afterAll(async () => {
-  await web?.stop();
-  await browser?.close();
+  await stopWebApp({ web, browser });
   await seeder?.close();
 });
 
-const row = (page: Page, key: string) => page.locator(`[data-testid=object-row][data-key="${key}"]`);
+const row = objectRow;
 
 describe.each(['light', 'dark'] as const)('axe-core on the other main views (%s theme)', (theme) => {
   it('settings, shortcuts, bucket settings, versions, search, preview, policy editor, upload options, transfers', async () => {

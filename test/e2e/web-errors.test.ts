@@ -1,27 +1,30 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageClient } from '../../src-main/storage/client';
 import { APPID, REGION, getFederationToken, rgwEnv, startGateway } from '../conformance/helpers';
 import type { CosGateway } from '../cos-gateway/server';
 import { cosAccount } from '../integration/storage/helpers';
-import { launchChromium } from '../support/browser';
 import { runCli } from '../support/cli';
 import { startDateProxy } from '../support/date-proxy';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { requireEnv } from '../support/main';
 import { createSeeder, rgwAccount } from '../support/seed';
-import { startWebMode, type WebMode } from '../support/web-mode';
+import type { WebMode } from '../support/web-mode';
+import {
+  addS3Account,
+  openAccount as openWebAccount,
+  startWebApp,
+  stopWebApp,
+  tempHome,
+  uniqueName,
+} from '../support/web-app';
 
 // Issue 11 item 8 in the UI (web mode, Chromium): failures produced for real against RGW are
 // told apart (a kind line and what to do), and a browse that gets no answer can be cancelled,
 // times out (a short timeout for this test) with a clear message, and Retry lists it.
 const { S3_ENDPOINT, AK, SK, AK2, SK2 } = requireEnv('S3_ENDPOINT', 'AK', 'SK', 'AK2', 'SK2');
-const tag = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-const BUCKET = `errors-${tag}`;
-const home = mkdtempSync(join(tmpdir(), 'cosdesk-errors-'));
+const BUCKET = uniqueName('errors');
+const home = tempHome('errors');
 
 let browser: Browser;
 let web: WebMode | undefined;
@@ -32,35 +35,10 @@ let gw: CosGateway;
 /** When the COS gateway's temporary key (1 s of life) has run out, in Unix seconds. */
 let tokenEnd = 0;
 
-function addAccount(name: string, endpoint: string, ak: string, sk: string): void {
-  const r = runCli(
-    home,
-    [
-      'accounts',
-      'add',
-      '--kind',
-      's3',
-      '--name',
-      name,
-      '--endpoint',
-      endpoint,
-      '--region',
-      'us-east-1',
-      '--path-style',
-      '--secret-id',
-      ak,
-    ],
-    { COSDESK_SECRET_KEY: sk },
-  );
-  if (r.status !== 0) throw new Error(`cosdesk accounts add ${name} failed: ${r.stderr}`);
-}
-
 const status = () => page.getByTestId('listing-status');
 const alert = () => page.getByTestId('browser-error');
 
-async function openAccount(name: string): Promise<void> {
-  await page.locator(`[data-testid=account-item][data-account-name="${name}"]`).click();
-}
+const openAccount = (name: string) => openWebAccount(page, name);
 
 async function openByName(bucket: string): Promise<string> {
   await page.getByTestId('open-bucket-by-name').click();
@@ -83,10 +61,10 @@ beforeAll(async () => {
   }
   stall = await startFaultProxy(S3_ENDPOINT);
   skew = await startDateProxy(S3_ENDPOINT, 2 * 3600_000);
-  addAccount('wrong', S3_ENDPOINT, AK, 'not-the-secret');
-  addAccount('user2', S3_ENDPOINT, AK2, SK2);
-  addAccount('skew', skew.url, AK, SK);
-  addAccount('stall', stall.url, AK, SK);
+  addS3Account(home, 'wrong', S3_ENDPOINT, AK, 'not-the-secret');
+  addS3Account(home, 'user2', S3_ENDPOINT, AK2, SK2);
+  addS3Account(home, 'skew', skew.url, AK, SK);
+  addS3Account(home, 'stall', stall.url, AK, SK);
 
   // A COS account on a temporary key of one second from the COS gateway's STS.
   const env = rgwEnv();
@@ -126,16 +104,14 @@ beforeAll(async () => {
     { COSDESK_SECRET_KEY: r.Credentials.TmpSecretKey, COSDESK_TOKEN: r.Credentials.Token },
   );
   if (add.status !== 0) throw new Error(`cosdesk accounts add expired failed: ${add.stderr}`);
-  browser = await launchChromium();
   // One attempt and 8 s of silence at most, so the test need not wait minutes for a timeout.
-  web = await startWebMode({ COSDESK_HOME: home, COSDESK_TIMEOUT_MS: '8000', COSDESK_MAX_ATTEMPTS: '1' });
+  ({ browser, web } = await startWebApp(home, { COSDESK_TIMEOUT_MS: '8000', COSDESK_MAX_ATTEMPTS: '1' }));
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(web.url);
 }, 180_000);
 
 afterAll(async () => {
-  await web?.stop();
-  await browser?.close();
+  await stopWebApp({ web, browser });
   await stall?.close();
   await skew?.close();
   await gw?.close();

@@ -1,38 +1,37 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser';
 import { requireEnv } from '../support/main';
 import { createSeeder, rgwAccount, type Seeder } from '../support/seed';
-import { startWebMode, type WebMode } from '../support/web-mode';
+import type { WebMode } from '../support/web-mode';
+import {
+  listed as listedIn,
+  objectRow,
+  startWebApp,
+  stopWebApp,
+  tempHome,
+  uniqueName,
+} from '../support/web-app';
 import { addRgwAccount } from '../support/cli';
 
 // Issue 12 item 3 as a person does it, in Chromium over web mode and a real RGW: copy and paste
 // between folders by keyboard and by menu (with the conflict question), metadata edited in the
 // properties panel, and a bulk delete whose progress view ends with the true count.
 const { S3_ENDPOINT, AK, SK } = requireEnv('S3_ENDPOINT', 'AK', 'SK');
-const BUCKET = `ops-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+const BUCKET = uniqueName('ops');
 const BULK = 1200;
-const home = mkdtempSync(join(tmpdir(), 'cosdesk-ops-'));
+const home = tempHome('ops');
 
 let browser: Browser;
 let web: WebMode | undefined;
 let page: Page;
 let seeder: Seeder;
 
-const row = (key: string) => page.locator(`[data-testid=object-row][data-key="${key}"]`);
+const row = (key: string) => objectRow(page, key);
 const rowKeys = () =>
   page.$$eval('[data-testid=object-row]', (rows) => rows.map((r) => r.getAttribute('data-key') ?? ''));
-const status = () => page.getByTestId('listing-status');
-const prefixShown = () => page.getByTestId('object-browser').getAttribute('data-prefix');
 const mod = process.platform === 'darwin' ? 'Meta' : 'Control';
 
-async function listed(prefix: string): Promise<void> {
-  await expect.poll(prefixShown).toBe(prefix);
-  await expect.poll(() => status().getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
-}
+const listed = (prefix: string) => listedIn(page, prefix);
 
 async function head(key: string): Promise<Record<string, string>> {
   const res = await seeder.client.request({ method: 'HEAD', bucket: BUCKET, key });
@@ -55,15 +54,13 @@ beforeAll(async () => {
   const bulk = Array.from({ length: BULK }, (_, i) => `bulk/${String(i).padStart(4, '0')}.txt`);
   await seeder.putMany(BUCKET, bulk, { concurrency: 32 });
   addRgwAccount(home);
-  browser = await launchChromium();
-  web = await startWebMode({ COSDESK_HOME: home });
+  ({ browser, web } = await startWebApp(home));
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(web.url);
 }, 300_000);
 
 afterAll(async () => {
-  await web?.stop();
-  await browser?.close();
+  await stopWebApp({ web, browser });
   await seeder?.close();
 });
 

@@ -1,50 +1,25 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser';
-import { runCli } from '../support/cli';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { requireEnv } from '../support/main';
 import { createSeeder, rgwAccount, type Seeder } from '../support/seed';
-import { startWebMode, type WebMode } from '../support/web-mode';
+import type { WebMode } from '../support/web-mode';
+import { addS3Account, objectRow, startWebApp, stopWebApp, tempHome, uniqueName } from '../support/web-app';
 
 // Issue 12 polish, checked as a user sees it (web mode, Chromium, RGW): an error state shows
 // the error and what to do, never an empty table's "No Data" under it; an account's title
 // appears once; the object table works by keyboard alone, menu included; the theme changes
 // the colours and keeps them; a search from a folder stays under it.
 const { S3_ENDPOINT, AK, SK, AK2, SK2 } = requireEnv('S3_ENDPOINT', 'AK', 'SK', 'AK2', 'SK2');
-const tag = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-const BUCKET = `polish-${tag}`;
-const BUCKET2 = `polish2-${tag}`;
+const BUCKET = uniqueName('polish');
+const BUCKET2 = uniqueName('polish2');
 const TITLE = 'Polish Title Account';
-const home = mkdtempSync(join(tmpdir(), 'cosdesk-polish-'));
+const home = tempHome('polish');
 
 let browser: Browser;
 let web: WebMode | undefined;
 let proxy: FaultProxy;
 let seeder2: Seeder;
-
-function addAccount(name: string, endpoint: string, ak: string, sk: string): void {
-  const r = runCli(
-    home,
-    [
-      'accounts',
-      'add',
-      '--kind',
-      's3',
-      '--name',
-      name,
-      '--endpoint',
-      endpoint,
-      '--region',
-      'us-east-1',
-    ].concat(['--path-style', '--secret-id', ak]),
-    { COSDESK_SECRET_KEY: sk },
-  );
-  if (r.status !== 0) throw new Error(`cosdesk accounts add ${name} failed: ${r.stderr}`);
-}
 
 beforeAll(async () => {
   const seeder = createSeeder(rgwAccount(S3_ENDPOINT, AK, SK), 1);
@@ -61,16 +36,14 @@ beforeAll(async () => {
   });
   await seeder2.putMany(BUCKET2, ['a.txt'], { body: 'keyboard bytes' });
   proxy = await startFaultProxy(S3_ENDPOINT);
-  addAccount(TITLE, S3_ENDPOINT, AK2, SK2);
-  addAccount('closed port', 'http://127.0.0.1:9', AK, SK);
-  addAccount('stops', proxy.url, AK, SK);
-  browser = await launchChromium();
-  web = await startWebMode({ COSDESK_HOME: home, COSDESK_TIMEOUT_MS: '8000', COSDESK_MAX_ATTEMPTS: '1' });
+  addS3Account(home, TITLE, S3_ENDPOINT, AK2, SK2);
+  addS3Account(home, 'closed port', 'http://127.0.0.1:9', AK, SK);
+  addS3Account(home, 'stops', proxy.url, AK, SK);
+  ({ browser, web } = await startWebApp(home, { COSDESK_TIMEOUT_MS: '8000', COSDESK_MAX_ATTEMPTS: '1' }));
 }, 180_000);
 
 afterAll(async () => {
-  await web?.stop();
-  await browser?.close();
+  await stopWebApp({ web, browser });
   await proxy?.close();
   await seeder2?.close();
 });
@@ -106,7 +79,7 @@ async function errorAlone(page: Page, alert: string, where: string): Promise<voi
   expect(await page.locator('body').innerText(), where).not.toMatch(/No Data|暂无数据/);
 }
 
-const row = (page: Page, key: string) => page.locator(`[data-testid=object-row][data-key="${key}"]`);
+const row = objectRow;
 const listingState = (page: Page) => page.getByTestId('listing-status').getAttribute('data-state');
 const activeTestid = (page: Page) =>
   page.evaluate(

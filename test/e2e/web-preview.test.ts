@@ -1,21 +1,25 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { list, text } from '../../src-main/storage/xml';
-import { launchChromium } from '../support/browser';
 import { addRgwAccount } from '../support/cli';
 import { requireEnv } from '../support/main';
 import { createSeeder, rgwAccount, type Seeder } from '../support/seed';
-import { startWebMode, type WebMode } from '../support/web-mode';
+import type { WebMode } from '../support/web-mode';
+import {
+  listed as listedIn,
+  objectRow,
+  startWebApp,
+  stopWebApp,
+  tempHome,
+  uniqueName,
+} from '../support/web-app';
 
 // Issue 12 items 2 and 4 as a person does it: preview an image and a text file (double-click,
 // Space, arrow keys, Esc), the thumbnail grid, then restore and delete versions and undelete.
 const { S3_ENDPOINT, AK, SK } = requireEnv('S3_ENDPOINT', 'AK', 'SK');
-const BUCKET = `preview-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
-const home = mkdtempSync(join(tmpdir(), 'cosdesk-preview-'));
+const BUCKET = uniqueName('preview');
+const home = tempHome('preview');
 const MANY = 150;
 const CODE = 'export interface Point {\n  x: number;\n}\nconst origin: Point = { x: 0 };\n';
 
@@ -99,15 +103,10 @@ async function getText(key: string): Promise<string> {
   return res.body.text();
 }
 
-const row = (key: string) => page.locator(`[data-testid=object-row][data-key="${key}"]`);
+const row = (key: string) => objectRow(page, key);
 const panel = () => page.getByTestId('preview-panel');
 
-async function listed(prefix: string): Promise<void> {
-  await expect.poll(() => page.getByTestId('object-browser').getAttribute('data-prefix')).toBe(prefix);
-  await expect
-    .poll(() => page.getByTestId('listing-status').getAttribute('data-state'), { timeout: 60_000 })
-    .toBe('done');
-}
+const listed = (prefix: string) => listedIn(page, prefix);
 
 beforeAll(async () => {
   seeder = createSeeder(rgwAccount(S3_ENDPOINT, AK, SK), 1);
@@ -137,8 +136,7 @@ beforeAll(async () => {
   await (await seeder.client.request({ method: 'DELETE', bucket: BUCKET, key: 'doc/gone.txt' })).body.dump();
 
   addRgwAccount(home);
-  browser = await launchChromium();
-  web = await startWebMode({ COSDESK_HOME: home });
+  ({ browser, web } = await startWebApp(home));
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(web.url);
   await page.locator('[data-testid=account-item][data-account-name="rgw"]').click();
@@ -149,8 +147,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await web?.stop();
-  await browser?.close();
+  await stopWebApp({ web, browser });
   // Every version and marker, then the bucket.
   for (let round = 0; round < 20; round++) {
     const { doc } = await seeder.client.requestXml({

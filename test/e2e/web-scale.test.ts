@@ -1,13 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser';
 import { addRgwAccount } from '../support/cli';
 import { requireEnv } from '../support/main';
 import { bigKeys, createSeeder, rgwAccount } from '../support/seed';
-import { startWebMode, type WebMode } from '../support/web-mode';
+import type { WebMode } from '../support/web-mode';
+import { objectRow, startWebApp, stopWebApp, tempHome } from '../support/web-app';
 
 // Issue 13 item 6: a long folder stays usable from the keyboard. Scrolling with the wheel takes
 // the focused row out of the virtual list (and focus with it, to the page): End, PageUp and the
@@ -15,13 +12,13 @@ import { startWebMode, type WebMode } from '../support/web-mode';
 const { S3_ENDPOINT, AK, SK } = requireEnv('S3_ENDPOINT', 'AK', 'SK');
 const BIG = 100_000;
 const BIG_BUCKET = 'cosdesk-e2e-big';
-const home = mkdtempSync(join(tmpdir(), 'cosdesk-scale-'));
+const home = tempHome('scale');
 
 let browser: Browser;
 let web: WebMode | undefined;
 let page: Page;
 
-const row = (key: string) => page.locator(`[data-testid=object-row][data-key="${key}"]`);
+const row = (key: string) => objectRow(page, key);
 
 beforeAll(async () => {
   const seeder = createSeeder(rgwAccount(S3_ENDPOINT, AK, SK));
@@ -34,15 +31,13 @@ beforeAll(async () => {
     await seeder.close();
   }
   addRgwAccount(home);
-  browser = await launchChromium();
-  web = await startWebMode({ COSDESK_HOME: home });
+  ({ browser, web } = await startWebApp(home));
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(web.url);
 }, 300_000);
 
 afterAll(async () => {
-  await web?.stop();
-  await browser?.close();
+  await stopWebApp({ web, browser });
 });
 
 describe('a folder of 100,000 objects from the keyboard (web mode, Chromium)', () => {

@@ -14,7 +14,12 @@ export function runCli(home: string, args: string[], env: Record<string, string 
 /** Save the test RGW (S3_ENDPOINT, AK, SK) as a path-style S3 account, its secret in the keychain. */
 export function addRgwAccount(home: string, name = 'rgw'): void {
   const { S3_ENDPOINT, AK, SK } = requireEnv('S3_ENDPOINT', 'AK', 'SK');
-  const add = runCli(
+  addS3Account(home, name, S3_ENDPOINT, AK, SK);
+}
+
+/** Saves a path-style S3 account with the built CLI, its secret in the keychain. */
+export function addS3Account(home: string, name: string, endpoint: string, ak: string, sk: string): void {
+  const r = runCli(
     home,
     [
       'accounts',
@@ -24,14 +29,14 @@ export function addRgwAccount(home: string, name = 'rgw'): void {
       '--name',
       name,
       '--endpoint',
-      S3_ENDPOINT,
+      endpoint,
       '--region',
       'us-east-1',
       '--path-style',
       '--secret-id',
-      AK,
+      ak,
     ],
-    { COSDESK_SECRET_KEY: SK },
+    { COSDESK_SECRET_KEY: sk },
   );
-  if (add.status !== 0) throw new Error(`cosdesk accounts add failed: ${add.stderr}`);
+  if (r.status !== 0) throw new Error(`cosdesk accounts add ${name} failed: ${r.stderr}`);
 }

@@ -6,60 +6,21 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { createHash, type Hash } from 'node:crypto';
 import { Crc64 } from '../../storage/crc64';
+import { PartHasher } from '../part-md5';
 import type { Algos, Digests, ErrorInfo, Reply, Request } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('hash-worker.ts runs as a worker thread (started by pool.ts)');
 
-/** MD5 of each part along a layout (the same cut as hash.ts PartHasher). */
-class Layout {
-  readonly md5s: string[] = [];
-  private part = 0;
-  private left: number;
-  private h: Hash = createHash('md5');
-  private overflow = false;
-
-  constructor(private readonly sizes: readonly number[]) {
-    this.left = sizes[0] ?? 0;
-  }
-
-  update(buf: Uint8Array): void {
-    let off = 0;
-    while (off < buf.length) {
-      if (this.part >= this.sizes.length) {
-        this.overflow = true;
-        return;
-      }
-      const n = Math.min(this.left, buf.length - off);
-      this.h.update(buf.subarray(off, off + n));
-      off += n;
-      this.left -= n;
-      if (this.left === 0) {
-        this.md5s.push(this.h.digest('hex'));
-        this.part++;
-        this.h = createHash('md5');
-        this.left = this.sizes[this.part] ?? 0;
-      }
-    }
-  }
-
-  etag(): string {
-    if (this.overflow || this.md5s.length !== this.sizes.length) return '';
-    const h = createHash('md5');
-    for (const p of this.md5s) h.update(Buffer.from(p, 'hex'));
-    return `${h.digest('hex')}-${this.md5s.length}`;
-  }
-}
-
 class Digester {
   private readonly md5?: Hash;
   private readonly crc?: Crc64;
-  private readonly layouts: Layout[];
+  private readonly layouts: PartHasher[];
 
   constructor(a: Algos) {
     this.md5 = a.md5 ? createHash('md5') : undefined;
     this.crc = a.crc64 ? new Crc64() : undefined;
-    this.layouts = (a.layouts ?? []).map((l) => new Layout(l));
+    this.layouts = (a.layouts ?? []).map((l) => new PartHasher(l));
   }
 
   update(b: Uint8Array): void {
@@ -72,7 +33,7 @@ class Digester {
     const d: Digests = {};
     if (this.md5) d.md5 = this.md5.digest('hex');
     if (this.crc) d.crc64 = this.crc.digestDecimal();
-    if (this.layouts.length) d.etags = this.layouts.map((l) => l.etag());
+    if (this.layouts.length) d.etags = this.layouts.map((l) => l.etag() ?? '');
     return d;
   }
 }

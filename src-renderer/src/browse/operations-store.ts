@@ -1,16 +1,23 @@
 import { defineStore } from 'pinia';
 import { computed, shallowRef } from 'vue';
-import type { OperationView, StartOperationRequest } from '../../../src-shared/contract';
+import type {
+  InterruptedOperationView,
+  OperationView,
+  StartOperationRequest,
+} from '../../../src-shared/contract';
 import { bridge } from '../bridge/store';
 
 type Waiter = (v: OperationView) => void;
 
 /**
  * Main's bulk operations (delete, copy, move, metadata, storage class), kept current by the
- * `operations.progress` event; `run` starts one and resolves when it ends.
+ * `operations.progress` event; `run` starts one and resolves when it ends. `interrupted` are
+ * the ones a previous run left unfinished (crash, kill -9), asked for once at start, to resume
+ * or dismiss.
  */
 export const useOperationsStore = defineStore('operations', () => {
   const operations = shallowRef<readonly OperationView[]>([]);
+  const interrupted = shallowRef<readonly InterruptedOperationView[]>([]);
   const waiters = new Map<string, Waiter[]>();
   let stop: (() => void) | undefined;
 
@@ -38,6 +45,31 @@ export const useOperationsStore = defineStore('operations', () => {
       .operations.list({})
       .then((r) => apply(r.operations))
       .catch(() => undefined);
+    void bridge()
+      .operations.listInterrupted({})
+      .then((r) => (interrupted.value = r.operations))
+      .catch(() => undefined);
+  }
+
+  function forget(id: string): void {
+    interrupted.value = interrupted.value.filter((o) => o.id !== id);
+  }
+
+  /** Runs the rest of an interrupted operation: it goes on as a new operation with counts. */
+  async function resumeInterrupted(id: string): Promise<OperationView> {
+    try {
+      const v = await bridge().operations.resumeInterrupted({ id });
+      if (!operations.value.some((o) => o.id === v.id)) upsert(v);
+      return v;
+    } finally {
+      // Resumed, or not known any more (resumed elsewhere): either way no longer to offer.
+      forget(id);
+    }
+  }
+
+  async function dismissInterrupted(id: string): Promise<void> {
+    await bridge().operations.dismissInterrupted({ id });
+    forget(id);
   }
 
   function upsert(v: OperationView): void {
@@ -72,5 +104,16 @@ export const useOperationsStore = defineStore('operations', () => {
     operations.value = operations.value.filter((o) => isRunning(o));
   }
 
-  return { operations, running, watchEvents, run, cancel, clear, isRunning };
+  return {
+    operations,
+    interrupted,
+    running,
+    watchEvents,
+    run,
+    cancel,
+    clear,
+    isRunning,
+    resumeInterrupted,
+    dismissInterrupted,
+  };
 });

@@ -189,6 +189,56 @@ describe.each(DIALECTS)('object operations with counts (%s)', (dialect) => {
     expect((await allKeys(s.bridge, s.id, a, 'docs/')).length).toBe(3);
   });
 
+  it('renames its one item (toName), and copies a whole bucket into a folder (the CLI: mv a/ b, cp -r)', async () => {
+    await put(a, 'ren/one.txt', '1');
+    await put(a, 'ren/deep/two.txt', '2');
+    const moved = await run({
+      kind: 'move',
+      source: src(),
+      keys: ['ren/'],
+      target: { accountId: s.id, bucket: a, prefix: 'named/' },
+      toName: 'other/',
+    });
+    expect(moved).toMatchObject({ state: 'done', done: 2, failed: 0 });
+    expect((await allKeys(s.bridge, s.id, a, 'named/')).sort()).toEqual([
+      'named/other/deep/two.txt',
+      'named/other/one.txt',
+    ]);
+    expect(await allKeys(s.bridge, s.id, a, 'ren/')).toEqual([]);
+    // A new name must fit the one item it names.
+    const bad = await run({
+      kind: 'copy',
+      source: src(),
+      keys: ['named/other/'],
+      target: { accountId: s.id, bucket: a, prefix: '' },
+      toName: 'file.txt',
+    });
+    expect(bad.state).toBe('failed');
+    expect(bad.message).toMatch(/does not fit/);
+
+    const whole = s.bucketName();
+    await s.bridge.storage.createBucket({ accountId: s.id, bucket: whole });
+    try {
+      await put(whole, 'x.txt', 'x');
+      await put(whole, 'd/y.txt', 'y');
+      const copy = { kind: 'copy' as const, source: { accountId: s.id, bucket: whole }, keys: [''] };
+      const target = { accountId: s.id, bucket: b, prefix: 'whole/' };
+      expect(await run({ ...copy, target })).toMatchObject({ state: 'done', done: 2, failed: 0 });
+      expect((await allKeys(s.bridge, s.id, b, 'whole/')).sort()).toEqual(['whole/d/y.txt', 'whole/x.txt']);
+      // Again with "skip" (what ops resume does): nothing is copied twice.
+      expect(await run({ ...copy, target, conflict: 'skip' })).toMatchObject({
+        state: 'done',
+        done: 0,
+        skipped: 2,
+      });
+      // Into itself is refused.
+      const self = await run({ ...copy, target: { accountId: s.id, bucket: whole, prefix: 'in/' } });
+      expect(self).toMatchObject({ done: 0, failed: 1 });
+    } finally {
+      await s.drop(whole);
+    }
+  });
+
   it('copies across accounts through main (small and multipart), keeping Content-Type and metadata', async () => {
     const big = new Uint8Array(PART + 77).map((_, i) => (i * 7) % 256);
     await put(a, 'xacct/small.txt', 'small one');
