@@ -8,7 +8,10 @@ import {
   ConflictPending,
   errorText,
   failureText,
+  dropPieces,
+  hasPieces,
   isRetryable,
+  piecesCopy,
   queuedJob,
   Skipped,
   type Job,
@@ -529,11 +532,10 @@ export class TransferEngine {
   private async cleanUp(j: Job): Promise<void> {
     if (j.state === 'cancelled' || j.state === 'failed') {
       const uploadId = j.rec.kind === 'upload' ? j.uploadId : undefined;
-      const hadBytes = uploadId !== undefined || j.parts.size > 0 || j.chunks.size > 0;
+      const hadBytes = uploadId !== undefined || hasPieces(j);
       j.uploadId = undefined;
       j.partSize = undefined;
-      j.parts.clear();
-      j.chunks.clear();
+      dropPieces(j);
       if (hadBytes) void this.journal.append({ t: 'reset', id: j.rec.id }).catch(() => undefined);
       if (uploadId) {
         const client = await this.opts.clientFor(j.rec.accountId).catch(() => undefined);
@@ -568,8 +570,7 @@ export class TransferEngine {
         uploadId: j.uploadId,
         partSize: j.partSize,
         initiating: j.initiating,
-        parts: new Map(j.parts),
-        chunks: new Map(j.chunks),
+        ...piecesCopy(j),
         state: j.state === 'failed' ? 'failed' : j.state === 'paused' ? 'paused' : 'queued',
         error: j.state === 'failed' || j.state === 'paused' ? j.error : undefined,
       })),
