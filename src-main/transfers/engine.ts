@@ -138,7 +138,7 @@ export class TransferEngine {
   async add(records: NewJob[], batchId = randomBytes(6).toString('hex')): Promise<string[]> {
     if (this.opts.readOnly) throw new Error('the transfer queue was opened read-only');
     const jobs = records.map((r) => this.newJob({ ...r, id: randomBytes(8).toString('hex'), batchId }));
-    await Promise.all(jobs.map((j) => this.journal.append({ t: 'job', job: j.rec })));
+    await this.journal.appendAll(jobs.map((j) => ({ t: 'job' as const, job: j.rec })));
     this.changed();
     this.pump();
     return jobs.map((j) => j.rec.id);
@@ -168,7 +168,8 @@ export class TransferEngine {
   }
 
   list(offset: number, limit: number, filter: Filter = 'all'): { jobs: TransferJob[]; total: number } {
-    const pick = this.order.filter((j) => matches(j, filter));
+    // A window of 'all' is a slice: the renderer asks for one every few hundred ms.
+    const pick = filter === 'all' ? this.order : this.order.filter((j) => matches(j, filter));
     return { jobs: pick.slice(offset, offset + limit).map(view), total: pick.length };
   }
 
@@ -465,7 +466,7 @@ export class TransferEngine {
     job.transferred = 0;
     job.verified = undefined;
     job.sampleBytes = 0;
-    job.sampleAt = Date.now();
+    job.sampleAt = clock();
     this.changed();
     try {
       const client = await this.opts.clientFor(job.rec.accountId);
@@ -594,13 +595,13 @@ export class TransferEngine {
   }
 
   private tick(): void {
-    const now = Date.now();
+    const now = clock();
     const jobs = [];
     for (const j of this.inFlight) {
       const dt = (now - j.sampleAt) / 1000;
       if (dt > 0) {
         const rate = Math.max(0, (j.transferred - j.sampleBytes) / dt);
-        j.speed = j.speed === 0 ? rate : j.speed * 0.7 + rate * 0.3;
+        j.speed = Math.round(j.speed === 0 ? rate : j.speed * 0.7 + rate * 0.3);
       }
       j.sampleBytes = j.transferred;
       j.sampleAt = now;
@@ -612,6 +613,14 @@ export class TransferEngine {
       this.ticker = undefined;
     }
   }
+}
+
+/**
+ * Milliseconds, whole (a small integer for weeks): every job has the same hidden class, and
+ * one fractional speed or epoch time stored in one job boxes that field in all 100,000.
+ */
+function clock(): number {
+  return Math.round(performance.now());
 }
 
 function eta(j: Job): number | undefined {

@@ -142,6 +142,7 @@ export class Journal {
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushing: Promise<void> | undefined;
   private records = 0;
+  private closing = false;
 
   private constructor(
     readonly path: string,
@@ -210,6 +211,22 @@ export class Journal {
     return p;
   }
 
+  /**
+   * Many records, on disk (in this order) before the one promise resolves: a page of 1,000
+   * queued files makes one promise and one waiter, not 1,000 of each.
+   */
+  appendAll(entries: JournalEntry[]): Promise<void> {
+    if (this.readOnly) return Promise.reject(new Error('the transfer journal was opened read-only'));
+    if (entries.length === 0) return Promise.resolve();
+    let lines = '';
+    for (const e of entries) lines += JSON.stringify(e) + '\n';
+    this.pending.push(lines);
+    this.records += entries.length;
+    const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.flushing ??= this.flush();
+    return p;
+  }
+
   get size(): number {
     return this.records;
   }
@@ -219,6 +236,8 @@ export class Journal {
     if (this.readOnly) return;
     // Inline, not drain(): nothing may start a flush between the wait and the rewrite.
     while (this.flushing) await this.flushing;
+    // Closed meanwhile (the engine compacts unawaited when the queue goes idle): the file stays.
+    if (this.closing) return;
     // Appends made while the file is rewritten wait in `pending` (flushing is set) and are
     // written to the new file after: none may reach the closed handle.
     const rewrite = async () => {
@@ -243,7 +262,9 @@ export class Journal {
   }
 
   async close(): Promise<void> {
-    await this.flushing;
+    this.closing = true;
+    // A compaction started before this (it swaps the file and its handle) ends first.
+    while (this.flushing) await this.flushing;
     await this.fh?.close();
     this.fh = undefined;
   }
