@@ -8,7 +8,8 @@
 // PROBE_RUN_S (0): then let the queue run that long and report the RSS peak;
 // PROBE_CONCURRENCY (0: engine default) caps the requests in flight while queueing
 // (1: nearly nothing runs, so the figure is the queue's); PROBE_SNAPSHOT=file.heapsnapshot
-// writes a heap snapshot after the queue is in.
+// writes a heap snapshot after the queue is in. PROBE_GIB=1: one 1 GiB download instead
+// (loopback object, 1 MiB pattern repeated, true MD5 ETag), RSS peak and CPU while it runs.
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +26,15 @@ const prefix = process.env.PROBE_PREFIX ?? 'big/';
 const rgw = process.env.PROBE_RGW === '1';
 const BODY = Buffer.alloc(1000, 'x');
 const ETAG = createHash('md5').update(BODY).digest('hex');
+const GIB = 2 ** 30;
+const PATTERN = Buffer.alloc(2 ** 20);
+for (let i = 0; i < PATTERN.length; i++) PATTERN[i] = (i * 2654435761) >>> 24;
+let hugeEtag = '';
+function hugeMd5(): string {
+  const h = createHash('md5');
+  for (let i = 0; i < GIB / PATTERN.length; i++) h.update(PATTERN);
+  return h.digest('hex');
+}
 
 /** `n` keys <prefix>obj-000000 … as ListObjects V1 pages, and each a 1,000-byte object. */
 async function folderServer(n: number): Promise<{ endpoint: string; close(): void }> {
@@ -34,6 +44,30 @@ async function folderServer(n: number): Promise<{ endpoint: string; close(): voi
     const [, bucket = '', ...rest] = url.pathname.split('/');
     const objectKey = decodeURIComponent(rest.join('/'));
     res.setHeader('x-amz-request-id', 'probe');
+    if (objectKey === 'huge.bin') {
+      const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ''));
+      const from = range ? Number(range[1]) : 0;
+      const to = range && range[2] ? Math.min(GIB - 1, Number(range[2])) : GIB - 1;
+      res.writeHead(range ? 206 : 200, {
+        'content-length': to - from + 1,
+        etag: `"${hugeEtag}"`,
+        'last-modified': 'Thu, 01 Jan 2026 00:00:00 GMT',
+        'content-type': 'application/octet-stream',
+        ...(range ? { 'content-range': `bytes ${from}-${to}/${GIB}` } : {}),
+      });
+      if (req.method === 'HEAD') return res.end();
+      let at = from;
+      const more = () => {
+        while (at <= to) {
+          const off = at % PATTERN.length;
+          const n = Math.min(PATTERN.length - off, to - at + 1);
+          at += n;
+          if (!res.write(PATTERN.subarray(off, off + n))) return void res.once('drain', more);
+        }
+        res.end();
+      };
+      return more();
+    }
     if (objectKey) {
       const range = /^bytes=(\d+)-(\d*)$/.exec(String(req.headers.range ?? ''));
       const from = range ? Number(range[1]) : 0;
@@ -74,6 +108,7 @@ async function folderServer(n: number): Promise<{ endpoint: string; close(): voi
 const runS = Number(process.env.PROBE_RUN_S ?? 0);
 const concurrency = Number(process.env.PROBE_CONCURRENCY ?? 0);
 const MB = 2 ** 20;
+const quiet = { info() {}, warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
 const gc = (globalThis as { gc?: () => void }).gc;
 
 function mem(label: string): { rss: number; heap: number } {
@@ -117,6 +152,32 @@ async function main(): Promise<void> {
     engine.setLimits({ uploadBps: 0, downloadBps: 0, concurrency });
   }
   let peak = 0;
+  if (process.env.PROBE_GIB === '1') {
+    hugeEtag = hugeMd5();
+    const s0 = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    const c0 = process.cpuUsage();
+    const t = performance.now();
+    await bridge.transfers.download({
+      accountId,
+      bucket: 'probe',
+      keys: ['huge.bin'],
+      prefix: '',
+      localDir: join(work, 'out'),
+      onConflict: 'overwrite',
+    });
+    await app.transfers.idle();
+    const c = process.cpuUsage(c0);
+    clearInterval(s0);
+    const j = (await bridge.transfers.list({ offset: 0, limit: 1 })).jobs[0];
+    console.log(
+      `1 GiB download: ${j?.state} ${j?.verified ?? ''} in ${((performance.now() - t) / 1000).toFixed(1)} s, cpu ${((c.user + c.system) / 1e6).toFixed(1)} s, rss peak ${(peak / MB).toFixed(0)} MB`,
+    );
+    mem('after (gc)');
+    await app.close();
+    local?.close();
+    await rm(work, { recursive: true, force: true });
+    return;
+  }
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
@@ -163,6 +224,26 @@ async function main(): Promise<void> {
     mem('running (after gc)');
   }
   clearInterval(sampler);
+  if (process.env.PROBE_REOPEN === '1') {
+    // A restart with the queue in the journal: what the journal's replay and the taken-back jobs hold.
+    await bridge.transfers.pause({});
+    await app.transfers.idle().catch(() => undefined);
+    await app.close();
+    const c0 = process.cpuUsage();
+    const t = performance.now();
+    const again = await createMain({ mode: 'test', log: quiet, dataDir: join(work, 'data') });
+    const n = (await createInProcessBridge(again.router, again.hub).transfers.list({ offset: 0, limit: 1 }))
+      .total;
+    const c = process.cpuUsage(c0);
+    console.log(
+      `reopened: ${n} jobs taken back in ${((performance.now() - t) / 1000).toFixed(1)} s, cpu ${((c.user + c.system) / 1e6).toFixed(1)} s`,
+    );
+    mem('reopened (after gc)');
+    await again.close();
+    local?.close();
+    await rm(work, { recursive: true, force: true });
+    return;
+  }
   await bridge.transfers.cancel({});
   await app.close();
   local?.close();

@@ -115,11 +115,12 @@ export class TransferEngine {
     if (!opts.readOnly) hashPool().warm();
     for (const r of jobs) {
       const job = engine.newJob(r.job);
-      job.uploadId = r.uploadId;
-      job.partSize = r.partSize;
-      job.initiating = r.initiating;
-      job.parts = r.parts;
-      job.chunks = r.chunks;
+      // Only what a job holds: a field set (even to undefined) is a property array per job.
+      if (r.uploadId !== undefined) job.uploadId = r.uploadId;
+      if (r.partSize !== undefined) job.partSize = r.partSize;
+      if (r.initiating !== undefined) job.initiating = r.initiating;
+      if (r.parts.size > 0) job.parts = r.parts;
+      if (r.chunks.size > 0) job.chunks = r.chunks;
       job.state = opts.readOnly
         ? r.state
         : r.state === 'failed'
@@ -400,8 +401,9 @@ export class TransferEngine {
       j.retryTimer = undefined;
       this.waiting--;
     }
-    j.retryAt = undefined;
-    j.note = undefined;
+    // Cleared only when set (every finished job passes here): see cleanUp.
+    if (j.retryAt !== undefined) j.retryAt = undefined;
+    if (j.note !== undefined) j.note = undefined;
   }
 
   /**
@@ -488,6 +490,8 @@ export class TransferEngine {
       job.transferred = job.rec.size;
       // runUpload / runDownload set job.verified; the `done` record carries it.
       this.setState(job, result);
+      // Nothing reads a finished job's parts or chunks again: 100,000 done jobs keep no maps.
+      dropPieces(job);
       if (result === 'done') {
         const { kind, accountId, bucket, key } = job.rec;
         this.opts.onFinished?.({ kind, accountId, bucket, key });
@@ -534,8 +538,9 @@ export class TransferEngine {
     if (j.state === 'cancelled' || j.state === 'failed') {
       const uploadId = j.rec.kind === 'upload' ? j.uploadId : undefined;
       const hadBytes = uploadId !== undefined || hasPieces(j);
-      j.uploadId = undefined;
-      j.partSize = undefined;
+      // Cleared only when set: a field set on every cancelled job is a property array per job.
+      if (j.uploadId !== undefined) j.uploadId = undefined;
+      if (j.partSize !== undefined) j.partSize = undefined;
       dropPieces(j);
       if (hadBytes) void this.journal.append({ t: 'reset', id: j.rec.id }).catch(() => undefined);
       if (uploadId) {

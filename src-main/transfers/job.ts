@@ -140,9 +140,16 @@ class QueuedJob implements Job {
   transferred = 0;
   speed = 0;
   sampleBytes = 0;
-  /** Set when the job starts (a time is a heap number: 100,000 of them for nothing). */
+  /** Set when the job starts. */
   sampleAt = 0;
   autoRetries = 0;
+  // Fields every job gets once its state changes or the queue starts: declared, they sit in
+  // the object; added later, each job would get a property array of its own. The rarer ones
+  // (upload, retry, conflict) are added when needed.
+  error: string | undefined = undefined;
+  verified: Verification | undefined = undefined;
+  abort: AbortController | undefined = undefined;
+  held: boolean | undefined = undefined;
   private partMap: PartMap | undefined;
   private chunkMap: ChunkMap | undefined;
 
