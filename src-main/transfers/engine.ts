@@ -169,9 +169,18 @@ export class TransferEngine {
   }
 
   list(offset: number, limit: number, filter: Filter = 'all'): { jobs: TransferJob[]; total: number } {
-    // A window of 'all' is a slice: the renderer asks for one every few hundred ms.
-    const pick = filter === 'all' ? this.order : this.order.filter((j) => matches(j, filter));
-    return { jobs: pick.slice(offset, offset + limit).map(view), total: pick.length };
+    // A window, not a filtered copy of the queue: the renderer asks for one whenever the
+    // queue changes (every 100 ms while 100,000 jobs run).
+    if (filter === 'all')
+      return { jobs: this.order.slice(offset, offset + limit).map(view), total: this.order.length };
+    const jobs: TransferJob[] = [];
+    let total = 0;
+    for (const j of this.order) {
+      if (!matches(j, filter)) continue;
+      if (total >= offset && jobs.length < limit) jobs.push(view(j));
+      total++;
+    }
+    return { jobs, total };
   }
 
   get(id: string): TransferJob | undefined {

@@ -47,6 +47,11 @@ describe('a 100,000-job queue', () => {
     expect(w.jobs[0]).toMatchObject({ bucket: 'cosdesk-e2e-big', batchId: batch, state: 'queued' });
     expect(engine.list(N - 1, 10).jobs.map((j) => j.key)).toEqual(['big/obj-099999']);
     expect(engine.list(0, 10, 'active').total).toBe(N);
+    expect(engine.list(54_321, 2, 'active').jobs.map((j) => j.key)).toEqual([
+      'big/obj-054321',
+      'big/obj-054322',
+    ]);
+    expect(engine.list(0, 10, 'failed')).toEqual({ jobs: [], total: 0 });
     expect(engine.jobsOf([batch])).toHaveLength(N);
 
     // Pausing the lot journals one state each; all are on disk once it drains.
@@ -70,6 +75,12 @@ describe('a 100,000-job queue', () => {
 
     expect(again.cancel()).toBe(N);
     expect(again.summary().total).toBe(N);
+    const tail = again.list(N - 2, 5, 'done');
+    expect(tail.total).toBe(N);
+    expect(tail.jobs.map((j) => [j.key, j.state])).toEqual([
+      ['big/obj-099998', 'cancelled'],
+      ['big/obj-099999', 'cancelled'],
+    ]);
     expect(again.clear()).toBe(N);
     expect(again.summary().total).toBe(0);
     expect(again.list(0, 10).total).toBe(0);
