@@ -325,7 +325,7 @@ export function replay(text: string): { jobs: ReplayedJob[]; skipped: number } {
       const job = e.job;
       const prev = byId.get(job.id);
       if (!prev) {
-        byId.set(job.id, { job, parts: new Map(), chunks: new Map(), state: 'queued' });
+        byId.set(job.id, { job, parts: NO_PARTS, chunks: NO_CHUNKS, state: 'queued' });
         continue;
       }
       if (bytesChanged(prev.job, job)) reset(prev);
@@ -347,9 +347,11 @@ export function replay(text: string): { jobs: ReplayedJob[]; skipped: number } {
       case 'part':
         // A part of no upload, or of an upload replaced since, must not be completed with this one.
         if (!j.uploadId || (e.uploadId !== undefined && e.uploadId !== j.uploadId)) break;
+        if (j.parts === NO_PARTS) j.parts = new Map();
         j.parts.set(e.n, { etag: e.etag, crc: e.crc, size: e.size });
         break;
       case 'chunk':
+        if (j.chunks === NO_CHUNKS) j.chunks = new Map();
         j.chunks.set(e.n, { crc: e.crc, size: e.size });
         break;
       case 'state':
@@ -380,9 +382,20 @@ function bytesChanged(a: JobRecord, b: JobRecord): boolean {
 function reset(j: ReplayedJob): void {
   j.uploadId = undefined;
   j.partSize = undefined;
-  j.parts.clear();
-  j.chunks.clear();
+  j.parts = NO_PARTS;
+  j.chunks = NO_CHUNKS;
 }
+
+/** An empty map no one may fill: what a replayed job without parts or chunks holds. */
+class NoEntries<V> extends Map<number, V> {
+  override set(): this {
+    throw new Error('a replayed job without parts or chunks holds a shared empty map');
+  }
+}
+
+// One for every job replayed without any: 100,000 jobs taken back made 200,000 empty Maps.
+const NO_PARTS: ReplayedJob['parts'] = new NoEntries();
+const NO_CHUNKS: ReplayedJob['chunks'] = new NoEntries();
 
 /** The state of `jobs` as a fresh journal, swapped in atomically. */
 function snapshotLines(jobs: ReplayedJob[]): string[] {
