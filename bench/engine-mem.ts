@@ -229,6 +229,8 @@ async function main(): Promise<void> {
     await bridge.transfers.pause({});
     await app.transfers.idle().catch(() => undefined);
     await app.close();
+    let reopenPeak = 0;
+    const s1 = setInterval(() => (reopenPeak = Math.max(reopenPeak, process.memoryUsage().rss)), 50);
     const c0 = process.cpuUsage();
     const t = performance.now();
     const again = await createMain({ mode: 'test', log: quiet, dataDir: join(work, 'data') });
@@ -236,8 +238,9 @@ async function main(): Promise<void> {
       .total;
     const c = process.cpuUsage(c0);
     console.log(
-      `reopened: ${n} jobs taken back in ${((performance.now() - t) / 1000).toFixed(1)} s, cpu ${((c.user + c.system) / 1e6).toFixed(1)} s`,
+      `reopened: ${n} jobs taken back in ${((performance.now() - t) / 1000).toFixed(1)} s, cpu ${((c.user + c.system) / 1e6).toFixed(1)} s, rss peak ${(reopenPeak / MB).toFixed(0)} MB`,
     );
+    clearInterval(s1);
     mem('reopened (after gc)');
     await again.close();
     local?.close();
