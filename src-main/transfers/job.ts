@@ -42,34 +42,139 @@ type PartMap = Map<number, { etag: string; crc?: string; size: number }>;
 type ChunkMap = Map<number, { crc: string; size: number }>;
 
 /**
- * A new queued job. Its part and chunk maps are made on first use: a queue of 100,000 small
- * files that have none would otherwise hold 200,000 empty Maps (~75 MB of heap).
+ * A new queued job, made small because a queue may hold 100,000 of them (see
+ * bench/CHANGES-h5b.md): its part and chunk maps are made on first use (200,000 empty Maps
+ * were ~40 MB), its record has one shape for every job (a record made by spreading had a
+ * hidden class of its own: ~0.35 KB a job), and the strings every job of a batch
+ * repeats are shared.
  */
 export function queuedJob(rec: JobRecord, seq: number): Job {
   return new QueuedJob(rec, seq);
 }
 
+/** Who, where and how: the same few values in every job of a batch (and of a journal). */
+const shared = new Map<string, string>();
+
+/** One string for each value of the fields a batch repeats; bounded (it is only a saving). */
+export function intern<T extends string | undefined>(s: T): T {
+  if (s === undefined) return s;
+  const got = shared.get(s);
+  if (got !== undefined) return got as T;
+  if (shared.size >= 4096) shared.clear();
+  shared.set(s, s);
+  return s;
+}
+
+const RECORD_FIELDS = new Set([
+  'id',
+  'kind',
+  'batchId',
+  'accountId',
+  'bucket',
+  'region',
+  'key',
+  'localPath',
+  'size',
+  'mtimeMs',
+  'etag',
+  'versionId',
+  'onConflict',
+  'spooled',
+  'contentType',
+]);
+
+/**
+ * The record in the one shape every job's record has (absent fields are undefined: the
+ * journal's JSON leaves them out as before). Fields a newer version wrote are kept.
+ */
+export function compactRecord(r: JobRecord): JobRecord {
+  const out: JobRecord = {
+    id: r.id,
+    kind: r.kind,
+    batchId: intern(r.batchId),
+    accountId: intern(r.accountId),
+    bucket: intern(r.bucket),
+    region: intern(r.region),
+    key: r.key,
+    localPath: r.localPath,
+    size: r.size,
+    mtimeMs: r.mtimeMs,
+    etag: r.etag,
+    versionId: r.versionId,
+    onConflict: r.onConflict,
+    spooled: r.spooled,
+    contentType: intern(r.contentType),
+  };
+  // A rare record from a newer version: its own shape, with what it added.
+  for (const k in r) if (!RECORD_FIELDS.has(k)) return { ...r, ...out };
+  return out;
+}
+
+/** Whether the job holds parts or chunks; asking makes no maps. */
+export function hasPieces(job: Job): boolean {
+  if (job instanceof QueuedJob) return job.pieces();
+  return job.parts.size > 0 || job.chunks.size > 0;
+}
+
+/** Forgets the job's parts and chunks (a reset); makes no maps. */
+export function dropPieces(job: Job): void {
+  if (job instanceof QueuedJob) job.dropPieces();
+  else {
+    job.parts.clear();
+    job.chunks.clear();
+  }
+}
+
+const NO_PARTS: PartMap = new Map();
+const NO_CHUNKS: ChunkMap = new Map();
+
+/** Copies of the job's parts and chunks for a journal snapshot (empty ones shared: read only). */
+export function piecesCopy(job: Job): { parts: PartMap; chunks: ChunkMap } {
+  if (job instanceof QueuedJob && !job.pieces()) return { parts: NO_PARTS, chunks: NO_CHUNKS };
+  return { parts: new Map(job.parts), chunks: new Map(job.chunks) };
+}
+
 class QueuedJob implements Job {
+  private record: JobRecord;
   state: TransferState = 'queued';
   transferred = 0;
   speed = 0;
   sampleBytes = 0;
-  sampleAt = Date.now();
+  /** Set when the job starts. */
+  sampleAt = 0;
   autoRetries = 0;
+  // Fields every job gets once its state changes or the queue starts: declared, they sit in
+  // the object; added later, each job would get a property array of its own. The rarer ones
+  // (upload, retry, conflict) are added when needed.
+  error: string | undefined = undefined;
+  verified: Verification | undefined = undefined;
+  abort: AbortController | undefined = undefined;
+  held: boolean | undefined = undefined;
   private partMap: PartMap | undefined;
   private chunkMap: ChunkMap | undefined;
 
   constructor(
-    public rec: JobRecord,
+    rec: JobRecord,
     public seq: number,
-  ) {}
+  ) {
+    this.record = compactRecord(rec);
+  }
+
+  /** Replaced whole (a download's fresh ETag, a rebind): kept in the one shape. */
+  get rec(): JobRecord {
+    return this.record;
+  }
+
+  set rec(r: JobRecord) {
+    this.record = compactRecord(r);
+  }
 
   get parts(): PartMap {
     return (this.partMap ??= new Map());
   }
 
   set parts(m: PartMap) {
-    this.partMap = m;
+    this.partMap = m.size > 0 ? m : undefined;
   }
 
   get chunks(): ChunkMap {
@@ -77,7 +182,16 @@ class QueuedJob implements Job {
   }
 
   set chunks(m: ChunkMap) {
-    this.chunkMap = m;
+    this.chunkMap = m.size > 0 ? m : undefined;
+  }
+
+  pieces(): boolean {
+    return (this.partMap?.size ?? 0) > 0 || (this.chunkMap?.size ?? 0) > 0;
+  }
+
+  dropPieces(): void {
+    this.partMap = undefined;
+    this.chunkMap = undefined;
   }
 }
 

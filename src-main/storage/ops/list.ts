@@ -38,7 +38,9 @@ export async function listObjects(
   }
   // A server that ignores encoding-type sends raw keys, and decoding those would corrupt `%` in them.
   const encoded = text(root, 'EncodingType')?.toLowerCase() === 'url';
-  const decode = (s: string) => (encoded ? decodeListValue(s) : s);
+  // Decoding copies; a raw key is a copy too: V8 keeps a substring as a view of the string it
+  // was cut from, and a key kept (a queued download's) would keep the whole page's text alive.
+  const decode = (s: string) => (encoded ? decodeListValue(s) : ownString(s));
 
   const objects: ObjectSummary[] = list(root, 'Contents').map((c) => ({
     key: decode(text(c, 'Key') ?? ''),
@@ -86,6 +88,11 @@ export function nextMarkerOf(
  * COS percent-encode (a space is `%20`); every one of them escapes a literal `+` as `%2B`, so a
  * bare `+` can only ever mean a space.
  */
+/** A flat copy (JSON round trips copy any string exactly, lone surrogates too). */
+function ownString(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
 export function decodeListValue(s: string): string {
   const spaced = s.replace(/\+/g, ' ');
   try {

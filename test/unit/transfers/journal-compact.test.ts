@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -38,5 +38,25 @@ describe('journal compaction', () => {
     await journal.close();
     const ids = replay(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).jobs.map((j) => j.job.id);
     expect(ids.sort()).toEqual(['j0', 'late', 'later']);
+  });
+
+  // The engine starts a compaction unawaited when the queue goes idle; closing right after
+  // (the app quitting) closed the handle under it, and the compaction then reopened the file
+  // after close (a leaked handle; an unhandled ENOENT once the folder was gone).
+  it('closing waits for a compaction in progress, and none starts after', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'journal-compact-'));
+    const { journal } = await Journal.open(dir);
+    for (let i = 0; i < 20; i++) void journal.append({ t: 'job', job: job(`j${i}`) });
+    const compacting = journal.compact([
+      { job: job('j0'), parts: new Map(), chunks: new Map(), state: 'queued' },
+    ]);
+    await journal.close();
+    await expect(compacting).resolves.toBeUndefined();
+    const after = journal.compact([]);
+    await expect(after).resolves.toBeUndefined();
+    const ids = replay(readFileSync(join(dir, JOURNAL_FILE), 'utf8')).jobs.map((j) => j.job.id);
+    expect(ids.length === 1 || ids.length === 20).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
+    await new Promise((r) => setTimeout(r, 50));
   });
 });
