@@ -85,7 +85,7 @@ async function roundTrip(main: Main, accountId: string, bucket: string, dir: str
     onConflict: 'overwrite',
     symlinks: 'skip',
   });
-  const engine = await main.transfers.engine();
+  const engine = await main.transfersHere().engine();
   engine.start();
   // The service's idle waits for the upload's walk to queue its job, then for the engine.
   await main.transfers.idle();
