@@ -918,7 +918,13 @@ async function listScenario(ctx: Ctx, s3: StorageClient): Promise<void> {
 async function ipcScenario(ctx: Ctx, inputs: Inputs, s3: StorageClient): Promise<void> {
   if (!want('i')) return;
   const dataDir = await mkdtemp(join(ctx.work, 'ipc-data-'));
-  const main = await createMain({ mode: 'test', log: silentLogger, dataDir });
+  const main = await createMain({
+    mode: 'test',
+    log: silentLogger,
+    // As in the app and web mode: the engine in its worker thread (COSDESK_TRANSFERS_THREAD=main: on this one).
+    transfersThread: process.env.COSDESK_TRANSFERS_THREAD === 'main' ? 'main' : 'worker',
+    dataDir,
+  });
   const bridge = createInProcessBridge(main.router, main.hub);
   const accountId = main.accounts.registerEphemeral(s3Account(ctx.b));
   await main.transfers.start();
