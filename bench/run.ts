@@ -27,6 +27,7 @@ import { deleteObjects } from '../src-main/storage/ops/delete';
 import { listAllKeys } from '../src-main/storage/ops/list';
 import { PartHasher } from '../src-main/transfers/hash';
 import { createInProcessBridge } from '../src-main/ipc/in-process';
+import { TransfersHost } from '../src-main/transfers/host/host';
 import { silentLogger } from '../src-main/log';
 import { createMain } from '../src-main/services';
 import { createPresigner } from '../src-main/sharing/presign';
@@ -978,12 +979,19 @@ async function ipcScenario(ctx: Ctx, inputs: Inputs, s3: StorageClient): Promise
         if (s === 'c' && !existsSync(inputs.small)) continue;
         const h = monitorEventLoopDelay({ resolution: 5 });
         h.enable();
-        // The engine's memory: this process's peak RSS and heap while the transfer runs.
+        // The engine's memory: this process's peak RSS and heap while the transfer runs (the
+        // heap of this thread plus the engine worker's, when the engine runs in one).
         const mem = { rss: 0, heap: 0 };
+        const host = main.transfers instanceof TransfersHost ? main.transfers : undefined;
+        let workerHeap = 0;
         const sample = () => {
           const m = process.memoryUsage();
           mem.rss = Math.max(mem.rss, m.rss);
-          mem.heap = Math.max(mem.heap, m.heapUsed);
+          mem.heap = Math.max(mem.heap, m.heapUsed + workerHeap);
+          void host
+            ?.diagnostics()
+            .then((d) => (workerHeap = d.heapUsed))
+            .catch(() => undefined);
         };
         const sampler = setInterval(sample, 100);
         const elu0 = performance.eventLoopUtilization();

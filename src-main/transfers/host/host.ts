@@ -248,8 +248,11 @@ export class TransfersHost implements Transfers {
     return c;
   }
 
-  /** The worker's thread id and the requests made from it so far (tests: the byte path runs there). */
-  diagnostics(): Promise<{ threadId: number; requests: number }> {
+  /**
+   * The worker's thread id, the requests made from it so far (tests: the byte path runs
+   * there) and its heap (the bench counts it as the engine's).
+   */
+  diagnostics(): Promise<{ threadId: number; requests: number; heapUsed: number }> {
     return this.port().ask('diagnostics');
   }
 

@@ -150,7 +150,7 @@ const handlers: Record<string, Handler> = {
     lockLost.delete(key);
     f?.(new Error(message));
   },
-  diagnostics: () => ({ threadId, requests }),
+  diagnostics: () => ({ threadId, requests, heapUsed: process.memoryUsage().heapUsed }),
 };
 
 const rpc = new Rpc(port, handlers);
