@@ -995,6 +995,7 @@ async function ipcScenario(ctx: Ctx, inputs: Inputs, s3: StorageClient): Promise
         };
         const sampler = setInterval(sample, 100);
         const elu0 = performance.eventLoopUtilization();
+        const workerBusy0 = (await host?.diagnostics())?.busyMs ?? 0;
         const t0 = process.hrtime.bigint();
         await start();
         await main.transfers.idle();
@@ -1003,6 +1004,8 @@ async function ipcScenario(ctx: Ctx, inputs: Inputs, s3: StorageClient): Promise
         sample();
         // Time the IPC thread's loop spent running code (not waiting): less load-sensitive than delay.
         const busy = performance.eventLoopUtilization(elu0).active / 1000;
+        // Where the work went: the engine worker's loop, when it runs in one.
+        const workerBusy = host ? ((await host.diagnostics()).busyMs - workerBusy0) / 1000 : undefined;
         h.disable();
         const failed = (await bridge.transfers.list({})).jobs.filter((j) => j.state !== 'done');
         if (failed.length) throw new Error(`i: ${failed.length} jobs did not finish: ${failed[0].state}`);
@@ -1020,7 +1023,7 @@ async function ipcScenario(ctx: Ctx, inputs: Inputs, s3: StorageClient): Promise
           busy,
         });
         log(
-          `  i ${s}: ${seconds.toFixed(2)} s, event-loop delay p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(0)} ms, peak RSS ${(mem.rss / MiB).toFixed(0)} MiB, heap ${(mem.heap / MiB).toFixed(0)} MiB, loop busy ${busy.toFixed(2)} s`,
+          `  i ${s}: ${seconds.toFixed(2)} s, event-loop delay p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(0)} ms, peak RSS ${(mem.rss / MiB).toFixed(0)} MiB, heap ${(mem.heap / MiB).toFixed(0)} MiB, loop busy ${busy.toFixed(2)} s${workerBusy === undefined ? '' : `, engine worker busy ${workerBusy.toFixed(2)} s`}`,
         );
         if (s === 'c') await clearPrefix(s3, ctx.bucket, 'ipc/');
       }

@@ -250,9 +250,9 @@ export class TransfersHost implements Transfers {
 
   /**
    * The worker's thread id, the requests made from it so far (tests: the byte path runs
-   * there) and its heap (the bench counts it as the engine's).
+   * there), its heap (the bench counts it as the engine's) and the time its loop ran code.
    */
-  diagnostics(): Promise<{ threadId: number; requests: number; heapUsed: number }> {
+  diagnostics(): Promise<{ threadId: number; requests: number; heapUsed: number; busyMs: number }> {
     return this.port().ask('diagnostics');
   }
 

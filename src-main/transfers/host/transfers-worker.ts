@@ -6,6 +6,7 @@
  * back; host.ts is the other end.
  */
 import { subscribe } from 'node:diagnostics_channel';
+import { performance } from 'node:perf_hooks';
 import { parentPort, threadId } from 'node:worker_threads';
 import { EventHub } from '../../ipc/events';
 import type { Logger } from '../../log';
@@ -150,7 +151,12 @@ const handlers: Record<string, Handler> = {
     lockLost.delete(key);
     f?.(new Error(message));
   },
-  diagnostics: () => ({ threadId, requests, heapUsed: process.memoryUsage().heapUsed }),
+  diagnostics: () => ({
+    threadId,
+    requests,
+    heapUsed: process.memoryUsage().heapUsed,
+    busyMs: performance.eventLoopUtilization().active,
+  }),
 };
 
 const rpc = new Rpc(port, handlers);
