@@ -83,7 +83,7 @@ export class TransfersHost implements Transfers {
       {
         account: (id: string) => this.deps.resolveAccount(id),
         route: async (origin: string) => this.deps.network?.endpoint(origin) ?? { generation: 0 },
-        lock: (key: number) => this.takeLock(key),
+        lock: (key: number) => this.takeLock(key, rpc),
         unlock: async (key: number) => {
           const l = this.locks.get(key);
           this.locks.delete(key);
@@ -127,7 +127,7 @@ export class TransfersHost implements Transfers {
     return rpc;
   }
 
-  private async takeLock(key: number): Promise<void> {
+  private async takeLock(key: number, owner: Rpc): Promise<void> {
     // A worker that died held the lock: released before the next one takes it.
     await this.releasing;
     const lock = await acquireEngineLock(this.deps.dataDir, {
@@ -139,6 +139,11 @@ export class TransfersHost implements Transfers {
         this.rpc?.tell('lockLost', key, err.message);
       },
     });
+    // The worker that asked stopped meanwhile: the next one asks again.
+    if (this.rpc !== owner) {
+      await lock.release();
+      throw new Error('the transfers worker stopped while taking the lock');
+    }
     this.locks.set(key, lock);
   }
 
