@@ -654,6 +654,7 @@ async function fetchChunks(
   md5s: Map<number, string>,
 ): Promise<void> {
   const byMd5 = chunkDigest(plan) === 'md5';
+  const syncer = new Syncer(fh);
   let firstError: unknown;
   const todo: number[] = [];
   for (let n = 0; n < ranges.length; n++) if (!job.chunks.has(n)) todo.push(n);
@@ -680,7 +681,7 @@ async function fetchChunks(
           // The chunk's digest is read back from the file by a worker thread: S3, its MD5 (the
           // part's MD5 when chunks follow the parts); COS, its CRC-64, combined at the end.
           const [, digest] = await Promise.all([
-            fh.datasync(),
+            syncer.sync(),
             hashRange(path, start, len, byMd5 ? 'md5' : 'crc64'),
           ]);
           const rec = { crc: byMd5 ? `${MD5_TAG}${digest}` : digest, size: len };
@@ -713,6 +714,40 @@ const MD5_TAG = 'md5:';
 
 function md5Digest(recorded: string): string | undefined {
   return recorded.startsWith(MD5_TAG) ? recorded.slice(MD5_TAG.length) : undefined;
+}
+
+/**
+ * `fdatasync` of one file, one call at a time. The call asked for while one runs waits for the
+ * next one, which covers everything written before it started: several chunks share it.
+ * Eight chunks' syncs at once would hold libuv's four threads, and the writes of the chunks
+ * still arriving would queue behind them. The syncs spread the write-back over the download,
+ * so the last sync before the rename is short. Resuming does not depend on them, because it
+ * re-hashes kept chunks from the disk.
+ */
+class Syncer {
+  private running: Promise<void> | undefined;
+  private next: Promise<void> | undefined;
+
+  constructor(private readonly fh: FileHandle) {}
+
+  sync(): Promise<void> {
+    if (!this.running) {
+      const p = this.fh.datasync();
+      this.running = p;
+      const clear = () => {
+        if (this.running === p) this.running = undefined;
+      };
+      p.then(clear, clear);
+      return p;
+    }
+    this.next ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.sync();
+      });
+    return this.next;
+  }
 }
 
 /** The body's chunks, written in batches of about 1 MiB (one writev each) at their places. */
