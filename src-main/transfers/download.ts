@@ -10,6 +10,7 @@ import { etagIsOpaque, getObject, headObjectDetail } from '../storage/ops/object
 import type { BucketLoc } from '../storage/ops/types';
 import {
   guessLayouts,
+  hashRange,
   IntegrityError,
   layoutEtagsOfFile,
   md5AndCrc,
@@ -22,6 +23,7 @@ import { ConflictPending, Skipped, withRetries, type Job, type RunContext } from
 import { choosePartSize } from './multipart';
 import { localWriteError } from './local-file';
 import { md5OfFileRange } from './range-md5';
+import { hashPool, type Algos, type Digests, type StreamHash } from './workers/pool';
 import { keepBothName } from './safe-path';
 
 export const PART_SUFFIX = '.cosdesk-part';
@@ -356,28 +358,60 @@ async function fetchRange(
 
 /**
  * What the bytes of one whole read give, for each way the plan may check them: only the
- * hashes the plan needs (a CRC-64 for COS, MD5s for S3), nothing on a size-only plan.
+ * hashes the plan needs (a CRC-64 for COS, MD5s for S3), nothing on a size-only plan. An
+ * object of WORKER_DIGEST bytes or more is hashed by the worker pool (the bytes are copied
+ * over in 1 MiB pieces): the thread that reads the sockets and serves IPC only copies. A
+ * smaller one is hashed here, where it costs less than a round trip to a worker.
  */
 class Digest {
   private readonly crc: Crc64 | undefined;
   private readonly md5: Hash | undefined;
   private readonly parts: PartHasher[];
+  private readonly stream: StreamHash | undefined;
+  private worked: Digests | undefined;
   private md5Hex: string | undefined;
 
-  constructor(private readonly plan: Plan) {
-    this.crc = plan.method === 'crc64' ? new Crc64() : undefined;
-    this.md5 = plan.method === 'md5' ? createHash('md5') : undefined;
-    this.parts = plan.method === 'multipart-etag' ? plan.layouts.map((l) => new PartHasher(l)) : [];
+  constructor(
+    private readonly plan: Plan,
+    size: number,
+  ) {
+    const inWorker = size >= WORKER_DIGEST && plan.method !== 'size-only';
+    this.stream = inWorker ? hashPool().stream(algosFor(plan)) : undefined;
+    this.crc = !inWorker && plan.method === 'crc64' ? new Crc64() : undefined;
+    this.md5 = !inWorker && plan.method === 'md5' ? createHash('md5') : undefined;
+    this.parts =
+      !inWorker && plan.method === 'multipart-etag' ? plan.layouts.map((l) => new PartHasher(l)) : [];
   }
 
   update(c: Buffer): void {
+    if (this.stream) {
+      this.stream.update(c);
+      return;
+    }
     this.crc?.update(c);
     this.md5?.update(c);
     for (const p of this.parts) p.update(c);
   }
 
+  /** All bytes went in: the worker's answer (call before fingerprint and matches). */
+  async finish(): Promise<void> {
+    if (this.stream && !this.worked) this.worked = await this.stream.digest();
+  }
+
+  /** Gives up on these bytes (an error path): the worker forgets them. */
+  drop(): void {
+    if (!this.worked) this.stream?.drop();
+  }
+
   /** Names these bytes, to tell whether two reads gave the same ones (once all went in). */
   fingerprint(): string {
+    if (this.worked) {
+      const w = this.worked;
+      return (
+        (this.plan.method === 'crc64' ? w.crc64 : this.plan.method === 'md5' ? w.md5 : w.etags?.join(' ')) ??
+        ''
+      );
+    }
     if (this.crc) return this.crc.digestDecimal();
     if (this.md5) return (this.md5Hex ??= this.md5.digest('hex'));
     return this.parts.map((p) => p.etag() ?? p.md5s.join(',')).join(' ');
@@ -390,11 +424,22 @@ class Digest {
       case 'md5':
         return this.fingerprint() === remote.etag;
       case 'multipart-etag':
-        return this.parts.some((p) => p.etag() === remote.etag);
+        return this.worked
+          ? (this.worked.etags ?? []).includes(remote.etag)
+          : this.parts.some((p) => p.etag() === remote.etag);
       default:
         return true;
     }
   }
+}
+
+/** Objects this large are hashed by the worker pool (see Digest). */
+const WORKER_DIGEST = 1 << 20;
+
+function algosFor(plan: Plan): Algos {
+  if (plan.method === 'crc64') return { crc64: true };
+  if (plan.method === 'md5') return { md5: true };
+  return plan.method === 'multipart-etag' ? { layouts: plan.layouts } : {};
 }
 
 /**
@@ -433,10 +478,16 @@ async function sequential(
     // The transfer or the object? Read it again (hashing only) and compare.
     const again = await withRetries(ctx.signal, () =>
       ctx.limiter.run(async () => {
-        const d = new Digest(plan);
-        await fetchRange(ctx, loc, key, remote, undefined, (c) => {
-          d.update(c);
-        });
+        const d = new Digest(plan, remote.size);
+        try {
+          await fetchRange(ctx, loc, key, remote, undefined, (c) => {
+            d.update(c);
+          });
+          await d.finish();
+        } catch (e) {
+          d.drop();
+          throw e;
+        }
         return d.fingerprint();
       }),
     );
@@ -465,33 +516,37 @@ async function fetchWhole(
   const path = partPath(job);
   let have = (await stat(path).catch(() => undefined))?.size ?? 0;
   if (have > remote.size) have = 0;
-  const digest = new Digest(plan);
-  // Resuming: the digests have to cover the bytes already on disk too.
-  if (have > 0) {
-    for await (const c of createReadStream(path, { start: 0, end: have - 1, highWaterMark: 1 << 20 }))
-      digest.update(c as Buffer);
-  }
+  const digest = new Digest(plan, remote.size);
   let got = 0;
-  ctx.progress(have);
-  const fh = await open(path, have > 0 ? 'r+' : 'w', PART_MODE);
+  let fh: FileHandle | undefined;
   try {
+    // Resuming: the digests have to cover the bytes already on disk too.
+    if (have > 0) {
+      for await (const c of createReadStream(path, { start: 0, end: have - 1, highWaterMark: 1 << 20 }))
+        digest.update(c as Buffer);
+    }
+    fh = await open(path, have > 0 ? 'r+' : 'w', PART_MODE);
+    ctx.progress(have);
     if (have < remote.size || remote.size === 0) {
       const range = have > 0 ? { start: have, end: remote.size - 1 } : undefined;
-      await fetchRange(ctx, loc, job.rec.key, remote, range, async (c, off) => {
-        await fh.write(c, 0, c.length, have + off);
+      const out = new BatchedWriter(fh, have);
+      await fetchRange(ctx, loc, job.rec.key, remote, range, (c) => {
         got += c.length;
         digest.update(c);
         ctx.progress(c.length);
+        return out.add(c);
       });
+      await out.flush();
     }
-    await fh.sync();
+    await Promise.all([fh.sync(), digest.finish()]);
   } catch (e) {
-    ctx.progress(-(have + got));
+    digest.drop();
+    if (fh) ctx.progress(-(have + got));
     // Whatever was wrong with this answer, the next try starts from the first byte.
     if (e instanceof IntegrityError || e instanceof ObjectChanged) await rm(path, { force: true });
     throw e;
   } finally {
-    await fh.close();
+    await fh?.close();
   }
   return { ok: digest.matches(remote), crc: digest.fingerprint() };
 }
@@ -599,6 +654,7 @@ async function fetchChunks(
   md5s: Map<number, string>,
 ): Promise<void> {
   const byMd5 = chunkDigest(plan) === 'md5';
+  const syncer = new Syncer(fh);
   let firstError: unknown;
   const todo: number[] = [];
   for (let n = 0; n < ranges.length; n++) if (!job.chunks.has(n)) todo.push(n);
@@ -607,7 +663,6 @@ async function fetchChunks(
       withRetries(ctx.signal, async () => {
         if (firstError !== undefined || ctx.signal.aborted) return;
         const { start, len } = ranges[n];
-        const crc = byMd5 ? undefined : new Crc64();
         let got = 0;
         try {
           // The request slot is held for the GET only: syncing and hashing the chunk happen
@@ -617,22 +672,21 @@ async function fetchChunks(
             const out = new BatchedWriter(fh, start);
             await fetchRange(ctx, loc, job.rec.key, remote, { start, end: start + len - 1 }, (c) => {
               got += c.length;
-              crc?.update(c);
               ctx.progress(c.length);
               return out.add(c);
             });
             await out.flush();
           });
           if (got !== len) return;
-          // S3: the chunk's MD5 is read back from the file by a worker thread (it is the
-          // part's MD5 when chunks follow the parts); COS: its CRC-64, combined at the end.
-          const [, md5] = await Promise.all([
-            fh.datasync(),
-            byMd5 ? md5OfFileRange(path, start, len) : undefined,
+          // The chunk's digest is read back from the file by a worker thread: S3, its MD5 (the
+          // part's MD5 when chunks follow the parts); COS, its CRC-64, combined at the end.
+          const [, digest] = await Promise.all([
+            syncer.sync(),
+            hashRange(path, start, len, byMd5 ? 'md5' : 'crc64'),
           ]);
-          const rec = { crc: md5 !== undefined ? `${MD5_TAG}${md5}` : crc!.digestDecimal(), size: len };
+          const rec = { crc: byMd5 ? `${MD5_TAG}${digest}` : digest, size: len };
           job.chunks.set(n, rec);
-          if (md5 !== undefined) md5s.set(n, md5);
+          if (byMd5) md5s.set(n, digest);
           await ctx.journal.append({ t: 'chunk', id: job.rec.id, n, ...rec });
         } catch (e) {
           ctx.progress(-got);
@@ -660,6 +714,40 @@ const MD5_TAG = 'md5:';
 
 function md5Digest(recorded: string): string | undefined {
   return recorded.startsWith(MD5_TAG) ? recorded.slice(MD5_TAG.length) : undefined;
+}
+
+/**
+ * `fdatasync` of one file, one call at a time. The call asked for while one runs waits for the
+ * next one, which covers everything written before it started: several chunks share it.
+ * Eight chunks' syncs at once would hold libuv's four threads, and the writes of the chunks
+ * still arriving would queue behind them. The syncs spread the write-back over the download,
+ * so the last sync before the rename is short. Resuming does not depend on them, because it
+ * re-hashes kept chunks from the disk.
+ */
+class Syncer {
+  private running: Promise<void> | undefined;
+  private next: Promise<void> | undefined;
+
+  constructor(private readonly fh: FileHandle) {}
+
+  sync(): Promise<void> {
+    if (!this.running) {
+      const p = this.fh.datasync();
+      this.running = p;
+      const clear = () => {
+        if (this.running === p) this.running = undefined;
+      };
+      p.then(clear, clear);
+      return p;
+    }
+    this.next ??= this.running
+      .catch(() => undefined)
+      .then(() => {
+        this.next = undefined;
+        return this.sync();
+      });
+    return this.next;
+  }
 }
 
 /** The body's chunks, written in batches of about 1 MiB (one writev each) at their places. */

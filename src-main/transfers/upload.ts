@@ -8,7 +8,7 @@ import { StorageError } from '../storage/errors';
 import { etagIsOpaque, headObject, headObjectDetail } from '../storage/ops/objects';
 import type { BucketLoc } from '../storage/ops/types';
 import { hashRange, IntegrityError, multipartEtag } from './hash';
-import { hashPool } from './workers/pool';
+import { hashPool, type Digests } from './workers/pool';
 import { ConflictPending, isRetryable, Skipped, sleep, withRetries, type Job, type RunContext } from './job';
 import {
   abortUpload,
@@ -174,6 +174,15 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
   let firstError: unknown;
   // A part answered with an ETag that is not its MD5 by design (SSE-KMS / SSE-C).
   let opaque = false;
+  const digestOf = partDigests(todo, (n) => {
+    const start = (n - 1) * partSize;
+    return hashPool().hashFile(
+      localPath,
+      start,
+      Math.min(partSize, size - start),
+      cos ? { crc64: true } : { md5: true },
+    );
+  });
   await Promise.all(
     todo.map((n) =>
       withRetries(ctx.signal, () =>
@@ -183,14 +192,10 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
           const len = Math.min(partSize, size - start);
           await checkUnchanged(localPath, snap);
           const guard = new ChangeGuard(localPath, snap, len);
-          // The part's MD5 (S3) or CRC-64 (COS), read and computed in a worker; the part is
-          // then streamed from the file, and the guard makes sure those are the bytes hashed.
-          const digests = await hashPool().hashFile(
-            localPath,
-            start,
-            len,
-            cos ? { crc64: true } : { md5: true },
-          );
+          // The part's MD5 (S3) or CRC-64 (COS), read and computed in a worker ahead of its
+          // request; the part is then streamed from the file, and the guard makes sure those
+          // are the bytes hashed.
+          const digests = await digestOf(n);
           const md5 = digests.md5;
           let sent = 0;
           try {
@@ -401,6 +406,34 @@ async function finishedBefore(
   if (!all || etagIsOpaque(h.headers)) return 'size-only';
   return multipartEtag(parts.map((p) => p.etag)) === etag ? 'multipart-etag' : undefined;
 }
+
+/**
+ * Part digests worked out ahead: asking for part n starts the hashing of the next HASH_AHEAD
+ * parts of `todo` too, so a request slot that frees up finds its next part's MD5 ready
+ * instead of queueing behind the other parts' hashing. Each digest is handed out once: a
+ * retry of the part hashes it again.
+ */
+function partDigests(todo: number[], hash: (n: number) => Promise<Digests>): (n: number) => Promise<Digests> {
+  const started = new Map<number, Promise<Digests>>();
+  const index = new Map(todo.map((n, i) => [n, i]));
+  let next = 0;
+  const start = (n: number) => {
+    const p = hash(n);
+    // Awaited when the part's turn comes; a job that ends first leaves it unread.
+    p.catch(() => undefined);
+    started.set(n, p);
+  };
+  return (n) => {
+    const upTo = (index.get(n) ?? -1) + HASH_AHEAD;
+    for (; next < todo.length && next <= upTo; next++) if (!started.has(todo[next])) start(todo[next]);
+    const p = started.get(n) ?? hash(n);
+    started.delete(n);
+    return p;
+  };
+}
+
+/** Parts hashed ahead of the one whose request starts. */
+const HASH_AHEAD = 4;
 
 /**
  * Reads of one request body, checked against the snapshot: at the start, and again after the
