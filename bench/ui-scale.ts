@@ -14,12 +14,12 @@
 // the 100,000 seeding and printed), so the 1,000,000-key folder comes from a loopback listing
 // server of the bench only: ListObjects pages made on the fly, any signature accepted.
 import { spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/support/browser';
+import { startListingServer } from '../test/support/listing-server';
 import { bigKeys, createSeeder, rgwAccount } from '../test/support/seed';
 import { startWebMode } from '../test/support/web-mode';
 
@@ -61,61 +61,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
-
-/** A folder of `n` keys m/obj-0000000 …, served as S3 ListObjects (V1) pages, nothing stored. */
-function startListingServer(n: number): Promise<{ endpoint: string; server: Server }> {
-  const width = String(n - 1).length;
-  const key = (i: number) => `${HUGE_PREFIX}obj-${String(i).padStart(width, '0')}`;
-  const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>${body}`;
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const bucket = url.pathname.split('/')[1] ?? '';
-    res.setHeader('x-amz-request-id', 'bench');
-    if (req.method === 'HEAD') return res.writeHead(200).end();
-    if (!bucket) {
-      res.writeHead(200, { 'content-type': 'application/xml' });
-      return res.end(
-        xml(
-          `<ListAllMyBucketsResult><Owner><ID>bench</ID></Owner><Buckets><Bucket><Name>${HUGE_BUCKET}</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>`,
-        ),
-      );
-    }
-    if (url.searchParams.has('location')) {
-      res.writeHead(200, { 'content-type': 'application/xml' });
-      return res.end(xml('<LocationConstraint></LocationConstraint>'));
-    }
-    if (req.method !== 'GET' || [...url.searchParams.keys()].some((k) => !LIST_PARAMS.has(k))) {
-      res.writeHead(404, { 'content-type': 'application/xml' });
-      return res.end(xml('<Error><Code>NoSuchKey</Code><Message>bench listing server</Message></Error>'));
-    }
-    const prefix = url.searchParams.get('prefix') ?? '';
-    const marker = url.searchParams.get('marker') ?? '';
-    const max = Math.min(1000, Number(url.searchParams.get('max-keys') ?? 1000));
-    let body = `<ListBucketResult><Name>${bucket}</Name><Prefix>${prefix}</Prefix><Marker>${marker}</Marker><MaxKeys>${max}</MaxKeys><EncodingType>url</EncodingType>`;
-    if (prefix === '' && url.searchParams.get('delimiter') === '/') {
-      body += `<IsTruncated>false</IsTruncated><CommonPrefixes><Prefix>${HUGE_PREFIX}</Prefix></CommonPrefixes>`;
-    } else if (prefix === HUGE_PREFIX || (prefix !== '' && HUGE_PREFIX.startsWith(prefix))) {
-      let from = 0;
-      if (marker.startsWith(`${HUGE_PREFIX}obj-`)) from = Number(marker.slice(HUGE_PREFIX.length + 4)) + 1;
-      const to = Math.min(n, from + max);
-      const parts: string[] = [];
-      for (let i = from; i < to; i++)
-        parts.push(
-          `<Contents><Key>${key(i)}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>"d41d8cd98f00b204e9800998ecf8427e"</ETag><Size>${i % 5000}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
-        );
-      body += `<IsTruncated>${to < n}</IsTruncated>${to < n ? `<NextMarker>${key(to - 1)}</NextMarker>` : ''}${parts.join('')}`;
-    } else body += '<IsTruncated>false</IsTruncated>';
-    res.writeHead(200, { 'content-type': 'application/xml' });
-    res.end(xml(`${body}</ListBucketResult>`));
-  });
-  return new Promise((done) =>
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      done({ endpoint: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`, server });
-    }),
-  );
-}
-const LIST_PARAMS = new Set(['prefix', 'delimiter', 'marker', 'max-keys', 'encoding-type']);
 
 function addAccount(home: string, name: string, endpoint: string, ak: string, sk: string): void {
   const add = spawnSync(
@@ -371,7 +316,7 @@ export async function uiScale(o: UiScaleOptions): Promise<string[]> {
   log(`  j: ${seedNote}`);
   const home = mkdtempSync(join(tmpdir(), 'cosdesk-bench-ui-'));
   const downloads = join(home, 'downloads');
-  const listing = await startListingServer(HUGE);
+  const listing = await startListingServer(HUGE, HUGE_BUCKET, HUGE_PREFIX);
   addAccount(home, 'rgw', account.endpoint, account.accessKey, account.secretKey);
   addAccount(home, 'listing', listing.endpoint, 'bench', 'bench-secret');
   const web = await startWebMode({ COSDESK_HOME: home, COSDESK_DOWNLOAD_DIR: downloads });
