@@ -38,6 +38,11 @@ interface FolderRun {
   p95FrameMs: number;
   maxFrameMs: number;
   reachedEnd: boolean;
+  /** End left the keyboard focus on the last row. */
+  endFocused: boolean;
+  /** Renderer main-thread time while scrolling (CDP Performance metrics), ms per frame. */
+  scriptMsPerFrame: number;
+  layoutMsPerFrame: number;
 }
 
 interface QueueRun {
@@ -160,6 +165,16 @@ async function folderRun(page: Page, label: string, folder: string, lastKey: str
   await first.click();
   const box = await first.boundingBox();
   if (box) await page.mouse.move(box.x + box.width / 2, box.y + 200);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metrics = async () => {
+    const { metrics: m } = (await cdp.send('Performance.getMetrics')) as {
+      metrics: { name: string; value: number }[];
+    };
+    const v = (n: string) => m.find((x) => x.name === n)?.value ?? 0;
+    return { script: v('ScriptDuration'), layout: v('LayoutDuration') + v('RecalcStyleDuration') };
+  };
+  const before = await metrics();
   // Plain script text: tsx's helper names (__name) do not exist in the page.
   await page.evaluate(`(() => {
     const g = globalThis;
@@ -196,6 +211,21 @@ async function folderRun(page: Page, label: string, folder: string, lastKey: str
         }, lastKey),
       () => false,
     );
+  const endFocused = await page
+    .waitForFunction(
+      (k) =>
+        (
+          globalThis as unknown as {
+            document: { activeElement: { getAttribute(n: string): string | null } | null };
+          }
+        ).document.activeElement?.getAttribute('data-key') === k,
+      lastKey,
+      { timeout: 5_000 },
+    )
+    .then(
+      () => true,
+      () => false,
+    );
   for (let i = 0; i < 10; i++) {
     await page.keyboard.press('PageUp');
     await page.waitForTimeout(50);
@@ -206,6 +236,9 @@ async function folderRun(page: Page, label: string, folder: string, lastKey: str
     g.__stop = true;
     return g.__frames ?? [];
   });
+  const after = await metrics();
+  await cdp.detach();
+  const perFrame = (ms: number) => (frames.length ? (ms * 1000) / frames.length : 0);
   const run: FolderRun = {
     label,
     rows,
@@ -216,9 +249,12 @@ async function folderRun(page: Page, label: string, folder: string, lastKey: str
     p95FrameMs: pct(frames, 95),
     maxFrameMs: Math.max(0, ...frames),
     reachedEnd,
+    endFocused,
+    scriptMsPerFrame: perFrame(after.script - before.script),
+    layoutMsPerFrame: perFrame(after.layout - before.layout),
   };
   log(
-    `scroll: ${frames.length} frames, p95 ${run.p95FrameMs.toFixed(1)} ms, max ${run.maxFrameMs.toFixed(0)} ms, end ${reachedEnd ? 'reached' : 'NOT reached'}`,
+    `scroll: ${frames.length} frames, p95 ${run.p95FrameMs.toFixed(1)} ms, max ${run.maxFrameMs.toFixed(0)} ms, end ${reachedEnd ? 'reached' : 'NOT reached'}${endFocused ? ' and focused' : ''}, main thread per frame: script ${run.scriptMsPerFrame.toFixed(2)} ms, style+layout ${run.layoutMsPerFrame.toFixed(2)} ms`,
   );
   return run;
 }
@@ -360,11 +396,11 @@ export async function uiScale(o: UiScaleOptions): Promise<string[]> {
     '',
     `The built web mode (\`out/main/web.js\`) in headless Chromium 1280×800, driven like a person. ${seedNote}. The ${HUGE.toLocaleString('en')}-row folder is served by a loopback listing server of the bench (ListObjects pages made on the fly): seeding it on RGW takes too long on this machine. First rows: double-click on the folder to the first frame showing one of its rows. Frames: requestAnimationFrame deltas while scrolling to the end (120 wheel flicks, PageDown ×10, End, PageUp ×10). Heap: \`Runtime.getHeapUsage\` after a GC, listing done.`,
     '',
-    '| folder | first rows | listed in | renderer heap | scroll p95 frame | max frame | frames | end reached |',
-    '|---|---:|---:|---:|---:|---:|---:|---|',
+    '| folder | first rows | listed in | renderer heap | scroll p95 frame | max frame | frames | end reached | End focuses it | script / style+layout per frame |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---|---:|',
     ...folders.map(
       (f) =>
-        `| ${f.label} | ${f.firstRowsMs.toFixed(0)} ms | ${(f.listedMs / 1000).toFixed(1)} s | ${f.heapMB.toFixed(0)} MB | ${f.p95FrameMs.toFixed(1)} ms | ${f.maxFrameMs.toFixed(0)} ms | ${f.frames} | ${ok(f.reachedEnd)} |`,
+        `| ${f.label} | ${f.firstRowsMs.toFixed(0)} ms | ${(f.listedMs / 1000).toFixed(1)} s | ${f.heapMB.toFixed(0)} MB | ${f.p95FrameMs.toFixed(1)} ms | ${f.maxFrameMs.toFixed(0)} ms | ${f.frames} | ${ok(f.reachedEnd)} | ${ok(f.endFocused)} | ${f.scriptMsPerFrame.toFixed(2)} / ${f.layoutMsPerFrame.toFixed(2)} ms |`,
     ),
     '',
   ];
