@@ -85,6 +85,11 @@ export const useBrowserStore = defineStore('browser', () => {
   let lastSort: { rows: readonly BrowserEntry[]; sort: SortState; sorted: BrowserEntry[] } | null = null;
   // A listing's pages only add rows: the new ones are sorted alone and merged into the last order
   // (1,000,000 rows: a merge of ~10 ms instead of a re-sort of ~1 s every few seconds).
+  /** Drops the last order (a folder left keeps none of its rows alive). */
+  function forgetSort(): void {
+    lastSort = null;
+    appended = null;
+  }
   const sorted = computed(() => {
     const all = rows.value;
     const s = sort.value;
@@ -149,6 +154,7 @@ export const useBrowserStore = defineStore('browser', () => {
     if (!loc) return;
     const keep = keepSelection ? selected.value : null;
     rows.value = [];
+    forgetSort();
     error.value = null;
     listingState.value = 'loading';
     const prefix = loc.prefix + search.value;
@@ -266,6 +272,7 @@ export const useBrowserStore = defineStore('browser', () => {
     generation++;
     location.value = null;
     rows.value = [];
+    forgetSort();
     listingState.value = 'idle';
     error.value = null;
     search.value = '';
