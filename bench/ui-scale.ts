@@ -14,12 +14,12 @@
 // the 100,000 seeding and printed), so the 1,000,000-key folder comes from a loopback listing
 // server of the bench only: ListObjects pages made on the fly, any signature accepted.
 import { spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/support/browser';
+import { startListingServer } from '../test/support/listing-server';
 import { bigKeys, createSeeder, rgwAccount } from '../test/support/seed';
 import { startWebMode } from '../test/support/web-mode';
 
@@ -38,6 +38,11 @@ interface FolderRun {
   p95FrameMs: number;
   maxFrameMs: number;
   reachedEnd: boolean;
+  /** End left the keyboard focus on the last row. */
+  endFocused: boolean;
+  /** Renderer main-thread time while scrolling (CDP Performance metrics), ms per frame. */
+  scriptMsPerFrame: number;
+  layoutMsPerFrame: number;
 }
 
 interface QueueRun {
@@ -61,61 +66,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 };
-
-/** A folder of `n` keys m/obj-0000000 …, served as S3 ListObjects (V1) pages, nothing stored. */
-function startListingServer(n: number): Promise<{ endpoint: string; server: Server }> {
-  const width = String(n - 1).length;
-  const key = (i: number) => `${HUGE_PREFIX}obj-${String(i).padStart(width, '0')}`;
-  const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>${body}`;
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const bucket = url.pathname.split('/')[1] ?? '';
-    res.setHeader('x-amz-request-id', 'bench');
-    if (req.method === 'HEAD') return res.writeHead(200).end();
-    if (!bucket) {
-      res.writeHead(200, { 'content-type': 'application/xml' });
-      return res.end(
-        xml(
-          `<ListAllMyBucketsResult><Owner><ID>bench</ID></Owner><Buckets><Bucket><Name>${HUGE_BUCKET}</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>`,
-        ),
-      );
-    }
-    if (url.searchParams.has('location')) {
-      res.writeHead(200, { 'content-type': 'application/xml' });
-      return res.end(xml('<LocationConstraint></LocationConstraint>'));
-    }
-    if (req.method !== 'GET' || [...url.searchParams.keys()].some((k) => !LIST_PARAMS.has(k))) {
-      res.writeHead(404, { 'content-type': 'application/xml' });
-      return res.end(xml('<Error><Code>NoSuchKey</Code><Message>bench listing server</Message></Error>'));
-    }
-    const prefix = url.searchParams.get('prefix') ?? '';
-    const marker = url.searchParams.get('marker') ?? '';
-    const max = Math.min(1000, Number(url.searchParams.get('max-keys') ?? 1000));
-    let body = `<ListBucketResult><Name>${bucket}</Name><Prefix>${prefix}</Prefix><Marker>${marker}</Marker><MaxKeys>${max}</MaxKeys><EncodingType>url</EncodingType>`;
-    if (prefix === '' && url.searchParams.get('delimiter') === '/') {
-      body += `<IsTruncated>false</IsTruncated><CommonPrefixes><Prefix>${HUGE_PREFIX}</Prefix></CommonPrefixes>`;
-    } else if (prefix === HUGE_PREFIX || (prefix !== '' && HUGE_PREFIX.startsWith(prefix))) {
-      let from = 0;
-      if (marker.startsWith(`${HUGE_PREFIX}obj-`)) from = Number(marker.slice(HUGE_PREFIX.length + 4)) + 1;
-      const to = Math.min(n, from + max);
-      const parts: string[] = [];
-      for (let i = from; i < to; i++)
-        parts.push(
-          `<Contents><Key>${key(i)}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified><ETag>"d41d8cd98f00b204e9800998ecf8427e"</ETag><Size>${i % 5000}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
-        );
-      body += `<IsTruncated>${to < n}</IsTruncated>${to < n ? `<NextMarker>${key(to - 1)}</NextMarker>` : ''}${parts.join('')}`;
-    } else body += '<IsTruncated>false</IsTruncated>';
-    res.writeHead(200, { 'content-type': 'application/xml' });
-    res.end(xml(`${body}</ListBucketResult>`));
-  });
-  return new Promise((done) =>
-    server.listen(0, '127.0.0.1', () => {
-      const a = server.address();
-      done({ endpoint: `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`, server });
-    }),
-  );
-}
-const LIST_PARAMS = new Set(['prefix', 'delimiter', 'marker', 'max-keys', 'encoding-type']);
 
 function addAccount(home: string, name: string, endpoint: string, ak: string, sk: string): void {
   const add = spawnSync(
@@ -215,6 +165,16 @@ async function folderRun(page: Page, label: string, folder: string, lastKey: str
   await first.click();
   const box = await first.boundingBox();
   if (box) await page.mouse.move(box.x + box.width / 2, box.y + 200);
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const metrics = async () => {
+    const { metrics: m } = (await cdp.send('Performance.getMetrics')) as {
+      metrics: { name: string; value: number }[];
+    };
+    const v = (n: string) => m.find((x) => x.name === n)?.value ?? 0;
+    return { script: v('ScriptDuration'), layout: v('LayoutDuration') + v('RecalcStyleDuration') };
+  };
+  const before = await metrics();
   // Plain script text: tsx's helper names (__name) do not exist in the page.
   await page.evaluate(`(() => {
     const g = globalThis;
@@ -251,6 +211,21 @@ async function folderRun(page: Page, label: string, folder: string, lastKey: str
         }, lastKey),
       () => false,
     );
+  const endFocused = await page
+    .waitForFunction(
+      (k) =>
+        (
+          globalThis as unknown as {
+            document: { activeElement: { getAttribute(n: string): string | null } | null };
+          }
+        ).document.activeElement?.getAttribute('data-key') === k,
+      lastKey,
+      { timeout: 5_000 },
+    )
+    .then(
+      () => true,
+      () => false,
+    );
   for (let i = 0; i < 10; i++) {
     await page.keyboard.press('PageUp');
     await page.waitForTimeout(50);
@@ -261,6 +236,9 @@ async function folderRun(page: Page, label: string, folder: string, lastKey: str
     g.__stop = true;
     return g.__frames ?? [];
   });
+  const after = await metrics();
+  await cdp.detach();
+  const perFrame = (ms: number) => (frames.length ? (ms * 1000) / frames.length : 0);
   const run: FolderRun = {
     label,
     rows,
@@ -271,9 +249,12 @@ async function folderRun(page: Page, label: string, folder: string, lastKey: str
     p95FrameMs: pct(frames, 95),
     maxFrameMs: Math.max(0, ...frames),
     reachedEnd,
+    endFocused,
+    scriptMsPerFrame: perFrame(after.script - before.script),
+    layoutMsPerFrame: perFrame(after.layout - before.layout),
   };
   log(
-    `scroll: ${frames.length} frames, p95 ${run.p95FrameMs.toFixed(1)} ms, max ${run.maxFrameMs.toFixed(0)} ms, end ${reachedEnd ? 'reached' : 'NOT reached'}`,
+    `scroll: ${frames.length} frames, p95 ${run.p95FrameMs.toFixed(1)} ms, max ${run.maxFrameMs.toFixed(0)} ms, end ${reachedEnd ? 'reached' : 'NOT reached'}${endFocused ? ' and focused' : ''}, main thread per frame: script ${run.scriptMsPerFrame.toFixed(2)} ms, style+layout ${run.layoutMsPerFrame.toFixed(2)} ms`,
   );
   return run;
 }
@@ -371,7 +352,7 @@ export async function uiScale(o: UiScaleOptions): Promise<string[]> {
   log(`  j: ${seedNote}`);
   const home = mkdtempSync(join(tmpdir(), 'cosdesk-bench-ui-'));
   const downloads = join(home, 'downloads');
-  const listing = await startListingServer(HUGE);
+  const listing = await startListingServer(HUGE, HUGE_BUCKET, HUGE_PREFIX);
   addAccount(home, 'rgw', account.endpoint, account.accessKey, account.secretKey);
   addAccount(home, 'listing', listing.endpoint, 'bench', 'bench-secret');
   const web = await startWebMode({ COSDESK_HOME: home, COSDESK_DOWNLOAD_DIR: downloads });
@@ -415,11 +396,11 @@ export async function uiScale(o: UiScaleOptions): Promise<string[]> {
     '',
     `The built web mode (\`out/main/web.js\`) in headless Chromium 1280×800, driven like a person. ${seedNote}. The ${HUGE.toLocaleString('en')}-row folder is served by a loopback listing server of the bench (ListObjects pages made on the fly): seeding it on RGW takes too long on this machine. First rows: double-click on the folder to the first frame showing one of its rows. Frames: requestAnimationFrame deltas while scrolling to the end (120 wheel flicks, PageDown ×10, End, PageUp ×10). Heap: \`Runtime.getHeapUsage\` after a GC, listing done.`,
     '',
-    '| folder | first rows | listed in | renderer heap | scroll p95 frame | max frame | frames | end reached |',
-    '|---|---:|---:|---:|---:|---:|---:|---|',
+    '| folder | first rows | listed in | renderer heap | scroll p95 frame | max frame | frames | end reached | End focuses it | script / style+layout per frame |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---|---:|',
     ...folders.map(
       (f) =>
-        `| ${f.label} | ${f.firstRowsMs.toFixed(0)} ms | ${(f.listedMs / 1000).toFixed(1)} s | ${f.heapMB.toFixed(0)} MB | ${f.p95FrameMs.toFixed(1)} ms | ${f.maxFrameMs.toFixed(0)} ms | ${f.frames} | ${ok(f.reachedEnd)} |`,
+        `| ${f.label} | ${f.firstRowsMs.toFixed(0)} ms | ${(f.listedMs / 1000).toFixed(1)} s | ${f.heapMB.toFixed(0)} MB | ${f.p95FrameMs.toFixed(1)} ms | ${f.maxFrameMs.toFixed(0)} ms | ${f.frames} | ${ok(f.reachedEnd)} | ${ok(f.endFocused)} | ${f.scriptMsPerFrame.toFixed(2)} / ${f.layoutMsPerFrame.toFixed(2)} ms |`,
     ),
     '',
   ];

@@ -92,3 +92,25 @@ export function compareEntries(sort: SortState): (a: BrowserEntry, b: BrowserEnt
     return sort.column === 'name' ? dir * byName : byName;
   };
 }
+
+/**
+ * `a` and `b`, each sorted by `cmp`, as one sorted array; `b` is the short one (a listing page
+ * merged into the rows so far): each of its rows is placed by a binary search in `a`.
+ */
+export function mergeSorted<T>(a: readonly T[], b: readonly T[], cmp: (x: T, y: T) => number): T[] {
+  const out: T[] = [];
+  let ai = 0;
+  for (const item of b) {
+    let lo = ai;
+    let hi = a.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cmp(a[mid], item) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    while (ai < lo) out.push(a[ai++]);
+    out.push(item);
+  }
+  while (ai < a.length) out.push(a[ai++]);
+  return out;
+}

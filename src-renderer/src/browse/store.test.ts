@@ -80,6 +80,54 @@ describe('useBrowserStore', () => {
     expect(store.visible[0]).toMatchObject({ key: 'dir/sub/', kind: 'folder', name: 'sub' });
   });
 
+  it('merges later pages into the sorted rows as a full sort would order them, asking for each next page first', async () => {
+    const pages = [deferred<ListObjectsPage>(), deferred<ListObjectsPage>(), deferred<ListObjectsPage>()];
+    const storage = fakeBridge(
+      async (req) => pages[req.marker === undefined ? 0 : req.marker === 'm1' ? 1 : 2].promise,
+    );
+    const store = useBrowserStore();
+    const done = store.openBucket('acc', 'bkt');
+    pages[0].resolve(page(['B.txt', 'd.txt', 'zz.txt'], { next: 'm1', prefixes: ['y/'] }));
+    await flush();
+    expect(store.visible.map((e) => e.key)).toEqual(['y/', 'B.txt', 'd.txt', 'zz.txt']);
+    // The next page was asked for as soon as this one came in.
+    expect(storage.listObjects).toHaveBeenCalledTimes(2);
+    pages[1].resolve(page(['a.txt', 'C.txt', 'e.txt'], { next: 'm2', prefixes: ['b/'] }));
+    await flush();
+    pages[2].resolve(page(['A2.txt', 'zz0.txt']));
+    await done;
+    const keys = store.visible.map((e) => e.key);
+    expect(keys).toEqual([
+      'b/',
+      'y/',
+      'a.txt',
+      'A2.txt',
+      'B.txt',
+      'C.txt',
+      'd.txt',
+      'e.txt',
+      'zz.txt',
+      'zz0.txt',
+    ]);
+    store.toggleSort('name');
+    expect(store.visible.map((e) => e.key)).toEqual(['y/', 'b/', ...keys.slice(2).reverse()]);
+  });
+
+  it('moves the focus by keys from where it was, also in a long folder', async () => {
+    const many = Array.from({ length: 5000 }, (_, i) => `f${String(i).padStart(5, '0')}`);
+    fakeBridge(async () => page(many));
+    const store = useBrowserStore();
+    await store.openBucket('acc', 'bkt');
+    expect(store.moveFocus('last')).toBe(4999);
+    expect(store.selectedEntries.map((e) => e.key)).toEqual(['f04999']);
+    expect(store.moveFocus(-20)).toBe(4979);
+    expect(store.moveFocus(-1, true)).toBe(4978);
+    expect(store.selectedEntries.map((e) => e.key)).toEqual(['f04978', 'f04979']);
+    store.click('f00010');
+    expect(store.moveFocus(1)).toBe(11);
+    expect(store.selectedEntries.map((e) => e.key)).toEqual(['f00011']);
+  });
+
   it('drops the pages of a listing abandoned by navigating away', async () => {
     const slow = deferred<ListObjectsPage>();
     fakeBridge(async (req) => {
