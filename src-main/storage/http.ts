@@ -216,10 +216,6 @@ export class HttpClient {
           // undici takes async iterables (its docs say so; its types lag).
           body: body as Readable | undefined,
           signal: so.signal ? AbortSignal.any([so.signal, dog.signal]) : dog.signal,
-          // undici closes the connection after every HEAD (for servers that wrongly send a body
-          // with it); S3 and COS do not, and a HEAD per file (conflict checks, downloads) then
-          // cost a new TCP connection per file (issue 13 (c), (d)). `reset: false` keeps it.
-          ...(req.method.toUpperCase() === 'HEAD' ? { reset: false } : {}),
         });
       } catch (err) {
         if (isReadable(req.body)) req.body.destroy();
