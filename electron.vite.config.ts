@@ -31,6 +31,9 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      // zod is bundled (tree-shaken, one file) rather than loaded as its ~70 ES modules: every
+      // CLI command evaluates the contract's schemas at start-up.
+      externalizeDeps: { exclude: ['zod'] },
       // The Electron app, the web mode and the CLI share one build of the main-side services.
       rollupOptions: {
         input: {

@@ -2,11 +2,14 @@ import { readFileSync, rmSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-// CommonJS: its module.exports is the lock function carrying lock/unlock/check, so the default
-// import works the same in the ESM build (Node's CJS interop), under tsx and under vitest.
-import lockfile from 'proper-lockfile';
+import type lockfileModule from 'proper-lockfile';
 import { AppError } from '../src-shared/errors';
 import { writeFileAtomic } from './fs-atomic';
+import { lazyRequire } from './lazy-require';
+
+// CommonJS: its module.exports is the lock function carrying lock/unlock/check. Loaded on first
+// use (it loads graceful-fs, which patches fs): commands that take no lock do not pay for it.
+const lockfile = lazyRequire<typeof lockfileModule>('proper-lockfile');
 
 /**
  * Locks between cosdesk processes that share one data folder (the desktop app, web mode and
@@ -61,7 +64,7 @@ export function engineLockPaths(dataDir: string) {
 /** The process that holds the data folder's transfer queue, or undefined when nobody does. */
 export async function engineHolder(dataDir: string): Promise<LockHolder | undefined> {
   const p = engineLockPaths(dataDir);
-  const held = await lockfile.check(p.dir, { lockfilePath: p.lock, realpath: false, stale: STALE_MS });
+  const held = await lockfile().check(p.dir, { lockfilePath: p.lock, realpath: false, stale: STALE_MS });
   return held ? readHolder(p.owner) : undefined;
 }
 
@@ -77,7 +80,7 @@ export async function acquireEngineLock(dataDir: string, opts: EngineLockOptions
   let told = false;
   for (;;) {
     try {
-      const release = await lockfile.lock(p.dir, {
+      const release = await lockfile().lock(p.dir, {
         lockfilePath: p.lock,
         realpath: false,
         stale: STALE_MS,
@@ -138,7 +141,7 @@ export async function acquireEngineLock(dataDir: string, opts: EngineLockOptions
  * metadata file): concurrent callers wait their turn, a crashed holder's lock goes stale.
  */
 export async function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
-  const release = await lockfile
+  const release = await lockfile()
     .lock(file, {
       lockfilePath: `${file}.lock`,
       realpath: false,

@@ -1,7 +1,11 @@
-import { ProxyAgent, type Agent, type Dispatcher } from 'undici';
-import { socksDispatcher } from 'fetch-socks';
+import type { Agent, Dispatcher } from 'undici';
+import { lazyRequire } from '../lazy-require';
 import type { ProxySettings } from '../../src-shared/contract/settings';
 import type { NetworkRoute, Network } from '../storage/http';
+
+// Only a proxied route needs these (fetch-socks alone loads socks, ip-address and smart-buffer).
+const undici = lazyRequire<typeof import('undici')>('undici');
+const fetchSocks = lazyRequire<typeof import('fetch-socks')>('fetch-socks');
 
 /** A proxy as the requests of main use it: the password comes from the keychain at request time. */
 export interface ProxyEndpoint {
@@ -101,7 +105,7 @@ export function proxyDispatcher(ep: ProxyEndpoint, agentOptions: Agent.Options):
   const connect = (agentOptions.connect ?? {}) as { timeout?: number };
   const { connect: _c, ...rest } = agentOptions;
   if (ep.kind === 'socks5') {
-    return socksDispatcher(
+    return fetchSocks().socksDispatcher(
       {
         type: 5,
         host: ep.host,
@@ -112,7 +116,7 @@ export function proxyDispatcher(ep: ProxyEndpoint, agentOptions: Agent.Options):
     );
   }
   const host = ep.host.includes(':') && !ep.host.startsWith('[') ? `[${ep.host}]` : ep.host;
-  return new ProxyAgent({
+  return new (undici().ProxyAgent)({
     ...rest,
     uri: `http://${host}:${ep.port}`,
     ...(ep.username

@@ -3,7 +3,7 @@ import type { ResolvedAccount } from '../accounts/types';
 import { signCos } from '../storage/dialects/cos/sign';
 import { encodeKeyPath, encodeQuery, uriEncode } from '../storage/encode';
 import { cosTarget, s3Target, type RequestTarget } from '../storage/endpoints';
-import { createSigV4Presigner } from './sigv4-presign';
+import { createSigV4Presigner } from '../storage/dialects/s3/sigv4';
 
 export interface LinkOptions {
   bucket: string;

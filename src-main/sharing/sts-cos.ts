@@ -1,5 +1,4 @@
 import { createHash, createHmac } from 'node:crypto';
-import { request } from 'undici';
 import { StorageError, storageErrorFromNetwork } from '../storage/errors';
 import { oneShotDispatcher } from '../storage/http';
 
@@ -73,6 +72,7 @@ export async function getFederationToken(p: {
   });
   const timestamp = Math.floor((p.nowMs ?? Date.now()) / 1000);
   let res;
+  const { request } = await import('undici'); // rare: not loaded at start-up
   // Through the proxy setting, like every request of main.
   const dispatcher = await oneShotDispatcher(url.origin, {});
   try {

@@ -1,6 +1,3 @@
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { request } from 'undici';
 import { lookup as dnsLookup } from 'node:dns';
 import { localhostAwareLookup } from '../storage/endpoints';
 import { oneShotDispatcher } from '../storage/http';
@@ -44,6 +41,12 @@ export async function s3Sts(p: {
     if (p.policy) form.set('Policy', p.policy);
   }
   const body = form.toString();
+  // Loaded here, not at start-up: minting keys is rare and these cost ~100 ms to load.
+  const [{ HttpRequest }, { SignatureV4 }, { request }] = await Promise.all([
+    import('@smithy/protocol-http'),
+    import('@smithy/signature-v4'),
+    import('undici'),
+  ]);
   const signer = new SignatureV4({
     service: 'sts',
     region: p.region,

@@ -1,18 +1,23 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { XMLParser } from 'fast-xml-parser';
+import { lazyRequire } from '../lazy-require';
 import { parseXmlFast } from './xml-fast';
 
 /** The body was not well-formed XML; the caller decides what that means for its operation. */
 export class XmlSyntaxError extends Error {}
 
+// Loaded on first use: listing pages and most answers take the fast path and never need it.
+const fxp = lazyRequire<typeof import('fast-xml-parser')>('fast-xml-parser');
+let fullParser: XMLParser | undefined;
 // Tag values stay strings: keys, ETags and IDs that look like numbers must not lose digits.
-const parser = new XMLParser({
-  ignoreAttributes: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  removeNSPrefix: true,
-  ignoreDeclaration: true,
-});
+const parser = (): XMLParser =>
+  (fullParser ??= new (fxp().XMLParser)({
+    ignoreAttributes: true,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: true,
+    removeNSPrefix: true,
+    ignoreDeclaration: true,
+  }));
 
 export type XmlNode = Record<string, unknown>;
 
@@ -22,10 +27,10 @@ export function parseXml(text: string): XmlNode {
   // Plain documents (every listing page) take the fast path; anything else the full one below.
   const fast = parseXmlFast(trimmed);
   if (fast && Object.keys(fast).length > 0) return fast;
-  if (trimmed === '' || XMLValidator.validate(trimmed) !== true) {
+  if (trimmed === '' || fxp().XMLValidator.validate(trimmed) !== true) {
     throw new XmlSyntaxError('not well-formed XML');
   }
-  const doc = parser.parse(trimmed) as unknown;
+  const doc = parser().parse(trimmed) as unknown;
   if (!isNode(doc) || Object.keys(doc).length === 0) throw new XmlSyntaxError('no root element');
   return doc;
 }

@@ -288,7 +288,7 @@ export class TransferEngine {
     for (const j of this.order) {
       if (FINISHED.has(j.state)) {
         this.jobs.delete(j.rec.id);
-        void this.journal.append({ t: 'forget', id: j.rec.id });
+        void this.journal.appendSoon({ t: 'forget', id: j.rec.id });
       } else keep.push(j);
     }
     this.reorder(keep);
@@ -400,7 +400,9 @@ export class TransferEngine {
     if (state !== 'done') j.verified = undefined;
     if (state !== 'running' && state !== 'conflict') {
       const verified = state === 'done' ? j.verified : undefined;
-      void this.journal.append({ t: 'state', id: j.rec.id, state, error, verified }).catch(() => undefined);
+      void this.journal
+        .appendSoon({ t: 'state', id: j.rec.id, state, error, verified })
+        .catch(() => undefined);
     }
   }
 
@@ -551,7 +553,7 @@ export class TransferEngine {
       if (j.uploadId !== undefined) j.uploadId = undefined;
       if (j.partSize !== undefined) j.partSize = undefined;
       dropPieces(j);
-      if (hadBytes) void this.journal.append({ t: 'reset', id: j.rec.id }).catch(() => undefined);
+      if (hadBytes) void this.journal.appendSoon({ t: 'reset', id: j.rec.id }).catch(() => undefined);
       if (uploadId) {
         const client = await this.opts.clientFor(j.rec.accountId).catch(() => undefined);
         if (client) {

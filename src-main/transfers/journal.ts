@@ -141,6 +141,8 @@ export class Journal {
   private pending: string[] = [];
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushing: Promise<void> | undefined;
+  /** Set while records appended with `appendSoon` wait for company. */
+  private soonTimer: ReturnType<typeof setTimeout> | undefined;
   private records = 0;
   private closing = false;
 
@@ -203,12 +205,42 @@ export class Journal {
   }
 
   append(entry: JournalEntry): Promise<void> {
+    const p = this.queue(entry);
+    this.kick();
+    return p;
+  }
+
+  /**
+   * A record nobody waits for (a job's end state): written with the next `append`'s flush, or
+   * SOON_MS after it was made, with whatever came meanwhile. Small files end a few hundred times
+   * a second; one write and one fsync each was most of the journal's cost (issue 13 (c), (d)).
+   * A crash within those milliseconds loses the record: the job is redone on the next start.
+   */
+  appendSoon(entry: JournalEntry): Promise<void> {
+    const p = this.queue(entry);
+    if (!this.flushing && !this.soonTimer && !this.readOnly) {
+      this.soonTimer = setTimeout(() => {
+        this.soonTimer = undefined;
+        this.kick();
+      }, SOON_MS);
+    }
+    return p;
+  }
+
+  private queue(entry: JournalEntry): Promise<void> {
     if (this.readOnly) return Promise.reject(new Error('the transfer journal was opened read-only'));
     this.pending.push(JSON.stringify(entry) + '\n');
     this.records++;
-    const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    this.flushing ??= this.flush();
-    return p;
+    return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Starts writing what is pending now (unless a flush runs, which takes it on). */
+  private kick(): void {
+    if (this.soonTimer) {
+      clearTimeout(this.soonTimer);
+      this.soonTimer = undefined;
+    }
+    if (this.pending.length > 0) this.flushing ??= this.flush();
   }
 
   /**
@@ -223,7 +255,7 @@ export class Journal {
     this.pending.push(lines);
     this.records += entries.length;
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    this.flushing ??= this.flush();
+    this.kick();
     return p;
   }
 
@@ -234,6 +266,7 @@ export class Journal {
   /** Rewrites the journal with just `jobs` (called when the queue is idle). */
   async compact(jobs: ReplayedJob[]): Promise<void> {
     if (this.readOnly) return;
+    this.kick();
     // Inline, not drain(): nothing may start a flush between the wait and the rewrite.
     while (this.flushing) await this.flushing;
     // Closed meanwhile (the engine compacts unawaited when the queue goes idle): the file stays.
@@ -258,11 +291,13 @@ export class Journal {
 
   /** Resolves once every record appended so far is on disk (or failed to get there). */
   async drain(): Promise<void> {
+    this.kick();
     while (this.flushing) await this.flushing;
   }
 
   async close(): Promise<void> {
     this.closing = true;
+    this.kick();
     // A compaction started before this (it swaps the file and its handle) ends first.
     while (this.flushing) await this.flushing;
     await this.fh?.close();
@@ -289,6 +324,8 @@ export class Journal {
 }
 
 export const JOURNAL_FILE = 'journal.jsonl';
+/** How long a record made with `appendSoon` may wait for others to share its write and fsync. */
+const SOON_MS = 50;
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
 

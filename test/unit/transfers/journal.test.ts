@@ -190,3 +190,30 @@ describe('journal files', () => {
     expect(readdirSync(dir)).toEqual(['journal.jsonl']);
   });
 });
+
+describe('journal appendSoon', () => {
+  it('records nobody waits for reach the disk on their own, with the next append, and by drain and close', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cosdesk-journal-soon-'));
+    const { journal } = await Journal.open(dir);
+    const read = () => replay(readFileSync(join(dir, 'journal.jsonl'), 'utf8')).jobs;
+    // On its own: the promise resolves once the record is on disk.
+    await journal.append({ t: 'job', job: up });
+    await journal.appendSoon({ t: 'state', id: 'u1', state: 'failed', error: 'x' });
+    expect(read().find((j) => j.job.id === 'u1')?.state).toBe('failed');
+    // Carried by the next append's write.
+    const soon = journal.appendSoon({ t: 'state', id: 'u1', state: 'done' });
+    await journal.append({ t: 'job', job: down });
+    await soon;
+    expect(read().map((j) => [j.job.id, j.state])).toEqual([
+      ['u1', 'done'],
+      ['d1', 'queued'],
+    ]);
+    // drain() and close() do not leave one behind.
+    void journal.appendSoon({ t: 'state', id: 'd1', state: 'failed', error: 'y' });
+    await journal.drain();
+    expect(read().find((j) => j.job.id === 'd1')?.state).toBe('failed');
+    void journal.appendSoon({ t: 'state', id: 'd1', state: 'done' });
+    await journal.close();
+    expect(read().find((j) => j.job.id === 'd1')?.state).toBe('done');
+  });
+});

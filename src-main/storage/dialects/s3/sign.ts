@@ -1,6 +1,4 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { createSigV4Signer } from './sigv4';
 
 export interface S3SignInput {
   accessKeyId: string;
@@ -23,34 +21,44 @@ export interface S3SignInput {
 /** Streaming bodies cannot be hashed up front; TLS protects their integrity instead. */
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 
-/** Returns the full header set to send: the input headers plus authorization, x-amz-date, x-amz-content-sha256 and, with a token, x-amz-security-token. */
-export async function signS3(input: S3SignInput): Promise<Record<string, string>> {
-  const signer = new SignatureV4({
-    service: 's3',
-    region: input.region,
-    credentials: {
+/** The signer of the last credentials used (it keeps the day's signing key): most runs use one account. */
+let last:
+  | { id: string; secret: string; token?: string; region: string; sign: ReturnType<typeof createSigV4Signer> }
+  | undefined;
+
+function signerFor(input: S3SignInput): ReturnType<typeof createSigV4Signer> {
+  if (
+    last?.id !== input.accessKeyId ||
+    last.secret !== input.secretAccessKey ||
+    last.token !== input.sessionToken ||
+    last.region !== input.region
+  ) {
+    const creds = {
       accessKeyId: input.accessKeyId,
       secretAccessKey: input.secretAccessKey,
       sessionToken: input.sessionToken,
-    },
-    sha256: Sha256,
-    uriEscapePath: false,
-    applyChecksum: false,
-  });
+    };
+    last = {
+      id: input.accessKeyId,
+      secret: input.secretAccessKey,
+      token: input.sessionToken,
+      region: input.region,
+      sign: createSigV4Signer(creds, input.region),
+    };
+  }
+  return last.sign;
+}
+
+/** Returns the full header set to send: the input headers plus authorization, x-amz-date, x-amz-content-sha256 and, with a token, x-amz-security-token. */
+export async function signS3(input: S3SignInput): Promise<Record<string, string>> {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(input.headers)) headers[k.toLowerCase()] = v;
   headers['x-amz-content-sha256'] ??= UNSIGNED_PAYLOAD;
-  const signed = await signer.sign(
-    new HttpRequest({
-      method: input.method.toUpperCase(),
-      protocol: input.protocol,
-      hostname: input.hostname,
-      port: input.port,
-      path: input.path,
-      query: input.query,
-      headers,
-    }),
-    { signingDate: input.signingDate },
-  );
-  return { ...(signed.headers as Record<string, string>) };
+  return signerFor(input)({
+    method: input.method.toUpperCase(),
+    path: input.path,
+    query: input.query,
+    headers,
+    signingDate: input.signingDate,
+  });
 }
