@@ -8,6 +8,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { parentPort, threadId } from 'node:worker_threads';
+import { METHODS } from '../../../src-shared/contract/methods';
 import { EventHub } from '../../ipc/events';
 import type { Logger } from '../../log';
 import type { ResolvedAccount } from '../../accounts/types';
@@ -71,19 +72,8 @@ const log: Logger = {
 };
 
 /** The contract calls and the rest of the Transfers interface, by name. */
-const CALLS = new Set([
-  'upload',
-  'download',
-  'list',
-  'pause',
-  'resume',
-  'cancel',
-  'retry',
-  'clear',
-  'resolveConflict',
-  'getLimits',
-  'setLimits',
-  'webUpload',
+const CALLS = new Set<string>([
+  ...METHODS.transfers,
   'start',
   'idle',
   'configure',
