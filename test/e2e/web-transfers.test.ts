@@ -107,6 +107,11 @@ describe('transfers in web mode (Chromium)', () => {
     await up.fill('4096');
     await up.press('Enter');
     await page.keyboard.press('Escape');
+    // Main has applied it (the settings file is written first: slow on a busy machine) before
+    // the files go: else the 20 MiB file may be sent in full before the limit holds.
+    await expect
+      .poll(() => limit.getAttribute('data-upload-bps'), { timeout: 30_000 })
+      .toBe(String(4096 * 1024));
     // The folder itself: the same upload path as a drop, through the folder picker.
     await page.getByTestId('drop-folder-input').setInputFiles(src);
     await page.getByTestId('transfer-filter').click();
@@ -129,6 +134,7 @@ describe('transfers in web mode (Chromium)', () => {
     await up.fill('0');
     await up.press('Enter');
     await page.keyboard.press('Escape');
+    await expect.poll(() => limit.getAttribute('data-upload-bps'), { timeout: 30_000 }).toBe('0');
     await expect.poll(summaryDone, { timeout: 60_000 }).toBe(31);
     expect(Number(await page.getByTestId('transfer-summary').getAttribute('data-total'))).toBe(31);
 
