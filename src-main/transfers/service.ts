@@ -74,7 +74,10 @@ export interface Transfers extends Api {
 interface Spool {
   req: Req<'webUpload'>;
   batchId: string;
+  /** Files whose bytes are arriving or have arrived (a slot is taken once). */
   received: Set<number>;
+  /** Files queued: the spool is dropped once all are, not once all have begun to arrive. */
+  queued: Set<number>;
 }
 
 /** The transfers contract over one engine; clients of its own so bulk traffic has its own pool. */
@@ -459,7 +462,7 @@ export class TransfersService implements Transfers {
     await this.client(req.accountId);
     const token = randomBytes(18).toString('base64url');
     const batchId = (await this.engine()).newBatchId();
-    this.spools.set(token, { req, batchId, received: new Set() });
+    this.spools.set(token, { req, batchId, received: new Set(), queued: new Set() });
     return { batchId, token };
   }
 
@@ -473,7 +476,11 @@ export class TransfersService implements Transfers {
       await this.receiveFailed(token, index);
       throw e;
     });
-    await this.receiveEnd(token, index, slot.path);
+    await this.receiveEnd(token, index, slot.path).catch(async (e: unknown) => {
+      // No slot for it (nothing queued it): the copy would only wait for the next start's clean-up.
+      if (e instanceof AppError && e.code === 'NOT_FOUND') await rm(slot.path, { force: true });
+      throw e;
+    });
   }
 
   /** The spool file (private, not there yet) for file `index` of a webUpload; taken until it fails. */
@@ -495,7 +502,8 @@ export class TransfersService implements Transfers {
   async receiveEnd(token: string, index: number, path: string): Promise<void> {
     const spool = this.spools.get(token);
     const file = spool?.req.files[index];
-    if (!spool || !file) throw new AppError('NOT_FOUND', 'No such upload slot.');
+    if (!spool || !file || !spool.received.has(index) || spool.queued.has(index))
+      throw new AppError('NOT_FOUND', 'No such upload slot.');
     const rel = file.relativePath
       .split('/')
       .filter((s) => s && s !== '.' && s !== '..')
@@ -520,7 +528,10 @@ export class TransfersService implements Transfers {
       ],
       spool.batchId,
     );
-    if (spool.received.size === req.files.length) this.spools.delete(token);
+    // Files arrive side by side: one that began last may end first, while a longer one is still
+    // arriving, and that one must still find its slot.
+    spool.queued.add(index);
+    if (spool.queued.size === req.files.length) this.spools.delete(token);
   }
 
   /** One job as the transfer list shows it (the file manager's "show in folder"). */

@@ -10,6 +10,7 @@
  * A worker that stops unexpectedly fails the calls it held with a message saying so; the
  * next call starts a fresh one, which takes the queue back from its journal.
  */
+import { rm } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
 import type { Services, TransferJob } from '../../../src-shared/contract';
@@ -230,7 +231,11 @@ export class TransfersHost implements Transfers {
       await this.call('receiveFailed', token, index).catch(() => undefined);
       throw e;
     });
-    await this.call('receiveEnd', token, index, slot.path);
+    await this.call('receiveEnd', token, index, slot.path).catch(async (e: unknown) => {
+      // No slot for it (nothing queued it): the copy would only wait for the next start's clean-up.
+      if (e instanceof AppError && e.code === 'NOT_FOUND') await rm(slot.path, { force: true });
+      throw e;
+    });
   }
 
   job(id: string): Promise<TransferJob | undefined> {

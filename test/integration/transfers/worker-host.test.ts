@@ -7,9 +7,11 @@
  * carries on from the journal.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { threadId } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../../src-shared/errors';
@@ -246,6 +248,64 @@ describe('the transfer engine in a worker thread', () => {
       expect(await listMultipartUploads(client, { bucket }, 'k/slow2.bin')).toEqual([]);
       const res = await client.request({ method: 'GET', bucket, key: 'k/small.txt' });
       expect(await res.body.text()).toBe(await readFile(src, 'utf8'));
+    } finally {
+      await s.main.close();
+    }
+  });
+});
+
+// The web mode's upload: the page sends its files side by side to main's HTTP server, which
+// spools each and has it queued. A long file that began last and ends last (the 20 MiB big.bin
+// of web-transfers.test.ts) is queued like the others, with the engine in its worker and not.
+describe.each(['worker', 'main'] as const)('a web upload with the engine on the %s thread', (thread) => {
+  it('a 17 MiB file still arriving while the others are queued is queued too, and uploaded in parts', async () => {
+    const s = await startMain({ transfersThread: thread });
+    try {
+      const id = s.main.accounts.registerEphemeral(s3Account(env.endpoint, env.ak, env.sk));
+      expect(s.main.transfers instanceof TransfersHost).toBe(thread === 'worker');
+      const src = join(dir, `web-${thread}.bin`);
+      await randomFile(src, 17 * MiB, 13);
+      const bytes = await readFile(src);
+      const prefix = `web-${thread}/`;
+      const { token } = await s.bridge.transfers.webUpload({
+        accountId: id,
+        bucket,
+        prefix,
+        files: [
+          { relativePath: 'a.txt', size: 5 },
+          { relativePath: 'one/two/big.bin', size: bytes.length },
+          { relativePath: 'b.txt', size: 3 },
+        ],
+        onConflict: 'overwrite',
+      });
+      // The big file's first bytes are on disk (its slot taken) before the others are sent.
+      const big = new PassThrough();
+      const bigDone = s.main.transfers.receive(token, 1, big);
+      big.write(bytes.subarray(0, MiB));
+      const spool = join(s.dataDir, 'transfers', 'spool');
+      await expect
+        .poll(async () => (await readdir(spool).catch(() => [])).length, { timeout: 30_000 })
+        .toBe(1);
+      await s.main.transfers.receive(token, 0, Readable.from([Buffer.from('hello')]));
+      // The last slot taken, and queued while big.bin is still arriving.
+      await s.main.transfers.receive(token, 2, Readable.from([Buffer.from('abc')]));
+      big.end(bytes.subarray(MiB));
+      await bigDone;
+      await s.main.transfers.idle();
+      const { jobs } = await s.bridge.transfers.list({});
+      expect(jobs.map((j) => [j.key, j.state]).sort()).toEqual([
+        [`${prefix}a.txt`, 'done'],
+        [`${prefix}b.txt`, 'done'],
+        [`${prefix}one/two/big.bin`, 'done'],
+      ]);
+      const got = await client.request({ method: 'GET', bucket, key: `${prefix}one/two/big.bin` });
+      const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+      expect(sha(new Uint8Array(await got.body.arrayBuffer()))).toBe(sha(bytes));
+      // Every slot is used: a file sent again is refused, and no spooled copy is left.
+      await expect(s.main.transfers.receive(token, 1, Readable.from([Buffer.from('x')]))).rejects.toThrow(
+        /No such upload slot/,
+      );
+      expect(await readdir(spool)).toEqual([]);
     } finally {
       await s.main.close();
     }
