@@ -42,6 +42,8 @@ export default defineConfig({
           cli: resolve(__dirname, 'src-main/cli/main.ts'),
           // The hashing worker (src-main/transfers/workers/pool.ts starts it): a file next to them.
           'hash-worker': resolve(__dirname, 'src-main/transfers/workers/hash-worker.ts'),
+          // The transfer engine's worker (src-main/transfers/host/host.ts starts it).
+          'transfers-worker': resolve(__dirname, 'src-main/transfers/host/transfers-worker.ts'),
         },
       },
     },

@@ -39,7 +39,13 @@ async function main(): Promise<void> {
   const body = Buffer.alloc(4096, 'x');
   if (which.includes('c'))
     for (let i = 0; i < files; i++) await writeFile(join(small, `d${i % 10}`, `f${i}`), body);
-  const main = await createMain({ mode: 'test', log: silentLogger, dataDir: join(work, 'data') });
+  const main = await createMain({
+    mode: 'test',
+    log: silentLogger,
+    // As in the app and web mode: the engine in its worker thread (COSDESK_TRANSFERS_THREAD=main: on this one).
+    transfersThread: process.env.COSDESK_TRANSFERS_THREAD === 'main' ? 'main' : 'worker',
+    dataDir: join(work, 'data'),
+  });
   const bridge = createInProcessBridge(main.router, main.hub);
   const accountId = main.accounts.registerEphemeral(acct);
   await main.transfers.start();

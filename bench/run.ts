@@ -27,6 +27,7 @@ import { deleteObjects } from '../src-main/storage/ops/delete';
 import { listAllKeys } from '../src-main/storage/ops/list';
 import { PartHasher } from '../src-main/transfers/hash';
 import { createInProcessBridge } from '../src-main/ipc/in-process';
+import { TransfersHost } from '../src-main/transfers/host/host';
 import { silentLogger } from '../src-main/log';
 import { createMain } from '../src-main/services';
 import { createPresigner } from '../src-main/sharing/presign';
@@ -923,7 +924,13 @@ async function listScenario(ctx: Ctx, s3: StorageClient): Promise<void> {
 async function ipcScenario(ctx: Ctx, inputs: Inputs, s3: StorageClient): Promise<void> {
   if (!want('i')) return;
   const dataDir = await mkdtemp(join(ctx.work, 'ipc-data-'));
-  const main = await createMain({ mode: 'test', log: silentLogger, dataDir });
+  const main = await createMain({
+    mode: 'test',
+    log: silentLogger,
+    // As in the app and web mode: the engine in its worker thread (COSDESK_TRANSFERS_THREAD=main: on this one).
+    transfersThread: process.env.COSDESK_TRANSFERS_THREAD === 'main' ? 'main' : 'worker',
+    dataDir,
+  });
   const bridge = createInProcessBridge(main.router, main.hub);
   const accountId = main.accounts.registerEphemeral(s3Account(ctx.b));
   await main.transfers.start();
@@ -977,15 +984,23 @@ async function ipcScenario(ctx: Ctx, inputs: Inputs, s3: StorageClient): Promise
         if (s === 'c' && !existsSync(inputs.small)) continue;
         const h = monitorEventLoopDelay({ resolution: 5 });
         h.enable();
-        // The engine's memory: this process's peak RSS and heap while the transfer runs.
+        // The engine's memory: this process's peak RSS and heap while the transfer runs (the
+        // heap of this thread plus the engine worker's, when the engine runs in one).
         const mem = { rss: 0, heap: 0 };
+        const host = main.transfers instanceof TransfersHost ? main.transfers : undefined;
+        let workerHeap = 0;
         const sample = () => {
           const m = process.memoryUsage();
           mem.rss = Math.max(mem.rss, m.rss);
-          mem.heap = Math.max(mem.heap, m.heapUsed);
+          mem.heap = Math.max(mem.heap, m.heapUsed + workerHeap);
+          void host
+            ?.diagnostics()
+            .then((d) => (workerHeap = d.heapUsed))
+            .catch(() => undefined);
         };
         const sampler = setInterval(sample, 100);
         const elu0 = performance.eventLoopUtilization();
+        const workerBusy0 = (await host?.diagnostics())?.busyMs ?? 0;
         const t0 = process.hrtime.bigint();
         await start();
         await main.transfers.idle();
@@ -994,6 +1009,8 @@ async function ipcScenario(ctx: Ctx, inputs: Inputs, s3: StorageClient): Promise
         sample();
         // Time the IPC thread's loop spent running code (not waiting): less load-sensitive than delay.
         const busy = performance.eventLoopUtilization(elu0).active / 1000;
+        // Where the work went: the engine worker's loop, when it runs in one.
+        const workerBusy = host ? ((await host.diagnostics()).busyMs - workerBusy0) / 1000 : undefined;
         h.disable();
         const failed = (await bridge.transfers.list({})).jobs.filter((j) => j.state !== 'done');
         if (failed.length) throw new Error(`i: ${failed.length} jobs did not finish: ${failed[0].state}`);
@@ -1011,7 +1028,7 @@ async function ipcScenario(ctx: Ctx, inputs: Inputs, s3: StorageClient): Promise
           busy,
         });
         log(
-          `  i ${s}: ${seconds.toFixed(2)} s, event-loop delay p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(0)} ms, peak RSS ${(mem.rss / MiB).toFixed(0)} MiB, heap ${(mem.heap / MiB).toFixed(0)} MiB, loop busy ${busy.toFixed(2)} s`,
+          `  i ${s}: ${seconds.toFixed(2)} s, event-loop delay p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, max ${(h.max / 1e6).toFixed(0)} ms, peak RSS ${(mem.rss / MiB).toFixed(0)} MiB, heap ${(mem.heap / MiB).toFixed(0)} MiB, loop busy ${busy.toFixed(2)} s${workerBusy === undefined ? '' : `, engine worker busy ${workerBusy.toFixed(2)} s`}`,
         );
         if (s === 'c') await clearPrefix(s3, ctx.bucket, 'ipc/');
       }

@@ -12,7 +12,8 @@ import { createLogger, type Logger } from './log';
 import type { StorageClientOptions } from './storage/client';
 import { storageOptionsFromEnv } from './storage/options';
 import { StorageService } from './storage/service';
-import { TransfersService } from './transfers/service';
+import { TransfersService, type Transfers } from './transfers/service';
+import { TransfersHost } from './transfers/host/host';
 import { FilesService, type DesktopShell } from './transfers/files-service';
 import { PermissionsService } from './permissions/service';
 import { SharingService } from './sharing/service';
@@ -56,6 +57,12 @@ export interface MainOptions {
   onQueueBusy?(message: string): void;
   /** Electron: session.resolveProxy, for the "system" proxy setting. */
   resolveSystemProxy?: SystemProxyResolver;
+  /**
+   * Where the transfer engine runs: in a worker thread, off the thread that serves IPC (the
+   * app and web mode), or on this thread (the CLI, which serves no IPC and reads the engine
+   * directly, and tests). Default from COSDESK_TRANSFERS_THREAD (worker|main), else by mode.
+   */
+  transfersThread?: 'worker' | 'main';
 }
 
 export interface Main {
@@ -65,7 +72,9 @@ export interface Main {
   accounts: AccountsService;
   sealer: SecretSealer;
   storage: StorageService;
-  transfers: TransfersService;
+  transfers: Transfers;
+  /** The engine's service on this thread (the CLI reads the engine directly); throws in worker mode. */
+  transfersHere(): TransfersService;
   sharing: SharingService;
   bucketSettings: BucketSettingsService;
   operations: OperationsService;
@@ -80,7 +89,7 @@ export async function createMain(opts: MainOptions): Promise<Main> {
   const hub = new EventHub();
   const sealer = await SecretSealer.create();
   const keychain = opts.keychain ?? new KeytarKeychain();
-  const late: { transfers?: TransfersService } = {};
+  const late: { transfers?: Transfers } = {};
   const settings = await SettingsService.open({
     dataDir: opts.dataDir,
     secrets: new SecretStore(keychain),
@@ -117,15 +126,22 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     dataDir: opts.dataDir,
     clientOptions,
   });
-  const transfers: TransfersService = new TransfersService({
+  const transferOpts = {
     dataDir: opts.dataDir,
-    resolveAccount: (id) => accounts.resolve(id),
-    clientOptions,
+    resolveAccount: (id: string) => accounts.resolve(id),
     hub,
     log,
-    lock: { kind: lockKind(opts.mode), onWait: (m) => log.info(m), ...opts.transferLock },
+    lock: { kind: lockKind(opts.mode), onWait: (m: string) => log.info(m), ...opts.transferLock },
     autoStart: opts.mode === 'electron' || opts.mode === 'web',
-  });
+  };
+  const inWorker = transfersThread(opts);
+  const transfers: Transfers = inWorker
+    ? new TransfersHost({
+        ...transferOpts,
+        clientOptions: opts.storageOptions ?? storageOptionsFromEnv(),
+        network: settings.network,
+      })
+    : new TransfersService({ ...transferOpts, clientOptions });
   late.transfers = transfers;
   transfers.configure(engineLimits(settings.current(), (f) => settings.isSet(f)));
   const sharing = new SharingService({
@@ -196,6 +212,10 @@ export async function createMain(opts: MainOptions): Promise<Main> {
     accounts,
     storage,
     transfers,
+    transfersHere() {
+      if (transfers instanceof TransfersService) return transfers;
+      throw new Error('the transfer engine runs in a worker thread here (transfersThread: worker)');
+    },
     sharing,
     bucketSettings,
     operations,
@@ -221,16 +241,23 @@ function copyTuningFromEnv(): { multipartThreshold?: number; partSize?: number; 
   return { multipartThreshold: part, partSize: part, streamPartSize: part };
 }
 
+function transfersThread(opts: MainOptions): boolean {
+  const env = process.env['COSDESK_TRANSFERS_THREAD'];
+  const want = opts.transfersThread ?? (env === 'worker' || env === 'main' ? env : undefined);
+  if (want) return want === 'worker';
+  return opts.mode === 'electron' || opts.mode === 'web';
+}
+
 function lockKind(mode: MainOptions['mode']): LockKind {
   return mode === 'electron' ? 'app' : mode === 'web' ? 'web' : 'cli';
 }
 
 /** The transfer panel's speed limit is the settings page's: setting it there persists it too. */
-function persistLimits(transfers: TransfersService, settings: SettingsService): TransfersService {
+function persistLimits(transfers: Transfers, settings: SettingsService): Transfers {
   return new Proxy(transfers, {
     get(target, prop) {
       if (prop === 'setLimits') {
-        return async (req: Parameters<TransfersService['setLimits']>[0]) => {
+        return async (req: Parameters<Transfers['setLimits']>[0]) => {
           await settings.set({
             transfers: {
               uploadBps: req.uploadBps,

@@ -35,7 +35,7 @@ export async function localCopy(
   const remote = parseTarget(upload ? dstText : srcText);
   const local = resolve(upload ? srcText : dstText);
   const s = await openSession(ctx, remote.dialect);
-  const transfers = s.main.transfers;
+  const transfers = s.main.transfersHere();
   const engine = await transfers.engine();
   // The settings' conflict default, unless it is "ask" (nobody to ask here) or a flag says otherwise.
   const saved = s.main.settings.current().conflictDefault;
@@ -298,7 +298,7 @@ export function transfersCommand(ctx: CliContext): Command {
     .action(async () => {
       const { main } = await ctx.main();
       // Read-only: listing never rewrites the journal another process may be appending to.
-      const engine = await main.transfers.snapshot();
+      const engine = await main.transfersHere().snapshot();
       warnDamage(engine);
       const { jobs } = engine.list(0, 100_000);
       ctx.out.print(
@@ -333,7 +333,7 @@ export function transfersCommand(ctx: CliContext): Command {
     .action(async (o: { concurrency?: string; limitRate?: string; onConflict?: string }) => {
       const answer = o.onConflict === undefined ? undefined : conflict(o.onConflict);
       const { main } = await ctx.main();
-      const engine = await main.transfers.engine();
+      const engine = await main.transfersHere().engine();
       const now = engine.limits();
       engine.setLimits({
         uploadBps: o.limitRate !== undefined ? rate(o.limitRate) : now.uploadBps,
@@ -353,9 +353,9 @@ export function transfersCommand(ctx: CliContext): Command {
       engine.start();
       // Folder uploads cut short mid-walk: the files they had not queued yet.
       const walks = new Set(
-        await main.transfers.resumeWalks((id) => (adhoc && id.startsWith('tmp-') ? adhoc : id)),
+        await main.transfersHere().resumeWalks((id) => (adhoc && id.startsWith('tmp-') ? adhoc : id)),
       );
-      await waitWithProgress(ctx, main.transfers, (j) => ids.has(j.id) || walks.has(j.batchId), {
+      await waitWithProgress(ctx, main.transfersHere(), (j) => ids.has(j.id) || walks.has(j.batchId), {
         onConflict: answer as 'overwrite' | 'skip' | 'rename' | undefined,
       });
     });
@@ -365,7 +365,7 @@ export function transfersCommand(ctx: CliContext): Command {
     .argument('[ids...]', 'job ids from `transfers list`')
     .action(async (ids: string[]) => {
       const { main } = await ctx.main();
-      const engine = await main.transfers.engine();
+      const engine = await main.transfersHere().engine();
       const unknown = ids.filter((id) => !engine.get(id));
       if (unknown.length > 0) {
         throw new AppError(

@@ -38,11 +38,19 @@ export interface NetworkDeps {
  */
 export class ProxyNetwork implements Network {
   private gen = 0;
+  private readonly listeners = new Set<(generation: number) => void>();
   constructor(private readonly deps: NetworkDeps) {}
 
   /** The settings changed: requests from now on take the new route. */
   changed(): void {
     this.gen++;
+    for (const f of this.listeners) f(this.gen);
+  }
+
+  /** Hears every change (the transfers worker drops the routes it keeps); returns the unsubscribe. */
+  onChanged(f: (generation: number) => void): () => void {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
   }
 
   get generation(): number {
@@ -50,25 +58,33 @@ export class ProxyNetwork implements Network {
   }
 
   async route(origin: string): Promise<NetworkRoute> {
+    const { generation, endpoint } = await this.endpoint(origin);
+    return routeFor(generation, endpoint);
+  }
+
+  /** The proxy for `origin` now (undefined: direct), as plain data a worker thread can be sent. */
+  async endpoint(origin: string): Promise<{ generation: number; endpoint?: ProxyEndpoint }> {
     const p = this.deps.proxy();
     const generation = this.gen;
-    if (p.mode === 'none') return direct(generation);
+    if (p.mode === 'none') return { generation };
     if (p.mode === 'http' || p.mode === 'socks5') {
-      if (!p.host || !p.port) return direct(generation);
+      if (!p.host || !p.port) return { generation };
       const password = p.username ? await this.deps.password() : undefined;
-      return proxied(generation, {
-        kind: p.mode,
-        host: p.host,
-        port: p.port,
-        username: p.username,
-        password,
-      });
+      return {
+        generation,
+        endpoint: { kind: p.mode, host: p.host, port: p.port, username: p.username, password },
+      };
     }
     const sys = this.deps.resolveSystem
       ? parsePacResult(await this.deps.resolveSystem(origin).catch(() => 'DIRECT'))
       : fromEnv(origin, this.deps.env ?? process.env);
-    return sys ? proxied(generation, sys) : direct(generation);
+    return { generation, endpoint: sys };
   }
+}
+
+/** The route of one generation through `ep`, or direct without one. */
+export function routeFor(generation: number, ep: ProxyEndpoint | undefined): NetworkRoute {
+  return ep ? proxied(generation, ep) : direct(generation);
 }
 
 function direct(generation: number): NetworkRoute {

@@ -3,7 +3,7 @@ import type { Services } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import type { ResolvedAccount } from '../accounts/types';
 import { createPresigner } from '../sharing/presign';
-import type { TransfersService } from './service';
+import type { Transfers } from './service';
 
 type Api = Services['files'];
 type Req<M extends keyof Api> = Parameters<Api[M]>[0];
@@ -18,7 +18,7 @@ export interface DesktopShell {
 
 export interface FilesDeps extends DesktopShell {
   resolveAccount(id: string): Promise<ResolvedAccount>;
-  transfers: TransfersService;
+  transfers: Transfers;
   now?: () => number;
 }
 
@@ -35,7 +35,7 @@ export class FilesService implements Api {
   }
 
   async showInFolder(req: Req<'showInFolder'>) {
-    const job = (await this.deps.transfers.engine()).get(req.jobId);
+    const job = await this.deps.transfers.job(req.jobId);
     if (!job || job.kind !== 'download') {
       throw new AppError(
         'NOT_FOUND',

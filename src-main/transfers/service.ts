@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
-import type { FinishedTransfer, Services } from '../../src-shared/contract';
+import type { FinishedTransfer, Services, TransferJob } from '../../src-shared/contract';
 import { AppError } from '../../src-shared/errors';
 import type { ResolvedAccount } from '../accounts/types';
 import { acquireEngineLock, type EngineLock, type EngineLockOptions } from '../data-lock';
@@ -39,6 +39,8 @@ export interface TransfersDeps {
   lock?: Omit<EngineLockOptions, 'onCompromised'>;
   /** The app and web mode: carry on with the queue whenever the engine opens. */
   autoStart?: boolean;
+  /** In a worker thread: the lock is taken by the thread that created the worker (host/host.ts). */
+  acquireLock?: typeof acquireEngineLock;
 }
 
 export interface TransferConfig {
@@ -52,14 +54,34 @@ function applyConfig(engine: TransferEngine, c: TransferConfig | undefined): voi
   if (c.partSize) engine.setPartSize(c.partSize);
 }
 
+/**
+ * What the rest of main asks of transfers: the contract the router serves, and the calls of
+ * the composition root, the web server and the file manager. TransfersService runs it on this
+ * thread; TransfersHost (host/host.ts) runs a TransfersService in a worker thread behind it.
+ */
+export interface Transfers extends Api {
+  start(): Promise<void>;
+  idle(): Promise<void>;
+  close(): Promise<void>;
+  configure(c: TransferConfig): void;
+  invalidate(): void;
+  receive(token: string, index: number, body: Readable): Promise<void>;
+  job(id: string): Promise<TransferJob | undefined>;
+  client(accountId: string): Promise<StorageClient>;
+  queueingFailures(batchId: string): string[] | Promise<string[]>;
+}
+
 interface Spool {
   req: Req<'webUpload'>;
   batchId: string;
+  /** Files whose bytes are arriving or have arrived (a slot is taken once). */
   received: Set<number>;
+  /** Files queued: the spool is dropped once all are, not once all have begun to arrive. */
+  queued: Set<number>;
 }
 
 /** The transfers contract over one engine; clients of its own so bulk traffic has its own pool. */
-export class TransfersService implements Api {
+export class TransfersService implements Transfers {
   private readonly clients = new Map<string, Promise<StorageClient>>();
   private readonly walks = new Set<Promise<void>>();
   private readonly spools = new Map<string, Spool>();
@@ -101,7 +123,7 @@ export class TransfersService implements Api {
   }
 
   private async openEngine(): Promise<TransferEngine> {
-    const lock = await acquireEngineLock(this.deps.dataDir, {
+    const lock = await (this.deps.acquireLock ?? acquireEngineLock)(this.deps.dataDir, {
       kind: 'cli',
       ...this.deps.lock,
       onCompromised: (err) => void this.lostLock(err),
@@ -440,7 +462,7 @@ export class TransfersService implements Api {
     await this.client(req.accountId);
     const token = randomBytes(18).toString('base64url');
     const batchId = (await this.engine()).newBatchId();
-    this.spools.set(token, { req, batchId, received: new Set() });
+    this.spools.set(token, { req, batchId, received: new Set(), queued: new Set() });
     return { batchId, token };
   }
 
@@ -449,28 +471,39 @@ export class TransfersService implements Api {
    * the upload itself is resumable like any other (the page cannot be asked again after a crash).
    */
   async receive(token: string, index: number, body: Readable): Promise<void> {
+    const slot = await this.receiveBegin(token, index);
+    await spoolBody(body, slot).catch(async (e: unknown) => {
+      await this.receiveFailed(token, index);
+      throw e;
+    });
+    await this.receiveEnd(token, index, slot.path).catch(async (e: unknown) => {
+      // No slot for it (nothing queued it): the copy would only wait for the next start's clean-up.
+      if (e instanceof AppError && e.code === 'NOT_FOUND') await rm(slot.path, { force: true });
+      throw e;
+    });
+  }
+
+  /** The spool file (private, not there yet) for file `index` of a webUpload; taken until it fails. */
+  async receiveBegin(token: string, index: number): Promise<SpoolSlot> {
     const spool = this.spools.get(token);
     const file = spool?.req.files[index];
     if (!spool || !file || spool.received.has(index)) throw new AppError('NOT_FOUND', 'No such upload slot.');
     spool.received.add(index);
     // A private folder (0700), a file only this user can read (0600), a name nobody can guess.
-    const path = join(await this.spoolDir(), unguessableName());
-    try {
-      await pipeline(
-        body,
-        exactly(file.size),
-        createWriteStream(path, { flags: 'wx', mode: PRIVATE_FILE_MODE }),
-      );
-    } catch (e) {
-      await rm(path, { force: true });
-      spool.received.delete(index);
-      throw e instanceof AppError
-        ? e
-        : new AppError(
-            'STORAGE',
-            `The upload of ${file.relativePath} broke off before all its bytes arrived: try again.`,
-          );
-    }
+    return { path: join(await this.spoolDir(), unguessableName()), size: file.size, name: file.relativePath };
+  }
+
+  /** The bytes broke off: the slot can be sent again. */
+  async receiveFailed(token: string, index: number): Promise<void> {
+    this.spools.get(token)?.received.delete(index);
+  }
+
+  /** The spooled file holds all of file `index`'s bytes: queue its upload. */
+  async receiveEnd(token: string, index: number, path: string): Promise<void> {
+    const spool = this.spools.get(token);
+    const file = spool?.req.files[index];
+    if (!spool || !file || !spool.received.has(index) || spool.queued.has(index))
+      throw new AppError('NOT_FOUND', 'No such upload slot.');
     const rel = file.relativePath
       .split('/')
       .filter((s) => s && s !== '.' && s !== '..')
@@ -495,7 +528,15 @@ export class TransfersService implements Api {
       ],
       spool.batchId,
     );
-    if (spool.received.size === req.files.length) this.spools.delete(token);
+    // Files arrive side by side: one that began last may end first, while a longer one is still
+    // arriving, and that one must still find its slot.
+    spool.queued.add(index);
+    if (spool.queued.size === req.files.length) this.spools.delete(token);
+  }
+
+  /** One job as the transfer list shows it (the file manager's "show in folder"). */
+  async job(id: string): Promise<TransferJob | undefined> {
+    return (await this.engine()).get(id);
   }
 
   private spoolDir(): Promise<string> {
@@ -566,6 +607,33 @@ export class TransfersService implements Api {
     });
     this.walks.add(t);
     void t.finally(() => this.walks.delete(t));
+  }
+}
+
+/** Where one file of a web upload is spooled. */
+export interface SpoolSlot {
+  path: string;
+  size: number;
+  /** The file's relative path, for messages. */
+  name: string;
+}
+
+/** Writes a web upload's body to its spool file (exactly its announced size), or removes it. */
+export async function spoolBody(body: Readable, slot: SpoolSlot): Promise<void> {
+  try {
+    await pipeline(
+      body,
+      exactly(slot.size),
+      createWriteStream(slot.path, { flags: 'wx', mode: PRIVATE_FILE_MODE }),
+    );
+  } catch (e) {
+    await rm(slot.path, { force: true });
+    throw e instanceof AppError
+      ? e
+      : new AppError(
+          'STORAGE',
+          `The upload of ${slot.name} broke off before all its bytes arrived: try again.`,
+        );
   }
 }
 

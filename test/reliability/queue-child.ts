@@ -11,9 +11,9 @@ const env = process.env as Record<string, string>;
 const main = await createMain({ mode: 'cli', dataDir: env.COSDESK_HOME, log: silentLogger });
 const account = (await main.accounts.list()).find((a) => a.name === 'rel');
 if (!account) throw new Error('no account "rel" in COSDESK_HOME');
-const engine = await main.transfers.engine();
+const engine = await main.transfersHere().engine();
 engine.setPartSize(5 * 1024 * 1024);
-await main.transfers.upload({
+await main.transfersHere().upload({
   accountId: account.id,
   bucket: env.BUCKET,
   paths: [env.SRC],

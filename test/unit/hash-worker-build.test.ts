@@ -10,6 +10,8 @@ describe('the hashing worker in the build', () => {
     const cfg = viteConfig as { main?: { build?: { rollupOptions?: { input?: Record<string, string> } } } };
     const input = cfg.main?.build?.rollupOptions?.input ?? {};
     expect(input['hash-worker']).toBe(resolve('src-main/transfers/workers/hash-worker.ts'));
+    // The transfer engine's worker (src-main/transfers/host) is one too.
+    expect(input['transfers-worker']).toBe(resolve('src-main/transfers/host/transfers-worker.ts'));
     expect(Object.keys(input)).toEqual(expect.arrayContaining(['index', 'web', 'cli']));
   });
 
@@ -17,6 +19,7 @@ describe('the hashing worker in the build', () => {
     const c = await getConfig(resolve('.'), null, null);
     const unpack = ([] as string[]).concat((c.asarUnpack as string[] | undefined) ?? []);
     expect(unpack).toContain('out/main/hash-worker.js');
+    expect(unpack).toContain('out/main/transfers-worker.js');
     expect(unpack).toContain('out/main/chunks/**');
   });
 });

@@ -5,12 +5,9 @@
  * moves buffers. A worker that dies fails the tasks it held with a WorkerCrashed error (not
  * retried: the job fails with that reason) and the next task starts a fresh worker.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from './entry';
 import type { Algos, Digests, ErrorInfo, Reply, Request } from './protocol';
 
 export type { Algos, Digests } from './protocol';
@@ -30,32 +27,6 @@ interface Waiter {
   reject: (e: Error) => void;
 }
 
-/** Where the worker's code is, in every way the code runs. */
-function workerEntry(): { file: string; eval?: boolean } {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // The built bundles: out/main/hash-worker.js next to cli.js/web.js/index.js (this code sits
-  // in out/main/chunks/). Packaged, it is unpacked from the asar archive (electron-builder.yml).
-  for (const c of [join(here, 'hash-worker.js'), join(here, '..', 'hash-worker.js')]) {
-    const unpacked = c.replace(`${sep}app.asar${sep}`, `${sep}app.asar.unpacked${sep}`);
-    if (unpacked !== c && existsSync(unpacked)) return { file: unpacked };
-    if (existsSync(c)) return { file: c };
-  }
-  // The TypeScript sources (vitest, tsx): a small script loads the worker's code through tsx.
-  const ts = join(here, 'hash-worker.ts');
-  if (existsSync(ts)) {
-    // tsx's ESM API, as its package.json exports it to `import`.
-    const pkgPath = createRequire(import.meta.url).resolve('tsx/package.json');
-    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as {
-      exports: Record<string, { import: { default: string } }>;
-    };
-    const api = pathToFileURL(join(dirname(pkgPath), pkg.exports['./esm/api'].import.default)).href;
-    const url = pathToFileURL(ts).href;
-    const code = `import(${JSON.stringify(api)}).then((m) => m.tsImport(${JSON.stringify(url)}, ${JSON.stringify(url)}))`;
-    return { file: code, eval: true };
-  }
-  throw new Error(`the hashing worker's code is missing next to ${here}: reinstall cosdesk`);
-}
-
 let entry: { file: string; eval?: boolean } | undefined;
 
 class Slot {
@@ -67,7 +38,7 @@ class Slot {
   dead: Error | undefined;
 
   constructor(onGone: (s: Slot) => void) {
-    entry ??= workerEntry();
+    entry ??= workerEntry('hash-worker', import.meta.url);
     this.worker = new Worker(entry.file, { eval: entry.eval, name: 'cosdesk-hash' });
     this.worker.unref();
     this.worker.on('message', (r: Reply) => {

@@ -85,8 +85,7 @@ async function roundTrip(main: Main, accountId: string, bucket: string, dir: str
     onConflict: 'overwrite',
     symlinks: 'skip',
   });
-  const engine = await main.transfers.engine();
-  engine.start();
+  await main.transfers.start();
   // The service's idle waits for the upload's walk to queue its job, then for the engine.
   await main.transfers.idle();
   const out = mkdtempSync(join(tmpdir(), 'cosdesk-proxy-dl-'));
@@ -99,10 +98,10 @@ async function roundTrip(main: Main, accountId: string, bucket: string, dir: str
     onConflict: 'overwrite',
   });
   await main.transfers.idle();
-  const states = engine.list(0, 10).jobs.map((j) => j.state);
+  const { jobs } = await main.services.transfers.list({ offset: 0, limit: 10, filter: 'all' });
   expect(
-    states.every((s) => s === 'done'),
-    JSON.stringify(engine.list(0, 10).jobs),
+    jobs.every((j) => j.state === 'done'),
+    JSON.stringify(jobs),
   ).toBe(true);
   expect(readFileSync(join(out, 'hello.txt'), 'utf8')).toBe(body);
   return body;

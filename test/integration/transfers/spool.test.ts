@@ -74,6 +74,35 @@ describe('web-mode spool files', () => {
     expect(await readdir(spool)).toEqual([]);
   });
 
+  it('sent side by side: a file still arriving when the last one is queued is queued too', async () => {
+    const svc = service(join(s.dir, 'web3'));
+    const { token } = await svc.webUpload({
+      accountId: 'x',
+      bucket: s.bucket,
+      prefix: 'side',
+      files: [
+        { relativePath: 'long.txt', size: 8 },
+        { relativePath: 'short.txt', size: 5 },
+      ],
+      onConflict: 'overwrite',
+    });
+    const long = new PassThrough();
+    const longDone = svc.receive(token, 0, long);
+    long.write('long');
+    const spool = join(s.dir, 'web3', 'transfers', 'spool');
+    for (let i = 0; i < 400 && (await readdir(spool).catch(() => [])).length === 0; i++) await sleep(25);
+    // Every slot is taken now; this one is queued before long.txt has all its bytes.
+    await svc.receive(token, 1, Readable.from([Buffer.from('short')]));
+    long.end('text');
+    await longDone;
+    await svc.idle();
+    expect((await svc.engine()).list(0, 10).jobs.map((j) => [j.key, j.state])).toEqual([
+      ['side/short.txt', 'done'],
+      ['side/long.txt', 'done'],
+    ]);
+    expect(await body('side/long.txt')).toBe('longtext');
+  });
+
   it('left by a crashed run: stray copies removed at start, copies of queued jobs kept and uploaded', async () => {
     const dataDir = join(s.dir, 'web2');
     const spool = join(dataDir, 'transfers', 'spool');
