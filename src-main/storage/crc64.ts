@@ -133,8 +133,16 @@ function slicedBytes(r: Reg, data: Uint8Array, from: number, to: number): void {
   r.hi = hi;
 }
 
-/** Feeds `data` into the (pre-inverted) register. */
+/** Feeds `data` into the (pre-inverted) register: WebAssembly for a large chunk, JS otherwise. */
 function feed(r: Reg, data: Uint8Array): void {
+  if (data.length >= WASM_MIN) {
+    const w = wasmCrc();
+    if (w) return w(r, data);
+  }
+  feedJs(r, data);
+}
+
+function feedJs(r: Reg, data: Uint8Array): void {
   const len = data.length;
   if (len < 16) return bytewise(r, data, 0, len);
   // Bytes up to a 4-byte boundary of the underlying memory, so an Int32Array can view the rest.
@@ -144,6 +152,213 @@ function feed(r: Reg, data: Uint8Array): void {
   if (LITTLE_ENDIAN) sliced(r, new Int32Array(data.buffer, data.byteOffset + head, body >>> 2));
   else slicedBytes(r, data, head, head + body);
   bytewise(r, data, head + body, len);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The fast path: slicing-by-16 on 64-bit words in WebAssembly, about twice the speed of the JS
+// loop above (which needs two 32-bit halves, so twice the table reads). The module is a few
+// hundred bytes assembled here at first use (no build step, no binary in the tree): one
+// function `f(ptr, end, crc) -> crc` over linear memory that holds 16 tables of 256 i64
+// (32 KiB) followed by a 1 MiB window the input is copied into. WebAssembly is little-endian
+// on every host, so this path needs no byte-order case.
+
+/** Chunks at least this long take the WebAssembly path (below it the copy and BigInt cost more). */
+const WASM_MIN = 256;
+const TABLES = 16;
+const WINDOW = 1 << 20;
+const WINDOW_AT = TABLES * 256 * 8;
+
+type WasmFeed = (r: Reg, data: Uint8Array) => void;
+let wasmFeed: WasmFeed | null | undefined;
+
+/** Which loop large chunks go through (the tests check that the fast one is in use). */
+export function crc64Backend(): 'wasm' | 'js' {
+  return wasmCrc() ? 'wasm' : 'js';
+}
+
+function wasmCrc(): WasmFeed | null {
+  if (wasmFeed === undefined) {
+    try {
+      wasmFeed = buildWasm();
+    } catch {
+      // No WebAssembly here (or it refuses to compile): the JS loop does the same work.
+      wasmFeed = null;
+    }
+  }
+  return wasmFeed;
+}
+
+const uleb = (n: number): number[] => {
+  const o: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    o.push(b);
+  } while (n);
+  return o;
+};
+const sleb = (n: number): number[] => {
+  const o: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) return [...o, b];
+    o.push(b | 0x80);
+  }
+};
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const name = (s: string): number[] => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
+
+// The opcodes used (WebAssembly core spec, 5.4).
+const OP = {
+  block: 0x02,
+  loop: 0x03,
+  br: 0x0c,
+  brIf: 0x0d,
+  end: 0x0b,
+  get: 0x20,
+  set: 0x21,
+  i32Const: 0x41,
+  i64Const: 0x42,
+  i64Load: 0x29,
+  i32Load8U: 0x2d,
+  i32GeU: 0x4f,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+  i32And: 0x71,
+  i32Xor: 0x73,
+  i32Shl: 0x74,
+  i64Xor: 0x85,
+  i64ShrU: 0x88,
+  i32WrapI64: 0xa7,
+} as const;
+const VOID = 0x40;
+const I32 = 0x7f;
+const I64 = 0x7e;
+// Locals: the parameters ptr, end (i32) and crc (i64), then stop (i32) and the second word (i64).
+const PTR = 0;
+const END = 1;
+const CRC = 2;
+const STOP = 3;
+const W2 = 4;
+
+/** `T[table][(word >> 8·byte) & 0xff]`, an i64 on the stack. */
+function lookup(word: number, byte: number, table: number): number[] {
+  return [
+    OP.get,
+    word,
+    ...(byte ? [OP.i64Const, ...sleb(8 * byte), OP.i64ShrU] : []),
+    OP.i32WrapI64,
+    OP.i32Const,
+    ...sleb(0xff),
+    OP.i32And,
+    OP.i32Const,
+    3,
+    OP.i32Shl,
+    OP.i64Load,
+    3,
+    ...uleb(table * 2048),
+  ];
+}
+
+function wasmCode(): number[] {
+  // One step, 16 bytes: crc ^= word 1; crc = T15[crc.b0] ^ … ^ T8[crc.b7] ^ T7[w2.b0] ^ … ^ T0[w2.b7].
+  const terms: number[] = [];
+  for (let j = 0; j < 16; j++) {
+    terms.push(...(j < 8 ? lookup(CRC, j, 15 - j) : lookup(W2, j - 8, 15 - j)));
+    if (j > 0) terms.push(OP.i64Xor);
+  }
+  const step = [
+    ...[OP.get, CRC, OP.get, PTR, OP.i64Load, 3, 0, OP.i64Xor, OP.set, CRC],
+    ...[OP.get, PTR, OP.i64Load, 3, 8, OP.set, W2],
+    ...terms,
+    ...[OP.set, CRC, OP.get, PTR, OP.i32Const, 16, OP.i32Add, OP.set, PTR],
+  ];
+  // The tail, a byte at a time: crc = (crc >> 8) ^ T0[(crc ^ byte) & 0xff].
+  const byte = [
+    ...[OP.get, CRC, OP.i64Const, 8, OP.i64ShrU],
+    ...[OP.get, CRC, OP.i32WrapI64, OP.get, PTR, OP.i32Load8U, 0, 0, OP.i32Xor],
+    ...[OP.i32Const, ...sleb(0xff), OP.i32And, OP.i32Const, 3, OP.i32Shl, OP.i64Load, 3, 0],
+    ...[OP.i64Xor, OP.set, CRC, OP.get, PTR, OP.i32Const, 1, OP.i32Add, OP.set, PTR],
+  ];
+  const whileBelow = (limit: number, body: number[]) => [
+    ...[OP.block, VOID, OP.loop, VOID],
+    ...[OP.get, PTR, OP.get, limit, OP.i32GeU, OP.brIf, 1],
+    ...body,
+    ...[OP.br, 0, OP.end, OP.end],
+  ];
+  return [
+    ...vec([
+      [1, I32],
+      [1, I64],
+    ]),
+    ...[OP.get, END, OP.i32Const, 15, OP.i32Sub, OP.set, STOP],
+    ...whileBelow(STOP, step),
+    ...whileBelow(END, byte),
+    ...[OP.get, CRC, OP.end],
+  ];
+}
+
+interface WasmGlobal {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+
+function buildWasm(): WasmFeed {
+  const code = wasmCode();
+  const pages = Math.ceil((WINDOW_AT + WINDOW) / 65536);
+  const bytes = [
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I64]]), ...vec([[I64]])]])),
+    ...section(3, vec([[0]])),
+    ...section(5, vec([[0x00, ...uleb(pages)]])),
+    ...section(
+      7,
+      vec([
+        [...name('f'), 0x00, 0],
+        [...name('m'), 0x02, 0],
+      ]),
+    ),
+    ...section(10, vec([[...uleb(code.length), ...code]])),
+  ];
+  // The global as Node has it (this project's TypeScript libs do not declare it).
+  const wa = (globalThis as unknown as { WebAssembly?: WasmGlobal }).WebAssembly;
+  if (!wa) throw new Error('no WebAssembly');
+  const inst = new wa.Instance(new wa.Module(new Uint8Array(bytes)), {});
+  const f = inst.exports.f as (ptr: number, end: number, crc: bigint) => bigint;
+  const mem = (inst.exports.m as { buffer: ArrayBuffer }).buffer;
+  // Tables 0–7 as the JS loop has them, 8–15 continued by the same rule.
+  const view = new DataView(mem);
+  const lo = new Int32Array(TABLES * 256);
+  const hi = new Int32Array(TABLES * 256);
+  lo.set(SLICE_LO);
+  hi.set(SLICE_HI);
+  for (let t = 8; t < TABLES; t++) {
+    for (let b = 0; b < 256; b++) {
+      const l = lo[(t - 1) * 256 + b];
+      const h = hi[(t - 1) * 256 + b];
+      const i = l & 0xff;
+      lo[t * 256 + b] = ((l >>> 8) | (h << 24)) ^ lo[i];
+      hi[t * 256 + b] = (h >>> 8) ^ hi[i];
+    }
+  }
+  for (let k = 0; k < TABLES * 256; k++) {
+    view.setInt32(k * 8, lo[k], true);
+    view.setInt32(k * 8 + 4, hi[k], true);
+  }
+  const window = new Uint8Array(mem, WINDOW_AT, WINDOW);
+  return (r, data) => {
+    let crc = (BigInt(r.hi) << 32n) | BigInt(r.lo >>> 0);
+    for (let at = 0; at < data.length; at += WINDOW) {
+      const piece = data.subarray(at, Math.min(data.length, at + WINDOW));
+      window.set(piece);
+      crc = f(WINDOW_AT, WINDOW_AT + piece.length, crc);
+    }
+    r.lo = Number(BigInt.asIntN(32, crc));
+    r.hi = Number(BigInt.asIntN(32, crc >> 32n));
+  };
 }
 
 function toBigInt(hi: number, lo: number): bigint {

@@ -5,6 +5,7 @@ import {
   crc64,
   crc64Combine,
   crc64CombineAll,
+  crc64Backend,
   crc64Decimal,
   parseCrc64,
 } from '../../../src-main/storage/crc64';
@@ -73,6 +74,37 @@ describe('crc64 (CRC-64/XZ, x-cos-hash-crc64ecma)', () => {
       const r = randomBytes(1 + Math.floor(Math.random() * 3000));
       expect(crc64(r)).toBe(reference(r));
     }
+  });
+
+  it('takes the WebAssembly loop for large chunks, and it agrees with the reference at every alignment', () => {
+    expect(crc64Backend()).toBe('wasm');
+    // Lengths around the 256-byte switch to WebAssembly and its 16-byte steps, at every offset
+    // from a word boundary (the window copy makes any alignment work).
+    const big = bytes(600 + 16, 0x7654321);
+    for (const len of [255, 256, 257, 271, 272, 273, 287, 511, 600]) {
+      for (let off = 0; off < 16; off++) {
+        const view = big.subarray(off, off + len);
+        expect(crc64(view)).toBe(reference(view));
+      }
+    }
+  });
+
+  it('WebAssembly across its 1 MiB window, mixed with the JS loop for small chunks', () => {
+    const data = bytes(3 * 1024 * 1024 + 333, 0x2468ace);
+    const whole = gatewayCrc64(data);
+    expect(crc64(data)).toBe(whole);
+    expect(crc64(data.subarray(5))).toBe(gatewayCrc64(data.subarray(5)));
+    // Chunk sizes that cross the window and the switch in both directions.
+    const sizes = [1, 255, 256, (1 << 20) - 1, 17, (1 << 20) + 1, 3, 300, 1 << 20];
+    const c = new Crc64();
+    let at = 0;
+    for (let i = 0; at < data.length; i++) {
+      const n = Math.min(sizes[i % sizes.length], data.length - at);
+      c.update(data.subarray(at, at + n));
+      at += n;
+    }
+    expect(c.digest()).toBe(whole);
+    expect(c.size).toBe(data.length);
   });
 
   it('agrees with the COS gateway (an independent implementation)', () => {
