@@ -1,5 +1,9 @@
 // Dev probe (h4): scenario i's transfers alone, for profiling with --cpu-prof.
 // PROBE=a,b,c PROBE_MB=256 PROBE_FILES=2500 npx tsx bench/ipc-probe.ts
+// From the built code (the worker then is out/main/transfers-worker.js, as in the app; from
+// sources tsx loads it again in the worker, +12-55 % CPU, bench/CHANGES-h2.md), after npm run build:
+//   npx esbuild bench/ipc-probe.ts --bundle --platform=node --format=esm --packages=external \
+//     --outfile=out/main/ipc-probe.mjs && node out/main/ipc-probe.mjs
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';

@@ -103,6 +103,10 @@ describe('the transfer engine in a worker thread', () => {
       expect(hereRequests - before).toBe(0);
       const d = await s.host.diagnostics();
       expect(d.threadId).not.toBe(threadId);
+      // Its young generation is kept small (a long queue's RSS, host.ts).
+      const w = (s.host as unknown as { worker: { resourceLimits?: { maxYoungGenerationSizeMb?: number } } })
+        .worker;
+      expect(w.resourceLimits?.maxYoungGenerationSizeMb).toBe(12);
       expect(d.requests).toBeGreaterThanOrEqual(3);
       // A job as the file manager's "show in folder" reads it, through the proxy.
       expect((await s.main.transfers.job(jobs[1].id))?.localPath).toBe(join(out, 'big.bin'));
