@@ -26,6 +26,13 @@ export interface StorageRequest {
   /** Overrides the method's default (GET/HEAD/PUT/DELETE are idempotent, POST is not). */
   idempotent?: boolean;
   signal?: AbortSignal;
+  /**
+   * Close the connection after this answer (`Connection: close`), for an answer whose body is
+   * at most this many bytes: a larger body must be dumped at once, never read. RGW's answer to
+   * a GET on a kept connection waits ~40 ms for a delayed ACK (bench/CHANGES-h4b.md,
+   * CHANGES-h9.md): for a small object a new connection costs less.
+   */
+  closeAfter?: number;
 }
 
 export interface BucketSummary {
@@ -76,7 +83,12 @@ export class StorageClient {
         headers: await this.dialect.sign({ method, target, headers: base, signingTimeMs }),
         body: typeof req.body === 'function' ? req.body() : req.body,
       }),
-      { idempotent: req.idempotent, signal: req.signal, ctx: ctxOf(req) },
+      {
+        idempotent: req.idempotent,
+        signal: req.signal,
+        ctx: ctxOf(req),
+        closeAfter: req.closeAfter,
+      },
     );
   }
 

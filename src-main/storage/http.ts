@@ -83,6 +83,8 @@ export interface SendOptions {
   idempotent?: boolean;
   signal?: AbortSignal;
   ctx?: MessageContext;
+  /** See StorageRequest.closeAfter. */
+  closeAfter?: number;
 }
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
@@ -216,6 +218,9 @@ export class HttpClient {
           // undici takes async iterables (its docs say so; its types lag).
           body: body as Readable | undefined,
           signal: so.signal ? AbortSignal.any([so.signal, dog.signal]) : dog.signal,
+          // A paused parser meeting the server's close trips an assertion in undici 7: the
+          // body's buffer holds all of an answer this small, so the parser never pauses.
+          ...(so.closeAfter !== undefined ? { reset: true, highWaterMark: 2 * so.closeAfter } : {}),
         });
       } catch (err) {
         if (isReadable(req.body)) req.body.destroy();

@@ -6,7 +6,7 @@ import { VERIFICATIONS, type Verification } from '../../src-shared/contract';
 import { Crc64, crc64CombineAll } from '../storage/crc64';
 import { StorageError } from '../storage/errors';
 import type { HttpResponse } from '../storage/http';
-import { etagIsOpaque, getObject, headObjectDetail } from '../storage/ops/objects';
+import { etagIsOpaque, getObject, headObjectDetail, propertiesFromHeaders } from '../storage/ops/objects';
 import type { BucketLoc } from '../storage/ops/types';
 import {
   guessLayouts,
@@ -19,7 +19,7 @@ import {
   PartHasher,
   uniformLayout,
 } from './hash';
-import { ConflictPending, Skipped, withRetries, type Job, type RunContext } from './job';
+import { ConflictPending, isRetryable, Skipped, withRetries, type Job, type RunContext } from './job';
 import { choosePartSize } from './multipart';
 import { localWriteError } from './local-file';
 import { md5OfFileRange } from './range-md5';
@@ -55,6 +55,11 @@ export async function runDownload(ctx: RunContext, job: Job): Promise<'done' | '
 async function download(ctx: RunContext, job: Job): Promise<'done' | 'skipped'> {
   job.verified = undefined;
   const loc: DownloadLoc = { bucket: job.rec.bucket, region: job.rec.region, versionId: job.rec.versionId };
+  // A small object not started before: one GET, no HEAD (anything unusual takes the path below).
+  if (job.chunks.size === 0 && job.rec.size > 0 && job.rec.size <= QUICK_MAX) {
+    const fh = await createPart(job);
+    if (fh && (await quick(ctx, job, loc, fh))) return 'done';
+  }
   await mkdir(dirname(job.rec.localPath), { recursive: true });
   const fresh = job.chunks.size === 0 && !(await exists(partPath(job)));
   if (fresh && ctx.policy !== 'overwrite' && (await exists(job.rec.localPath))) {
@@ -90,6 +95,121 @@ async function download(ctx: RunContext, job: Job): Promise<'done' | 'skipped'> 
   return 'done';
 }
 
+/**
+ * Objects listed at up to this size take `quick` (one GET on a connection of its own); the
+ * answer's body is dumped, and the full path taken, when the object turns out larger.
+ */
+const QUICK_MAX = 1 << 20;
+
+/**
+ * The `.part` file, made new (private): undefined when one is already there (a download to
+ * resume). The folder is made only when it is missing: one call per file, not two.
+ */
+async function createPart(job: Job): Promise<FileHandle | undefined> {
+  const path = partPath(job);
+  for (let made = false; ; made = true) {
+    try {
+      return await open(path, 'wx', PART_MODE);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return undefined;
+      // A missing folder is made; a file in the way fails as the mkdir of the full path does.
+      if (made || (code !== 'ENOENT' && code !== 'ENOTDIR')) throw e;
+      await mkdir(dirname(path), { recursive: true });
+    }
+  }
+}
+
+/**
+ * A small object in one GET, with no HEAD first: what the HEAD would say (size, ETag, CRC-64,
+ * encryption) comes with the GET's answer, and the bytes are checked against it as the full
+ * path checks them. False (the `.part` file removed, nothing counted) when the full path has
+ * to take over: the destination exists and the policy is not overwrite, the object is large
+ * or a multipart one whose layout needs HEADs, the check failed (the full path reads it again
+ * and tells a bad transfer from a bad object), or a failure worth another go. A part file
+ * made here is resumed only once its ETag is in the journal (see attempt).
+ */
+async function quick(ctx: RunContext, job: Job, loc: DownloadLoc, fh: FileHandle): Promise<boolean> {
+  let verified: Verification | undefined;
+  try {
+    if (ctx.policy === 'overwrite' || !(await exists(job.rec.localPath)))
+      verified = await ctx.limiter.run(() => quickFetch(ctx, job, loc, fh));
+  } catch (e) {
+    if (ctx.signal.aborted || !isRetryable(e)) {
+      await fh.close().catch(() => undefined);
+      await rm(partPath(job), { force: true });
+      throw e;
+    }
+  }
+  await fh.close();
+  if (verified === undefined) {
+    await rm(partPath(job), { force: true });
+    return false;
+  }
+  await chmod(partPath(job), 0o666 & ~process.umask());
+  await rename(partPath(job), job.rec.localPath);
+  job.verified = verified;
+  return true;
+}
+
+async function quickFetch(
+  ctx: RunContext,
+  job: Job,
+  loc: DownloadLoc,
+  fh: FileHandle,
+): Promise<Verification | undefined> {
+  const key = job.rec.key;
+  const res = await getObject(ctx.client, loc, key, {
+    versionId: loc.versionId,
+    signal: ctx.signal,
+    // A new connection for each: on a kept one RGW's answer waits for a delayed ACK.
+    closeAfter: QUICK_MAX,
+  });
+  const h = res.headers;
+  // What head() makes of a HEAD, from the same headers.
+  const props = propertiesFromHeaders(key, h, ctx.client.dialect.headerPrefix);
+  const size = h['content-length'] !== undefined ? props.size : NaN;
+  const remote: Remote = {
+    size,
+    etag: (props.etag ?? '').toLowerCase(),
+    crc64: props.crc64,
+    opaque: etagIsOpaque(h),
+  };
+  const plan =
+    res.status === 200 && Number.isSafeInteger(size) && size >= 0 && size <= QUICK_MAX
+      ? planWithoutRequests(ctx, remote)
+      : undefined;
+  if (!plan) {
+    await res.body.dump().catch(() => undefined);
+    return undefined;
+  }
+  if (job.rec.etag !== remote.etag || job.rec.size !== remote.size) {
+    job.rec = { ...job.rec, etag: remote.etag, size: remote.size };
+    // Not awaited: until it is on disk the part file is not resumed, only made again.
+    void ctx.journal.appendSoon({ t: 'job', job: job.rec }).catch(() => undefined);
+  }
+  const digest = new Digest(plan, size);
+  let got = 0;
+  try {
+    const out = new BatchedWriter(fh, 0);
+    await readBody(ctx, key, res.body, size, (c) => {
+      got += c.length;
+      digest.update(c);
+      ctx.progress(c.length);
+      return out.add(c);
+    });
+    await out.flush();
+    await Promise.all([fh.sync(), digest.finish()]);
+  } catch (e) {
+    digest.drop();
+    ctx.progress(-got);
+    throw e;
+  }
+  if (digest.matches(remote)) return plan.method;
+  ctx.progress(-got);
+  return undefined;
+}
+
 /** Fresh starts after the object changed under a download, before the job fails. */
 const RESTARTS = 2;
 /** Reads of one object whose check failed, before the job fails (each re-fetches only what differed). */
@@ -121,8 +241,9 @@ type Plan =
 
 async function attempt(ctx: RunContext, job: Job, loc: BucketLoc): Promise<Verification> {
   const remote = await head(ctx, loc, job.rec.key);
-  if (job.rec.etag !== undefined && job.rec.etag !== remote.etag) {
-    // The object changed since the first bytes arrived: they belong to another version.
+  if (job.rec.etag !== remote.etag) {
+    // The object changed since the first bytes arrived: they belong to another version. Or
+    // its ETag was never journaled (a crash right after `quick` began): not resumed either.
     await rm(partPath(job), { force: true });
     job.chunks.clear();
   }
@@ -167,7 +288,8 @@ async function head(ctx: RunContext, loc: DownloadLoc, key: string): Promise<Rem
   };
 }
 
-async function planFor(ctx: RunContext, loc: BucketLoc, key: string, remote: Remote): Promise<Plan> {
+/** The plan when it needs no request; undefined for a multipart ETag of several parts. */
+function planWithoutRequests(ctx: RunContext, remote: Remote): Plan | undefined {
   // COS: the CRC-64 the server keeps for every object; an object without one is size-checked only.
   if (ctx.client.dialect.kind === 'cos') return { method: remote.crc64 ? 'crc64' : 'size-only' };
   // SSE-KMS / SSE-C: the ETag is not an MD5 of the bytes.
@@ -175,8 +297,15 @@ async function planFor(ctx: RunContext, loc: BucketLoc, key: string, remote: Rem
   if (/^[0-9a-f]{32}$/.test(remote.etag)) return { method: 'md5' };
   const parts = multipartEtagParts(remote.etag);
   if (parts === undefined) return { method: 'size-only' };
+  if (parts === 1) return { method: 'multipart-etag', layouts: [[remote.size]], exact: true };
+  return undefined;
+}
+
+async function planFor(ctx: RunContext, loc: BucketLoc, key: string, remote: Remote): Promise<Plan> {
+  const simple = planWithoutRequests(ctx, remote);
+  if (simple) return simple;
+  const parts = multipartEtagParts(remote.etag)!;
   const size = remote.size;
-  if (parts === 1) return { method: 'multipart-etag', layouts: [[size]], exact: true };
   const p1 = await headPart(ctx, loc, key, remote, parts, 1);
   if (p1 === undefined) {
     const preferred = [choosePartSize(size, ctx.partSize), ctx.partSize];

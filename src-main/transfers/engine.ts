@@ -9,11 +9,13 @@ import {
   errorText,
   failureText,
   dropPieces,
+  forgetJob,
   hasPieces,
   isRetryable,
   piecesCopy,
   queuedJob,
   Skipped,
+  Tally,
   type Job,
   type RunContext,
 } from './job';
@@ -83,6 +85,13 @@ export class TransferEngine {
   private cursor = 0;
   private running = 0;
   private readonly inFlight = new Set<Job>();
+  /** Counts kept as jobs change (see Tally). */
+  private readonly tally = new Tally();
+  /**
+   * Jobs that ran and are not finished: the only ones whose bytes moved may be other than
+   * 0 (queued, never run) or their size (done). A summary adds up these and no others.
+   */
+  private readonly moved = new Set<Job>();
   private readonly limiter: Limiter;
   private readonly up = new TokenBucket();
   private readonly down = new TokenBucket();
@@ -190,6 +199,7 @@ export class TransferEngine {
 
   /** Counts over the whole queue, or over the jobs `only` picks. */
   summary(only?: (j: TransferJob) => boolean): TransferSummary {
+    if (!only) return this.tallied();
     const s: TransferSummary = {
       total: 0,
       active: 0,
@@ -217,6 +227,32 @@ export class TransferEngine {
       s.speed += j.state === 'running' ? j.speed : 0;
     }
     if (s.speed > 0) s.etaSeconds = Math.round((s.bytesTotal - s.bytesDone) / s.speed);
+    if (this.damage.skipped > 0) s.journalDamage = { ...this.damage };
+    return s;
+  }
+
+  /** summary() of the whole queue from the tally: O(jobs that ran and are not finished). */
+  private tallied(): TransferSummary {
+    const t = this.tally;
+    let bytesDone = t.bytesFinished;
+    for (const j of this.moved) {
+      if (j.state === 'done' || j.state === 'skipped' || j.state === 'cancelled') this.moved.delete(j);
+      else bytesDone += Math.min(j.transferred, j.rec.size);
+    }
+    let speed = 0;
+    for (const j of this.inFlight) speed += j.state === 'running' ? j.speed : 0;
+    const s: TransferSummary = {
+      total: t.total,
+      active: t.running,
+      queued: t.queued,
+      done: t.done,
+      failed: t.failed,
+      conflicts: t.conflicts,
+      bytesTotal: t.bytesTotal,
+      bytesDone,
+      speed,
+    };
+    if (speed > 0) s.etaSeconds = Math.round((s.bytesTotal - s.bytesDone) / speed);
     if (this.damage.skipped > 0) s.journalDamage = { ...this.damage };
     return s;
   }
@@ -288,6 +324,8 @@ export class TransferEngine {
     for (const j of this.order) {
       if (FINISHED.has(j.state)) {
         this.jobs.delete(j.rec.id);
+        this.moved.delete(j);
+        forgetJob(j);
         void this.journal.appendSoon({ t: 'forget', id: j.rec.id });
       } else keep.push(j);
     }
@@ -366,7 +404,7 @@ export class TransferEngine {
   }
 
   private newJob(rec: JobRecord): Job {
-    const job = queuedJob(rec, this.order.length);
+    const job = queuedJob(rec, this.order.length, this.tally);
     this.jobs.set(rec.id, job);
     this.order.push(job);
     return job;
@@ -471,6 +509,7 @@ export class TransferEngine {
   private async run(job: Job): Promise<void> {
     this.running++;
     this.inFlight.add(job);
+    this.moved.add(job);
     job.state = 'running';
     const abort = new AbortController();
     // Every part of the job listens on this signal through its request.

@@ -48,8 +48,39 @@ type ChunkMap = Map<number, { crc: string; size: number }>;
  * hidden class of its own: ~0.35 KB a job), and the strings every job of a batch
  * repeats are shared.
  */
-export function queuedJob(rec: JobRecord, seq: number): Job {
-  return new QueuedJob(rec, seq);
+export function queuedJob(rec: JobRecord, seq: number, tally?: Tally): Job {
+  return new QueuedJob(rec, seq, tally);
+}
+
+/**
+ * Counts over a queue's jobs, kept as their states and sizes change: a summary (every 100 ms
+ * while jobs run, and each progress tick) walks no queue (issue 13 (c), (d): with 10,000
+ * small files the walks grew with the square of the count).
+ */
+export class Tally {
+  total = 0;
+  running = 0;
+  queued = 0;
+  /** Done and skipped. */
+  done = 0;
+  failed = 0;
+  conflicts = 0;
+  /** Sizes of the jobs not cancelled. */
+  bytesTotal = 0;
+  /** Sizes of the done and skipped jobs. */
+  bytesFinished = 0;
+
+  /** Counts (sign 1) or uncounts (sign -1) one job in `state` of `size` bytes. */
+  count(state: TransferState, size: number, sign: 1 | -1): void {
+    this.total += sign;
+    if (state === 'running') this.running += sign;
+    else if (state === 'queued') this.queued += sign;
+    else if (state === 'done' || state === 'skipped') this.done += sign;
+    else if (state === 'failed') this.failed += sign;
+    else if (state === 'conflict') this.conflicts += sign;
+    if (state !== 'cancelled') this.bytesTotal += sign * size;
+    if (state === 'done' || state === 'skipped') this.bytesFinished += sign * size;
+  }
 }
 
 /** Who, where and how: the same few values in every job of a batch (and of a journal). */
@@ -110,6 +141,11 @@ export function compactRecord(r: JobRecord): JobRecord {
   return out;
 }
 
+/** The job leaves its queue (`clear`): its engine's tally stops counting it. */
+export function forgetJob(job: Job): void {
+  if (job instanceof QueuedJob) job.forget();
+}
+
 /** Whether the job holds parts or chunks; asking makes no maps. */
 export function hasPieces(job: Job): boolean {
   if (job instanceof QueuedJob) return job.pieces();
@@ -136,7 +172,7 @@ export function piecesCopy(job: Job): { parts: PartMap; chunks: ChunkMap } {
 
 class QueuedJob implements Job {
   private record: JobRecord;
-  state: TransferState = 'queued';
+  private current: TransferState = 'queued';
   transferred = 0;
   speed = 0;
   sampleBytes = 0;
@@ -156,8 +192,10 @@ class QueuedJob implements Job {
   constructor(
     rec: JobRecord,
     public seq: number,
+    private readonly tally: Tally | undefined,
   ) {
     this.record = compactRecord(rec);
+    tally?.count('queued', this.record.size, 1);
   }
 
   /** Replaced whole (a download's fresh ETag, a rebind): kept in the one shape. */
@@ -166,7 +204,28 @@ class QueuedJob implements Job {
   }
 
   set rec(r: JobRecord) {
+    const before = this.record.size;
     this.record = compactRecord(r);
+    if (this.tally && this.record.size !== before) {
+      this.tally.count(this.current, before, -1);
+      this.tally.count(this.current, this.record.size, 1);
+    }
+  }
+
+  get state(): TransferState {
+    return this.current;
+  }
+
+  set state(s: TransferState) {
+    if (s === this.current) return;
+    this.tally?.count(this.current, this.record.size, -1);
+    this.tally?.count(s, this.record.size, 1);
+    this.current = s;
+  }
+
+  /** The job leaves the queue (forgotten): the tally no longer counts it. */
+  forget(): void {
+    this.tally?.count(this.current, this.record.size, -1);
   }
 
   get parts(): PartMap {

@@ -103,6 +103,8 @@ export interface GetOptions extends OpOptions {
   range?: string;
   /** One version of the object (`?versionId=`) instead of its newest. */
   versionId?: string;
+  /** See StorageRequest.closeAfter. */
+  closeAfter?: number;
 }
 
 /** The response with its body unread: the caller streams it (transfers) or drains it. */
@@ -120,6 +122,7 @@ export function getObject(
     query: opts.versionId ? { versionId: opts.versionId } : undefined,
     headers: opts.range ? { range: opts.range } : undefined,
     signal: opts.signal,
+    closeAfter: opts.closeAfter,
   });
 }
 

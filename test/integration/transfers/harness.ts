@@ -5,6 +5,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
 import type { ResolvedAccount } from '../../../src-main/accounts/types';
 import { StorageClient } from '../../../src-main/storage/client';
 import { TransferEngine, type EngineOptions } from '../../../src-main/transfers/engine';
@@ -157,7 +158,11 @@ export async function transferStack(dialect: DialectName, o: { proxy?: boolean }
     },
     pendingUploads: () => listMultipartUploads(client, { bucket }),
     async close() {
-      for (const e of engines) await e.close();
+      for (const e of engines) {
+        // The counts kept as jobs change are the counts a walk of the queue gives.
+        expect(e.summary()).toEqual(e.summary(() => true));
+        await e.close();
+      }
       await dropBucket(env.endpoint, env.ak, env.sk, rgwBucketName(bucket));
       await client.close();
       await proxy?.close();

@@ -39,7 +39,7 @@ async function upload(s: DamageStack, e: TransferEngine, src: string, key: strin
   return { job: e.get(id)!, verified: verifiedOf(e, id) };
 }
 
-async function download(s: DamageStack, e: TransferEngine, key: string, dst: string) {
+async function download(s: DamageStack, e: TransferEngine, key: string, dst: string, size = 0) {
   const [id] = await e.add([
     {
       kind: 'download',
@@ -47,7 +47,7 @@ async function download(s: DamageStack, e: TransferEngine, key: string, dst: str
       bucket: s.bucket,
       key,
       localPath: dst,
-      size: 0,
+      size,
       onConflict: 'overwrite',
     },
   ]);
@@ -418,6 +418,42 @@ describe('S3 downloads are verified end to end', () => {
     expect(s.proxy.stats.flipped).toBe(1);
     expect(r2).toMatchObject({ verified: 'md5', job: { state: 'done' } });
     expect(await sha256File(dst2)).toBe(await sha256File(big));
+  });
+
+  it('a small object queued with its size (a listing) comes in one GET, no HEAD, and is checked as well', async () => {
+    const src = join(s.dir, 'quick.bin');
+    const size = 64 * 1024 + 7;
+    await randomFile(src, size, 31);
+    await putObject(s.direct, { bucket: s.bucket }, 'quick.bin', await readFile(src));
+    const heads = () => s.proxy.stats.log.filter((l) => l.startsWith('HEAD ')).length;
+    s.proxy.reset();
+    const dst = join(s.dir, 'out', 'quick.bin');
+    const r = await download(s, await s.engine(), 'quick.bin', dst, size);
+    expect(r).toMatchObject({ verified: 'md5', job: { state: 'done', size } });
+    expect([s.proxy.stats.gets, heads()]).toEqual([1, 0]);
+    expect(await sha256File(dst)).toBe(await sha256File(src));
+
+    // A flipped byte in that GET: the full path takes over (HEAD, reads again), never kept.
+    s.proxy.reset({ flipGet: 1 });
+    const dst2 = join(s.dir, 'out', 'quick-flipped.bin');
+    const r2 = await download(s, await s.engine(), 'quick.bin', dst2, size);
+    expect(s.proxy.stats.flipped).toBe(1);
+    expect(r2).toMatchObject({ verified: 'md5', job: { state: 'done' } });
+    expect(heads()).toBeGreaterThan(0);
+    expect(await sha256File(dst2)).toBe(await sha256File(src));
+
+    // SSE-KMS (its ETag is no MD5) from the GET's own headers: size-checked only.
+    s.proxy.reset({ kms: true });
+    const dst3 = join(s.dir, 'out', 'quick-kms.bin');
+    const r3 = await download(s, await s.engine(), 'quick.bin', dst3, size);
+    expect(r3).toMatchObject({ verified: 'size-only', job: { state: 'done' } });
+    expect(await sha256File(dst3)).toBe(await sha256File(src));
+    // Listed with a stale size: the GET's answer says the real one.
+    s.proxy.reset();
+    const dst4 = join(s.dir, 'out', 'quick-stale.bin');
+    const r4 = await download(s, await s.engine(), 'quick.bin', dst4, 10);
+    expect(r4).toMatchObject({ verified: 'md5', job: { state: 'done', size } });
+    expect(await sha256File(dst4)).toBe(await sha256File(src));
   });
 
   it('SSE-KMS objects (ETag not an MD5) and ETags of no known shape are size-checked only', async () => {
