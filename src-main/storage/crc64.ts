@@ -171,6 +171,17 @@ const WINDOW_AT = TABLES * 256 * 8;
 type WasmFeed = (r: Reg, data: Uint8Array) => void;
 let wasmFeed: WasmFeed | null | undefined;
 
+let wasmWindow: Uint8Array | undefined;
+
+/**
+ * A 1 MiB buffer to read file bytes into before `update` (the hash worker's): with
+ * WebAssembly it is the loop's own input window, so the CRC of what is read there needs no
+ * copy. Its contents last until the next `update` of a chunk that is not this buffer.
+ */
+export function crc64ReadBuffer(): Uint8Array {
+  return wasmCrc() && wasmWindow ? wasmWindow : new Uint8Array(WINDOW);
+}
+
 /** Which loop large chunks go through (the tests check that the fast one is in use). */
 export function crc64Backend(): 'wasm' | 'js' {
   return wasmCrc() ? 'wasm' : 'js';
@@ -349,8 +360,14 @@ function buildWasm(): WasmFeed {
     view.setInt32(k * 8 + 4, hi[k], true);
   }
   const window = new Uint8Array(mem, WINDOW_AT, WINDOW);
+  wasmWindow = window;
   return (r, data) => {
     let crc = (BigInt(r.hi) << 32n) | BigInt(r.lo >>> 0);
+    // Bytes read straight into the window (crc64ReadBuffer) need no copy.
+    if (data.buffer === mem && data.byteOffset === WINDOW_AT && data.length <= WINDOW) {
+      crc = f(WINDOW_AT, WINDOW_AT + data.length, crc);
+      data = data.subarray(data.length);
+    }
     for (let at = 0; at < data.length; at += WINDOW) {
       const piece = data.subarray(at, Math.min(data.length, at + WINDOW));
       window.set(piece);
