@@ -6,6 +6,8 @@
  * The hot loop keeps the 64-bit register as two 32-bit halves and consumes 8 bytes per step
  * with slicing-by-8 tables, so it stays in V8's small-integer arithmetic: no BigInt there.
  * BigInt appears only at the edges (the final value) and in `crc64Combine`'s inputs.
+ * Chunks of 256 bytes or more go through the same slicing, 16 bytes a step on 64-bit words, in
+ * a small WebAssembly module (see "The fast path" below); the JS loop is its fallback.
  */
 
 /** Reflected ECMA-182 polynomial, split into halves. */
