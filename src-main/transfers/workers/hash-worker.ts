@@ -5,7 +5,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { createHash, type Hash } from 'node:crypto';
-import { Crc64 } from '../../storage/crc64';
+import { Crc64, crc64ReadBuffer } from '../../storage/crc64';
 import { PartHasher } from '../part-md5';
 import type { Algos, Digests, ErrorInfo, Reply, Request } from './protocol';
 
@@ -40,7 +40,7 @@ class Digester {
 
 const streams = new Map<number, Digester>();
 const PIECE = 1 << 20;
-let scratch: Buffer | undefined;
+let scratch: Uint8Array | undefined;
 
 function hashFile(r: Extract<Request, { op: 'file' }>): Reply {
   const d = new Digester(r.algos);
@@ -59,7 +59,8 @@ function hashFile(r: Extract<Request, { op: 'file' }>): Reply {
       d.update(out);
       return { id: r.id, ok: true, digests: d.digests(), buf: out.buffer };
     }
-    scratch ??= Buffer.allocUnsafe(PIECE);
+    // The CRC-64's own input window when it has one: the CRC then reads the bytes in place.
+    scratch ??= crc64ReadBuffer();
     let got = 0;
     while (got < r.size) {
       const n = readSync(fd!, scratch, 0, Math.min(PIECE, r.size - got), r.start + got);

@@ -7,6 +7,7 @@ import {
   crc64CombineAll,
   crc64Backend,
   crc64Decimal,
+  crc64ReadBuffer,
   parseCrc64,
 } from '../../../src-main/storage/crc64';
 // The COS gateway's own CRC, written separately: the two must agree, byte for byte.
@@ -105,6 +106,26 @@ describe('crc64 (CRC-64/XZ, x-cos-hash-crc64ecma)', () => {
     }
     expect(c.digest()).toBe(whole);
     expect(c.size).toBe(data.length);
+  });
+
+  it('bytes read into crc64ReadBuffer are hashed in place, and other chunks after them as usual', () => {
+    const data = bytes(2 * 1024 * 1024 + 377, 0x1357bdf);
+    const buf = crc64ReadBuffer();
+    expect(buf.length).toBe(1 << 20);
+    const c = new Crc64();
+    let at = 0;
+    for (const n of [1 << 20, 300, 1 << 20, 10, 67]) {
+      // As the hash worker does: read a piece into the buffer, then feed that view of it.
+      buf.set(data.subarray(at, at + n));
+      c.update(buf.subarray(0, n));
+      at += n;
+    }
+    expect(at).toBe(data.length);
+    expect(c.digest()).toBe(gatewayCrc64(data));
+    const mixed = new Crc64().update(data.subarray(0, 1000));
+    buf.set(data.subarray(1000, 1000 + 5000));
+    mixed.update(buf.subarray(0, 5000)).update(data.subarray(6000));
+    expect(mixed.digest()).toBe(gatewayCrc64(data));
   });
 
   it('agrees with the COS gateway (an independent implementation)', () => {
