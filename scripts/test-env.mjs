@@ -1,6 +1,7 @@
 // Runs a command with what cosdesk's tests and benchmarks need, starting what is missing:
 // a D-Bus session with a fresh, unlocked GNOME Keyring (the real Secret Service keytar
-// talks to), and a Ceph RGW on loopback (test/backend/rgw.sh) unless S3_ENDPOINT is set.
+// talks to), and a Ceph RGW on loopback (test/backend/rgw.sh) unless S3_ENDPOINT is set or
+// COSDESK_TEST_RGW=none (`npm run bench` starts an RGW of its own, sized for its runs).
 //
 //   node scripts/test-env.mjs <command> [args…]
 import { spawnSync } from 'node:child_process';
@@ -36,7 +37,7 @@ if (keyring.status !== 0) fatal(`gnome-keyring-daemon did not start: ${keyring.s
 
 // 3. The storage backend.
 let startedRgw;
-if (!process.env.S3_ENDPOINT) {
+if (!process.env.S3_ENDPOINT && process.env.COSDESK_TEST_RGW !== 'none') {
   const base = join(tmpdir(), `cosdesk-rgw-${process.pid}`);
   const r = spawnSync('bash', [join(root, 'test/backend/rgw.sh'), 'start'], {
     stdio: ['ignore', 'inherit', 'inherit'],
