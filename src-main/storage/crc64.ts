@@ -38,16 +38,21 @@ const SLICE_HI = new Int32Array(8 * 256);
     SLICE_LO[b] = lo;
     SLICE_HI[b] = hi;
   }
-  for (let t = 1; t < 8; t++) {
+  extendTables(SLICE_LO, SLICE_HI, 1, 8);
+})();
+
+/** Tables `from`..`to - 1`: each one is the table before it, fed one more zero byte. */
+function extendTables(lo: Int32Array, hi: Int32Array, from: number, to: number): void {
+  for (let t = from; t < to; t++) {
     for (let b = 0; b < 256; b++) {
-      const lo = SLICE_LO[(t - 1) * 256 + b];
-      const hi = SLICE_HI[(t - 1) * 256 + b];
-      const i = lo & 0xff;
-      SLICE_LO[t * 256 + b] = ((lo >>> 8) | (hi << 24)) ^ SLICE_LO[i];
-      SLICE_HI[t * 256 + b] = (hi >>> 8) ^ SLICE_HI[i];
+      const l = lo[(t - 1) * 256 + b];
+      const h = hi[(t - 1) * 256 + b];
+      const i = l & 0xff;
+      lo[t * 256 + b] = ((l >>> 8) | (h << 24)) ^ lo[i];
+      hi[t * 256 + b] = (h >>> 8) ^ hi[i];
     }
   }
-})();
+}
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -348,15 +353,7 @@ function buildWasm(): WasmFeed {
   const hi = new Int32Array(TABLES * 256);
   lo.set(SLICE_LO);
   hi.set(SLICE_HI);
-  for (let t = 8; t < TABLES; t++) {
-    for (let b = 0; b < 256; b++) {
-      const l = lo[(t - 1) * 256 + b];
-      const h = hi[(t - 1) * 256 + b];
-      const i = l & 0xff;
-      lo[t * 256 + b] = ((l >>> 8) | (h << 24)) ^ lo[i];
-      hi[t * 256 + b] = (h >>> 8) ^ hi[i];
-    }
-  }
+  extendTables(lo, hi, 8, TABLES);
   for (let k = 0; k < TABLES * 256; k++) {
     view.setInt32(k * 8, lo[k], true);
     view.setInt32(k * 8 + 4, hi[k], true);

@@ -28,6 +28,23 @@ describe('web-mode spool files', () => {
     return svc;
   };
   const body = async (key: string) => (await getObject(s.client, { bucket: s.bucket }, key)).body.text();
+  const upload = (svc: TransfersService, prefix: string, files: Array<[string, number]>) =>
+    svc.webUpload({
+      accountId: 'x',
+      bucket: s.bucket,
+      prefix,
+      files: files.map(([relativePath, size]) => ({ relativePath, size })),
+      onConflict: 'overwrite',
+    });
+  /** The spool's names once the first copy has appeared there (10 s at most). */
+  const spooled = async (spool: string) => {
+    let names: string[] = [];
+    for (let i = 0; i < 400 && names.length === 0; i++) {
+      names = await readdir(spool).catch(() => []);
+      if (names.length === 0) await sleep(25);
+    }
+    return names;
+  };
 
   it('are 0600 in a 0700 folder, unguessably named, exactly as long as announced, and removed after use', async () => {
     const dataDir = join(s.dir, 'web1');
@@ -35,25 +52,15 @@ describe('web-mode spool files', () => {
     const svc = service(dataDir);
     await svc.start();
     expect((await stat(spool)).mode & 0o777).toBe(0o700);
-    const { token } = await svc.webUpload({
-      accountId: 'x',
-      bucket: s.bucket,
-      prefix: 'web',
-      files: [
-        { relativePath: 'a.txt', size: 10 },
-        { relativePath: 'b.txt', size: 3 },
-      ],
-      onConflict: 'overwrite',
-    });
+    const { token } = await upload(svc, 'web', [
+      ['a.txt', 10],
+      ['b.txt', 3],
+    ]);
 
     const pipe = new PassThrough();
     const received = svc.receive(token, 0, pipe);
     pipe.write('hello');
-    let names: string[] = [];
-    for (let i = 0; i < 200 && names.length === 0; i++) {
-      names = await readdir(spool);
-      if (names.length === 0) await sleep(25);
-    }
+    const names = await spooled(spool);
     expect(names).toHaveLength(1);
     expect(names[0]).toMatch(/^[0-9a-f]{32}$/);
     expect(names[0]).not.toContain(token);
@@ -76,21 +83,14 @@ describe('web-mode spool files', () => {
 
   it('sent side by side: a file still arriving when the last one is queued is queued too', async () => {
     const svc = service(join(s.dir, 'web3'));
-    const { token } = await svc.webUpload({
-      accountId: 'x',
-      bucket: s.bucket,
-      prefix: 'side',
-      files: [
-        { relativePath: 'long.txt', size: 8 },
-        { relativePath: 'short.txt', size: 5 },
-      ],
-      onConflict: 'overwrite',
-    });
+    const { token } = await upload(svc, 'side', [
+      ['long.txt', 8],
+      ['short.txt', 5],
+    ]);
     const long = new PassThrough();
     const longDone = svc.receive(token, 0, long);
     long.write('long');
-    const spool = join(s.dir, 'web3', 'transfers', 'spool');
-    for (let i = 0; i < 400 && (await readdir(spool).catch(() => [])).length === 0; i++) await sleep(25);
+    expect(await spooled(join(s.dir, 'web3', 'transfers', 'spool'))).toHaveLength(1);
     // Every slot is taken now; this one is queued before long.txt has all its bytes.
     await svc.receive(token, 1, Readable.from([Buffer.from('short')]));
     long.end('text');
@@ -109,13 +109,7 @@ describe('web-mode spool files', () => {
     // The first run crawls (1 byte/s) and stops before its upload is done: the job stays queued.
     const crashed = service(dataDir);
     (await crashed.engine()).setLimits({ uploadBps: 1, downloadBps: 0 });
-    const { token } = await crashed.webUpload({
-      accountId: 'x',
-      bucket: s.bucket,
-      prefix: 'crash',
-      files: [{ relativePath: 'kept.txt', size: 4 }],
-      onConflict: 'overwrite',
-    });
+    const { token } = await upload(crashed, 'crash', [['kept.txt', 4]]);
     await crashed.receive(token, 0, Readable.from([Buffer.from('kept')]));
     await crashed.close();
     // What a run that died mid-receive leaves: a partial copy no job reads, in a folder made loose.
