@@ -10,6 +10,7 @@ import { etagIsOpaque, getObject, headObjectDetail, propertiesFromHeaders } from
 import type { BucketLoc } from '../storage/ops/types';
 import {
   guessLayouts,
+  hashRange,
   IntegrityError,
   layoutEtagsOfFile,
   md5AndCrc,
@@ -759,7 +760,7 @@ async function ranged(
     }
     outcome = `${key}: the download did not match the object's checksum after ${ROUNDS} tries`;
     for (let round = 1; round <= ROUNDS; round++) {
-      await fetchChunks(ctx, job, loc, remote, plan, ranges, fh, md5s);
+      await fetchChunks(ctx, job, loc, remote, plan, ranges, fh, path, md5s);
       await fh.truncate(remote.size);
       await fh.sync();
       if (await rangedMatches(plan, remote, path, ranges, job, md5s)) {
@@ -795,6 +796,7 @@ async function fetchChunks(
   plan: Plan,
   ranges: Range[],
   fh: FileHandle,
+  path: string,
   md5s: Map<number, string>,
 ): Promise<void> {
   const byMd5 = chunkDigest(plan) === 'md5';
@@ -808,42 +810,31 @@ async function fetchChunks(
         if (firstError !== undefined || ctx.signal.aborted) return;
         const { start, len } = ranges[n];
         let got = 0;
-        let hash: StreamHash | undefined;
         try {
-          // The request slot is held for the GET only: syncing the chunk and the worker's
-          // digest happen while the next GET already runs.
+          // The request slot is held for the GET only: syncing and hashing the chunk happen
+          // while the next GET already runs.
           await ctx.limiter.run(async () => {
             if (firstError !== undefined || ctx.signal.aborted) return;
-            // The chunk's digest is computed by a worker from the slabs that were written (see
-            // SlabWriter): S3, its MD5 (the part's MD5 when chunks follow the parts); COS, its
-            // CRC-64, combined at the end. A retried range starts a new stream and new slabs.
-            hash = hashPool().stream(byMd5 ? { md5: true } : { crc64: true });
-            const out = new SlabWriter(fh, start, hash);
-            try {
-              await fetchRange(ctx, loc, job.rec.key, remote, { start, end: start + len - 1 }, (c) => {
-                got += c.length;
-                ctx.progress(c.length);
-                return out.add(c);
-              });
-              await out.flush();
-            } catch (e) {
-              // Nothing of this try may still be writing (or being hashed) when the next begins.
-              await out.abandon();
-              throw e;
-            }
+            const out = new BatchedWriter(fh, start);
+            await fetchRange(ctx, loc, job.rec.key, remote, { start, end: start + len - 1 }, (c) => {
+              got += c.length;
+              ctx.progress(c.length);
+              return out.add(c);
+            });
+            await out.flush();
           });
-          if (got !== len) {
-            hash?.drop();
-            return;
-          }
-          const [, d] = await Promise.all([syncer.sync(), hash!.digest()]);
-          const digest = (byMd5 ? d.md5 : d.crc64)!;
+          if (got !== len) return;
+          // The chunk's digest is read back from the file by a worker thread: S3, its MD5 (the
+          // part's MD5 when chunks follow the parts); COS, its CRC-64, combined at the end.
+          const [, digest] = await Promise.all([
+            syncer.sync(),
+            hashRange(path, start, len, byMd5 ? 'md5' : 'crc64'),
+          ]);
           const rec = { crc: byMd5 ? `${MD5_TAG}${digest}` : digest, size: len };
           job.chunks.set(n, rec);
           if (byMd5) md5s.set(n, digest);
           await ctx.journal.append({ t: 'chunk', id: job.rec.id, n, ...rec });
         } catch (e) {
-          hash?.drop();
           ctx.progress(-got);
           throw e;
         }
@@ -902,109 +893,6 @@ class Syncer {
         return this.sync();
       });
     return this.next;
-  }
-}
-
-/**
- * A ranged chunk's body copied into reused 1 MiB slabs of memory shared with the hash worker:
- * each full slab is written with one write at its place and digested by the worker from the
- * same memory (no copy, no read-back of the file). The body's own buffers die as soon as they
- * are copied, young, instead of waiting for a batch. Hashing the exact buffer that was written
- * is the same evidence as reading it back from the page cache: the kernel keeps what write()
- * was given (a file changed on disk afterwards is caught when a resume re-hashes kept chunks
- * from the disk). A slab goes back to the free list only once both its write and its hash are
- * done; at most SLAB_DEPTH slabs per chunk are in flight before the body waits.
- */
-class SlabWriter {
-  private slab: SharedArrayBuffer | undefined;
-  private view: Uint8Array | undefined;
-  private fill = 0;
-  private at: number;
-  private readonly inFlight: Promise<void>[] = [];
-
-  constructor(
-    private readonly fh: FileHandle,
-    start: number,
-    private readonly hash: StreamHash,
-  ) {
-    this.at = start;
-  }
-
-  add(c: Buffer): Promise<void> | undefined {
-    let wait: Promise<void> | undefined;
-    for (let off = 0; off < c.length;) {
-      if (!this.view) {
-        this.slab = takeSlab();
-        this.view = new Uint8Array(this.slab);
-      }
-      const n = Math.min(SLAB - this.fill, c.length - off);
-      this.view.set(off === 0 && n === c.length ? c : c.subarray(off, off + n), this.fill);
-      this.fill += n;
-      off += n;
-      if (this.fill === SLAB) {
-        const w = this.ship();
-        if (w) wait = wait ? Promise.all([wait, w]).then(() => undefined) : w;
-      }
-    }
-    return wait;
-  }
-
-  /** Writes and hashes what is left; settles once every slab is written and hashed. */
-  async flush(): Promise<void> {
-    this.ship();
-    while (this.inFlight.length > 0) await this.inFlight.shift();
-  }
-
-  /** An error path: waits for the slabs in flight (their errors ignored), so none is still busy. */
-  async abandon(): Promise<void> {
-    if (this.slab) releaseSlab(this.slab);
-    this.slab = this.view = undefined;
-    this.fill = 0;
-    await Promise.allSettled(this.inFlight.splice(0));
-  }
-
-  /** Starts the write and the hash of the current slab: the oldest one in flight when too many. */
-  private ship(): Promise<void> | undefined {
-    const slab = this.slab;
-    const view = this.view;
-    const len = this.fill;
-    if (!slab || !view || len === 0) return undefined;
-    const at = this.at;
-    this.slab = this.view = undefined;
-    this.fill = 0;
-    this.at += len;
-    const both = Promise.allSettled([writeAll(this.fh, view, len, at), this.hash.updateShared(slab, 0, len)]);
-    const done = both.then((r) => {
-      releaseSlab(slab);
-      for (const x of r) if (x.status === 'rejected') throw x.reason;
-    });
-    // Awaited by flush or abandon; this keeps a failure seen only there from counting as unhandled.
-    done.catch(() => undefined);
-    this.inFlight.push(done);
-    return this.inFlight.length > SLAB_DEPTH ? this.inFlight.shift() : undefined;
-  }
-}
-
-const SLAB = 1 << 20;
-/** Slabs of one chunk being written and hashed while the next fills. */
-const SLAB_DEPTH = 2;
-/** Free slabs kept for reuse (8 chunks in flight use about 8 × (SLAB_DEPTH + 1)). */
-const FREE_SLABS = 64;
-const freeSlabs: SharedArrayBuffer[] = [];
-
-function takeSlab(): SharedArrayBuffer {
-  return freeSlabs.pop() ?? new SharedArrayBuffer(SLAB);
-}
-
-function releaseSlab(s: SharedArrayBuffer): void {
-  if (freeSlabs.length < FREE_SLABS) freeSlabs.push(s);
-}
-
-/** `[0, len)` of `b` written at `at`, however many writes that takes. */
-async function writeAll(fh: FileHandle, b: Uint8Array, len: number, at: number): Promise<void> {
-  for (let off = 0; off < len;) {
-    const { bytesWritten } = await fh.write(b, off, len - off, at + off);
-    off += bytesWritten;
   }
 }
 

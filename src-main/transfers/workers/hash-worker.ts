@@ -104,11 +104,6 @@ port.on('message', (r: Request) => {
       case 'data':
         streams.get(r.id)?.update(new Uint8Array(r.buf, 0, r.len));
         return;
-      case 'shared':
-        // A dropped stream's memory is answered for too: the engine waits for it before reusing it.
-        streams.get(r.stream)?.update(new Uint8Array(r.buf, r.off, r.len));
-        port.postMessage({ id: r.id, ok: true, digests: {} } satisfies Reply);
-        return;
       case 'end': {
         const d = streams.get(r.id);
         streams.delete(r.id);

@@ -108,8 +108,6 @@ export class StreamHash {
   constructor(
     private readonly slot: Slot,
     private readonly id: number,
-    /** Ids for the messages of `updateShared` (their answers are told apart by id). */
-    private readonly ticket: () => number = () => 0,
   ) {
     slot.load += STREAM_WEIGHT;
   }
@@ -138,20 +136,6 @@ export class StreamHash {
     this.slot.tell({ op: 'data', id: this.id, buf, len: this.fill }, [buf]);
     this.stage = undefined;
     this.fill = 0;
-  }
-
-  /**
-   * Feeds `[off, off + len)` of `buf` without a copy: the worker reads the shared memory. The
-   * promise settles once the worker is done with it (also for a dropped stream, or rejected when
-   * the worker died): only then may the caller change those bytes. Bytes fed by `update` and by
-   * this are digested in the order they were fed.
-   */
-  updateShared(buf: SharedArrayBuffer, off: number, len: number): Promise<void> {
-    if (this.ended) return Promise.reject(new Error('StreamHash.updateShared after the end'));
-    this.post();
-    return this.slot
-      .ask({ op: 'shared', id: this.ticket(), stream: this.id, buf, off, len })
-      .then(() => undefined);
   }
 
   /** The digests of everything fed; the stream is finished after. */
@@ -231,7 +215,7 @@ export class HashPool {
     const id = this.nextId++;
     // StreamHash's constructor adds the stream's weight to the slot's load.
     s.tell({ op: 'open', id, algos });
-    return new StreamHash(s, id, () => this.nextId++);
+    return new StreamHash(s, id);
   }
 
   /** Starts the workers ahead of the first task (their start-up is then off any transfer's path). */

@@ -23,11 +23,6 @@ export type Request =
   | { op: 'open'; id: number; algos: Algos }
   | { op: 'data'; id: number; buf: ArrayBuffer; len: number }
   | { op: 'end'; id: number }
-  /**
-   * Feeds `[off, off + len)` of memory shared with the engine to stream `stream`, answered
-   * (under this message's own `id`) once hashed: until then the engine does not reuse it.
-   */
-  | { op: 'shared'; id: number; stream: number; buf: SharedArrayBuffer; off: number; len: number }
   | { op: 'drop'; id: number };
 
 export interface ErrorInfo {

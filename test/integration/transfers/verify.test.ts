@@ -108,8 +108,8 @@ describe('S3 downloads are verified end to end', () => {
     expect(await leftovers(dst)).toEqual([]);
   });
 
-  it('a byte flipped deep in a ranged GET (past its first 1 MiB slabs): caught, re-fetched, byte-identical', async () => {
-    // The chunks are 5 MiB: the byte sits in the fourth slab a chunk is written and hashed from.
+  it('a byte flipped deep in a ranged GET (past its first MiB): caught, re-fetched, byte-identical', async () => {
+    // The chunks are 5 MiB: the byte sits past the first 1 MiB write batches.
     s.proxy.reset({
       flipGet: 1,
       flipAt: 3 * MiB + 4321,
@@ -125,7 +125,7 @@ describe('S3 downloads are verified end to end', () => {
   });
 
   it('a ranged GET broken off mid-body is fetched again from its start: byte-identical, no stale bytes', async () => {
-    // 2.5 MiB in: two slabs written and hashed, a third half full when the connection breaks.
+    // 2.5 MiB in: two 1 MiB batches written, a third half full when the connection breaks.
     s.proxy.reset({
       cutGet: 1,
       cutAt: 2.5 * MiB,
