@@ -189,25 +189,44 @@ async function quickFetch(
     void ctx.journal.appendSoon({ t: 'job', job: job.rec }).catch(() => undefined);
   }
   const digest = new Digest(plan, size);
-  let got = 0;
+  const got = { bytes: 0 };
   try {
-    const out = new BatchedWriter(fh, 0);
-    await readBody(ctx, key, res.body, size, (c) => {
-      got += c.length;
+    await intoFile(ctx, fh, 0, digest, got, (sink) => readBody(ctx, key, res.body, size, sink));
+  } catch (e) {
+    digest.drop();
+    ctx.progress(-got.bytes);
+    throw e;
+  }
+  if (digest.matches(remote)) return plan.method;
+  ctx.progress(-got.bytes);
+  return undefined;
+}
+
+/**
+ * One GET's body (`fetch` streams it to the sink it is given) written into `fh` from `at`, in
+ * 1 MiB batches, through `digest` and the progress (`got` counts what was counted, for the
+ * caller to take back on an error); then the file synced and the digest finished. Without
+ * `fetch` (nothing left to fetch) only the last two.
+ */
+async function intoFile(
+  ctx: RunContext,
+  fh: FileHandle,
+  at: number,
+  digest: Digest,
+  got: { bytes: number },
+  fetch: ((sink: (c: Buffer) => Promise<void> | undefined) => Promise<unknown>) | undefined,
+): Promise<void> {
+  if (fetch) {
+    const out = new BatchedWriter(fh, at);
+    await fetch((c) => {
+      got.bytes += c.length;
       digest.update(c);
       ctx.progress(c.length);
       return out.add(c);
     });
     await out.flush();
-    await Promise.all([fh.sync(), digest.finish()]);
-  } catch (e) {
-    digest.drop();
-    ctx.progress(-got);
-    throw e;
   }
-  if (digest.matches(remote)) return plan.method;
-  ctx.progress(-got);
-  return undefined;
+  await Promise.all([fh.sync(), digest.finish()]);
 }
 
 /** Fresh starts after the object changed under a download, before the job fails. */
@@ -646,7 +665,7 @@ async function fetchWhole(
   let have = (await stat(path).catch(() => undefined))?.size ?? 0;
   if (have > remote.size) have = 0;
   const digest = new Digest(plan, remote.size);
-  let got = 0;
+  const got = { bytes: 0 };
   let fh: FileHandle | undefined;
   try {
     // Resuming: the digests have to cover the bytes already on disk too.
@@ -656,21 +675,19 @@ async function fetchWhole(
     }
     fh = await open(path, have > 0 ? 'r+' : 'w', PART_MODE);
     ctx.progress(have);
-    if (have < remote.size || remote.size === 0) {
-      const range = have > 0 ? { start: have, end: remote.size - 1 } : undefined;
-      const out = new BatchedWriter(fh, have);
-      await fetchRange(ctx, loc, job.rec.key, remote, range, (c) => {
-        got += c.length;
-        digest.update(c);
-        ctx.progress(c.length);
-        return out.add(c);
-      });
-      await out.flush();
-    }
-    await Promise.all([fh.sync(), digest.finish()]);
+    const range = have > 0 ? { start: have, end: remote.size - 1 } : undefined;
+    const more = have < remote.size || remote.size === 0;
+    await intoFile(
+      ctx,
+      fh,
+      have,
+      digest,
+      got,
+      more ? (sink) => fetchRange(ctx, loc, job.rec.key, remote, range, sink) : undefined,
+    );
   } catch (e) {
     digest.drop();
-    if (fh) ctx.progress(-(have + got));
+    if (fh) ctx.progress(-(have + got.bytes));
     // Whatever was wrong with this answer, the next try starts from the first byte.
     if (e instanceof IntegrityError || e instanceof ObjectChanged) await rm(path, { force: true });
     throw e;

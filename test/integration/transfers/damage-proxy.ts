@@ -34,6 +34,9 @@ export interface Damage {
   flipGet: number;
   flipAt: number;
   getWhen: (req: IncomingMessage) => boolean;
+  /** Break off the n-th GET that `getWhen` picks after `cutAt` bytes of its body (the socket closed). */
+  cutGet?: number;
+  cutAt?: number;
   /** Report this Content-Length in the next `headTimes` HEAD answers of an object. */
   headSize?: (real: number) => number;
   headTimes: number;
@@ -67,6 +70,7 @@ export interface DamageStats {
   totalsRewritten: number;
   replayed: number;
   extended: number;
+  cut: number;
   /** Method, URL and Range of every request, in order. */
   log: string[];
 }
@@ -92,6 +96,7 @@ const freshStats = (): DamageStats => ({
   totalsRewritten: 0,
   replayed: 0,
   extended: 0,
+  cut: 0,
   log: [],
 });
 
@@ -117,6 +122,7 @@ export async function startDamageProxy(target: string) {
     const range = typeof headers['range'] === 'string' ? headers['range'] : undefined;
     st.log.push(`${req.method} ${req.url} ${range ?? ''}`);
     let flip = false;
+    let cut = false;
     let bumpTotal = false;
     let rewriteHead = false;
     let replay = false;
@@ -125,6 +131,7 @@ export async function startDamageProxy(target: string) {
       st.gets++;
       if (d.getWhen(req)) {
         if (d.flipGet > 0 && --d.flipGet === 0) flip = true;
+        if (d.cutGet !== undefined && d.cutGet > 0 && --d.cutGet === 0) cut = true;
       }
       if (d.extraGet > 0 && --d.extraGet === 0) extra = true;
       if (range) {
@@ -205,6 +212,22 @@ export async function startDamageProxy(target: string) {
           return;
         }
         res.writeHead(status, h);
+        if (cut) {
+          const at = d.cutAt ?? 0;
+          let pos = 0;
+          r.on('data', (c: Buffer) => {
+            if (pos >= at) return;
+            if (pos < at) res.write(c.subarray(0, Math.min(c.length, at - pos)));
+            pos += c.length;
+            if (pos >= at) {
+              r.destroy();
+              st.cut++;
+              // Whatever was written goes out, then the connection breaks mid-body.
+              res.socket?.end(() => res.destroy());
+            }
+          });
+          return;
+        }
         if (!flip) {
           r.pipe(res);
           return;
