@@ -24,16 +24,27 @@ type Keytar = {
 };
 
 export class KeytarKeychain implements Keychain {
-  private keytar: Keytar | undefined;
+  private loaded = false;
+  private keytarModule: Keytar | undefined;
   private loadError: string | undefined;
   private probed: Promise<KeychainStatus> | undefined;
 
-  constructor(private readonly service = KEYCHAIN_SERVICE) {
-    try {
-      this.keytar = createRequire(import.meta.url)('keytar') as Keytar;
-    } catch (err) {
-      this.loadError = `the keytar module could not load (${firstLine(err)})`;
+  constructor(private readonly service = KEYCHAIN_SERVICE) {}
+
+  /**
+   * keytar (a native module, and libsecret behind it) is loaded on first use, not when the
+   * services start: a CLI command whose account comes from COSDESK_SECRET_* never touches it.
+   */
+  private get keytar(): Keytar | undefined {
+    if (!this.loaded) {
+      this.loaded = true;
+      try {
+        this.keytarModule = createRequire(import.meta.url)('keytar') as Keytar;
+      } catch (err) {
+        this.loadError = `the keytar module could not load (${firstLine(err)})`;
+      }
     }
+    return this.keytarModule;
   }
 
   status(): Promise<KeychainStatus> {

@@ -56,13 +56,19 @@ export class SettingsService implements Api {
   private explicit = new Set<string>();
   private password: string | undefined;
   private hasPassword = false;
+  /** The keychain read of the proxy password: on first need, not at start (see readPassword). */
+  private passwordRead: Promise<void> | undefined;
+  private passwordGeneration = 0;
   private writing: Promise<void> = Promise.resolve();
   readonly network: ProxyNetwork;
 
   private constructor(private readonly deps: SettingsDeps) {
     this.network = new ProxyNetwork({
       proxy: () => this.values.proxy,
-      password: async () => this.password,
+      password: async () => {
+        await this.readPassword();
+        return this.password;
+      },
       resolveSystem: deps.resolveSystemProxy,
     });
   }
@@ -93,10 +99,12 @@ export class SettingsService implements Api {
   }
 
   async get(): Promise<SettingsView> {
+    await this.readPassword();
     return this.view();
   }
 
   async set(patch: SettingsPatch): Promise<SettingsView> {
+    await this.readPassword();
     const next = structuredClone(this.values);
     const changed = new Set<keyof SettingsValues>();
     if (patch.transfers) {
@@ -173,6 +181,9 @@ export class SettingsService implements Api {
     this.values.proxy = parsed.proxy;
     this.password = parsed.password;
     this.hasPassword = parsed.password !== undefined;
+    // The saved password is not this run's: a read still under way does not overwrite it.
+    this.passwordGeneration++;
+    this.passwordRead = Promise.resolve();
     this.network.changed();
   }
 
@@ -222,13 +233,31 @@ export class SettingsService implements Api {
       const ok = shape[key].safeParse(file[key]);
       if (ok.success) (this.values as Record<string, unknown>)[key] = ok.data;
     }
-    try {
-      this.password = (await this.deps.secrets.get(PROXY_SECRET_ID, 'keychain'))?.secretKey;
-    } catch {
-      this.password = undefined;
-    }
-    this.hasPassword = this.password !== undefined;
     this.deps.onApply?.(this.current(), new Set(Object.keys(shape) as (keyof SettingsValues)[]));
+  }
+
+  /**
+   * The proxy password from the keychain, read once when something needs it (a proxied route
+   * with a user name, the settings page, a change), not when the services start: a CLI command
+   * with no proxy user never loads keytar or talks to the Secret Service. As before, a keychain
+   * that cannot answer reads as "no password".
+   */
+  private readPassword(): Promise<void> {
+    this.passwordRead ??= this.readPasswordNow();
+    return this.passwordRead;
+  }
+
+  private async readPasswordNow(): Promise<void> {
+    const generation = ++this.passwordGeneration;
+    let password: string | undefined;
+    try {
+      password = (await this.deps.secrets.get(PROXY_SECRET_ID, 'keychain'))?.secretKey;
+    } catch {
+      password = undefined;
+    }
+    if (generation !== this.passwordGeneration) return; // overridden meanwhile (--proxy)
+    this.password = password;
+    this.hasPassword = password !== undefined;
   }
 
   private save(): Promise<void> {

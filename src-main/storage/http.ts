@@ -1,7 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns';
 import type { Readable } from 'node:stream';
 import type { Agent, Dispatcher } from 'undici';
-import { lazyRequire } from '../lazy-require';
+import { undiciAgent } from '../lazy-require';
 import type { RequestTarget } from './endpoints';
 import { localhostAwareLookup } from './endpoints';
 import { ServerClock, serverClock, SKEW_SUSPECT_MS } from './clock';
@@ -13,9 +13,6 @@ import {
   storageErrorFromResponse,
   type MessageContext,
 } from './errors';
-
-/** Loaded with the first client: `cosdesk --version` and the like never need it. */
-const undici = lazyRequire<typeof import('undici')>('undici');
 
 /** One signed attempt, ready to send. Built afresh per attempt so each carries a fresh signature. */
 export interface PreparedRequest {
@@ -158,7 +155,7 @@ export class HttpClient {
         lookup: localhostAwareLookup(dnsLookup as never) as never,
       },
     };
-    this.agent = new (undici().Agent)(this.agentOptions);
+    this.agent = new (undiciAgent())(this.agentOptions);
   }
 
   /** The dispatcher for this attempt: the settings' route as it is now. */
@@ -527,5 +524,5 @@ export function getProcessNetwork(): Network | undefined {
  */
 export async function oneShotDispatcher(origin: string, agentOptions: Agent.Options): Promise<Dispatcher> {
   const route = await processNetwork?.route(origin);
-  return route?.create ? route.create(agentOptions) : new (undici().Agent)(agentOptions);
+  return route?.create ? route.create(agentOptions) : new (undiciAgent())(agentOptions);
 }
