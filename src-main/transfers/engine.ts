@@ -75,7 +75,7 @@ export type Filter = 'all' | 'active' | 'done' | 'failed';
 const ACTIVE = new Set(['queued', 'running', 'paused', 'conflict']);
 const FINISHED = new Set(['done', 'skipped', 'cancelled']);
 /** Clean-ups of cancelled jobs at once (file removals, multipart aborts). */
-const TIDY_PARALLEL = 8;
+export const TIDY_PARALLEL = 8;
 
 /**
  * The transfer queue: jobs journaled before they start, run under one request budget,
