@@ -10,6 +10,7 @@
 // (1: nearly nothing runs, so the figure is the queue's); PROBE_SNAPSHOT=file.heapsnapshot
 // writes a heap snapshot after the queue is in. PROBE_GIB=1: one 1 GiB download instead
 // (loopback object, 1 MiB pattern repeated, true MD5 ETag), RSS peak and CPU while it runs.
+// PROBE_PHASES=cancel,close (h13): the steps after the queue is in, measured one by one (runPhases).
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -106,6 +107,7 @@ async function folderServer(n: number): Promise<{ endpoint: string; close(): voi
   };
 }
 const runS = Number(process.env.PROBE_RUN_S ?? 0);
+const phases = (process.env.PROBE_PHASES ?? '').split(',').filter(Boolean);
 const concurrency = Number(process.env.PROBE_CONCURRENCY ?? 0);
 const MB = 2 ** 20;
 const quiet = { info() {}, warn: (m: string) => console.error(m), error: (m: string) => console.error(m) };
@@ -145,12 +147,8 @@ async function main(): Promise<void> {
   dbg('main');
   await app.transfers.start();
   dbg('started');
-  if (concurrency > 0) {
-    const engine = await (
-      app.transfers as unknown as { engine(): Promise<{ setLimits(l: object): void }> }
-    ).engine();
-    engine.setLimits({ uploadBps: 0, downloadBps: 0, concurrency });
-  }
+  // Through the contract: the engine may be in the worker thread (COSDESK_TRANSFERS_THREAD).
+  if (concurrency > 0) await bridge.transfers.setLimits({ uploadBps: 0, downloadBps: 0, concurrency });
   let peak = 0;
   if (process.env.PROBE_GIB === '1') {
     hugeEtag = hugeMd5();
@@ -207,12 +205,7 @@ async function main(): Promise<void> {
   );
   if (process.env.PROBE_SNAPSHOT) console.log('snapshot', writeHeapSnapshot(process.env.PROBE_SNAPSHOT));
   if (runS > 0) {
-    if (concurrency > 0) {
-      const engine = await (
-        app.transfers as unknown as { engine(): Promise<{ setLimits(l: object): void }> }
-      ).engine();
-      engine.setLimits({ uploadBps: 0, downloadBps: 0, concurrency: 8 });
-    }
+    if (concurrency > 0) await bridge.transfers.setLimits({ uploadBps: 0, downloadBps: 0, concurrency: 8 });
     peak = 0;
     const c0 = process.cpuUsage();
     await new Promise((r) => setTimeout(r, runS * 1000));
@@ -247,10 +240,74 @@ async function main(): Promise<void> {
     await rm(work, { recursive: true, force: true });
     return;
   }
+  if (phases.length > 0) {
+    await runPhases(app, bridge, work);
+    local?.close();
+    await rm(work, { recursive: true, force: true });
+    return;
+  }
   await bridge.transfers.cancel({});
   await app.close();
   local?.close();
   await rm(work, { recursive: true, force: true });
+}
+
+type App = Awaited<ReturnType<typeof createMain>>;
+type Bridge = ReturnType<typeof createInProcessBridge>;
+
+/**
+ * PROBE_PHASES=cancel,close (or pause,resume,retry,clear,cancel,close,reopen in any order):
+ * each step on its own, with the process's RSS sampled every 20 ms and, in worker mode, the
+ * worker's heap (diagnostics, every 250 ms; late while the worker is busy) through the call,
+ * then until the queue is idle (what the step left behind: clean-ups, journal records).
+ * `reopen` opens the data folder afresh and counts the unfinished jobs it takes back.
+ */
+async function runPhases(app: App, bridge: Bridge, work: string): Promise<void> {
+  const diag = (app.transfers as unknown as { diagnostics?: () => Promise<{ heapUsed: number }> })
+    .diagnostics;
+  for (const phase of phases) {
+    let peak = process.memoryUsage().rss;
+    let workerPeak = 0;
+    const s = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    let polling = true;
+    const poll = (async () => {
+      while (polling && diag && phase !== 'close' && phase !== 'reopen') {
+        const d = await diag.call(app.transfers).catch(() => undefined);
+        if (d) workerPeak = Math.max(workerPeak, d.heapUsed);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    const c0 = process.cpuUsage();
+    const t = performance.now();
+    let affected: number | string = '';
+    if (phase === 'close') await app.close();
+    else if (phase === 'reopen') {
+      const again = await createMain({ mode: 'test', log: quiet, dataDir: join(work, 'data') });
+      const b = createInProcessBridge(again.router, again.hub);
+      const l = await b.transfers.list({ offset: 0, limit: 1, filter: 'active' });
+      const f = await b.transfers.list({ offset: 0, limit: 1, filter: 'failed' });
+      affected = `${l.total} active, ${f.total} failed taken back`;
+      await again.close();
+    } else {
+      const call = { pause: 'pause', resume: 'resume', retry: 'retry', cancel: 'cancel' }[phase];
+      affected =
+        phase === 'clear'
+          ? (await bridge.transfers.clear({})).affected
+          : (await bridge.transfers[call as 'cancel']({})).affected;
+    }
+    const callMs = performance.now() - t;
+    const callPeak = peak;
+    if (phase !== 'close' && phase !== 'reopen' && phase !== 'resume')
+      await app.transfers.idle().catch(() => undefined);
+    const c = process.cpuUsage(c0);
+    polling = false;
+    await poll;
+    clearInterval(s);
+    console.log(
+      `${phase}: ${affected} in ${(callMs / 1000).toFixed(1)} s (settled ${((performance.now() - t) / 1000).toFixed(1)} s), cpu ${((c.user + c.system) / 1e6).toFixed(1)} s, rss peak ${(callPeak / MB).toFixed(0)} MB in the call, ${(peak / MB).toFixed(0)} MB until settled${workerPeak ? `, worker heap peak ${(workerPeak / MB).toFixed(0)} MB` : ''}`,
+    );
+    mem(`after ${phase} (gc)`);
+  }
 }
 main().then(
   () => process.exit(0),

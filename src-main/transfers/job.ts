@@ -30,6 +30,11 @@ export interface Job {
   resolution?: 'overwrite' | 'skip' | 'rename';
   /** Taken back from the journal and not started yet: only `start()` (or resume/retry) runs it. */
   held?: boolean;
+  /**
+   * Ran in this process or was taken back from the journal: only such a job may have left a
+   * `.part` file or a multipart upload behind. One queued and cancelled unrun has nothing to tidy.
+   */
+  touched?: boolean;
   /** An automatic retry is pending: the job stays queued (and the engine busy) until it fires. */
   retryTimer?: ReturnType<typeof setTimeout>;
   /** When the pending retry starts (epoch ms). */
@@ -186,6 +191,7 @@ class QueuedJob implements Job {
   verified: Verification | undefined = undefined;
   abort: AbortController | undefined = undefined;
   held: boolean | undefined = undefined;
+  touched = false;
   private partMap: PartMap | undefined;
   private chunkMap: ChunkMap | undefined;
 
