@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  anchorFor,
   MAX_SCROLL_PX,
   offsetForRow,
   realHeight,
@@ -71,5 +72,15 @@ describe('scaled scrolling', () => {
     // The last row of 1,000,000: the end of the list.
     expect(offsetForRow(999_999, 0, 720, ROW, 1_000_000)).toBe(36_000_000 - 720);
     expect(offsetForRow(5_000_000, 0, 720, ROW, 1_000_000)).toBe(36_000_000 - 720);
+  });
+
+  it('keeps the rows anchored while the range stays in the block, and re-anchors outside it', () => {
+    expect(anchorFor({ start: 0, end: 30 }, 0, 2048)).toBe(0);
+    expect(anchorFor({ start: 2000, end: 2030 }, 0, 2048)).toBe(0);
+    expect(anchorFor({ start: 2030, end: 2060 }, 0, 2048)).toBe(2030);
+    // Scrolled back above the anchor: the range's start.
+    expect(anchorFor({ start: 10, end: 40 }, 2030, 2048)).toBe(10);
+    // The last rows of 1,000,000.
+    expect(anchorFor({ start: 999_970, end: 1_000_000 }, 2030, 2048)).toBe(999_970);
   });
 });

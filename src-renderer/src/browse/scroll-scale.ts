@@ -79,3 +79,12 @@ export function offsetForRow(
   else if (top + rowHeight > offset + viewport) next = top + rowHeight - viewport;
   return Math.min(max, Math.max(0, next));
 }
+
+/**
+ * The row the rendered rows are placed from (virtual-rows.ts `anchored`): unchanged while the
+ * range [start, end) fits in the `block` rows from it, else the range's start. Rows that stay in
+ * view then keep their place (nothing to repaint but the rows that came in).
+ */
+export function anchorFor(range: { start: number; end: number }, anchor: number, block: number): number {
+  return range.start >= anchor && range.end <= anchor + block ? anchor : range.start;
+}

@@ -1,5 +1,13 @@
 import { computed, onBeforeUnmount, onMounted, ref, watch, type Ref } from 'vue';
-import { offsetForRow, realHeight, rowRange, toReal, toVirtual, type ScrollGeometry } from './scroll-scale';
+import {
+  anchorFor,
+  offsetForRow,
+  realHeight,
+  rowRange,
+  toReal,
+  toVirtual,
+  type ScrollGeometry,
+} from './scroll-scale';
 
 export interface VirtualRowsOptions {
   /** The scrolling element. */
@@ -13,7 +21,17 @@ export interface VirtualRowsOptions {
   inset?: number;
   /** Rows rendered above and below the visible ones. */
   overscan?: number;
+  /**
+   * The caller places each row at `(index - anchor) × rowHeight` in the rows' element (its own
+   * `top`), instead of letting the rows flow from `start`: a row then stays where it is while the
+   * range moves, and the browser paints and rasters only the rows that came in, not every row
+   * shifted by one (a moving range re-rastered the whole rows layer each 36 px of scroll).
+   */
+  anchored?: boolean;
 }
+
+/** Rows per anchor block: the anchor moves (and every row is placed anew) once per this many. */
+export const ANCHOR_BLOCK = 2048;
 
 /**
  * Virtual rows of one fixed height with scaled scrolling (scroll-scale.ts): `offset` is the list
@@ -32,6 +50,8 @@ export function useVirtualRows(o: VirtualRowsOptions) {
   const viewport = ref(0);
   const start = ref(0);
   const end = ref(0);
+  /** The row at the top of the rows' element (`start` unless anchored). */
+  const anchor = ref(0);
   let offset = 0;
   /** The last scrollTop written, with the offset it stands for: reading it back is then exact. */
   let written: { real: number; offset: number } | null = null;
@@ -47,7 +67,7 @@ export function useVirtualRows(o: VirtualRowsOptions) {
     const el = o.scroller.value;
     const rows = o.rowsEl.value;
     if (!el || !rows) return;
-    const transform = `translateY(${el.scrollTop + start.value * o.rowHeight - offset}px)`;
+    const transform = `translateY(${el.scrollTop + anchor.value * o.rowHeight - offset}px)`;
     if (transform !== placed || rows.style.transform !== transform) rows.style.transform = placed = transform;
   }
 
@@ -55,6 +75,8 @@ export function useVirtualRows(o: VirtualRowsOptions) {
     const r = rowRange(offset, viewport.value, o.rowHeight, o.count(), overscan);
     if (r.start !== start.value) start.value = r.start;
     if (r.end !== end.value) end.value = r.end;
+    const a = o.anchored ? anchorFor(r, anchor.value, ANCHOR_BLOCK) : r.start;
+    if (a !== anchor.value) anchor.value = a;
     place();
   }
 
@@ -148,5 +170,5 @@ export function useVirtualRows(o: VirtualRowsOptions) {
     o.scroller.value?.removeEventListener('wheel', onWheel);
   });
 
-  return { start, end, spacerHeight, viewport, onScroll, scrollToRow, update };
+  return { start, end, anchor, spacerHeight, viewport, onScroll, scrollToRow, update };
 }
