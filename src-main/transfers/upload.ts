@@ -183,14 +183,16 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
   let firstError: unknown;
   // A part answered with an ETag that is not its MD5 by design (SSE-KMS / SSE-C).
   let opaque = false;
-  const digestOf = partDigests(todo, (n) => {
+  // Parts up to PART_IN_MEMORY are read once, by the worker that hashes them, and sent from
+  // that buffer: one read of each byte instead of two (the hash's and the body's).
+  const bufs = partSize <= PART_IN_MEMORY ? new PartBuffers(partSize) : undefined;
+  const digestOf = partDigests(todo, async (n): Promise<PartRead> => {
     const start = (n - 1) * partSize;
-    return hashPool().hashFile(
-      localPath,
-      start,
-      Math.min(partSize, size - start),
-      cos ? { crc64: true } : { md5: true },
-    );
+    const len = Math.min(partSize, size - start);
+    const algos = cos ? { crc64: true } : { md5: true };
+    if (!bufs) return { digests: await hashPool().hashFile(localPath, start, len, algos) };
+    const r = await hashPool().readInto(localPath, start, len, algos, bufs.take());
+    return { digests: r.digests, buf: Buffer.from(r.buf, 0, r.len), held: r.buf };
   });
   await Promise.all(
     todo.map((n) =>
@@ -202,9 +204,15 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
           await checkUnchanged(localPath, snap);
           const guard = new ChangeGuard(localPath, snap, len);
           // The part's MD5 (S3) or CRC-64 (COS), read and computed in a worker ahead of its
-          // request; the part is then streamed from the file, and the guard makes sure those
+          // request. In memory: the bytes hashed are the bytes sent, and they were read after
+          // the snapshot and before this stat, so the file unchanged now means they are its
+          // own. Otherwise the part is streamed from the file, and the guard makes sure those
           // are the bytes hashed.
-          const digests = await digestOf(n);
+          const { digests, buf, held } = await digestOf(n);
+          if (buf) {
+            if (buf.length !== len) throw changedError(localPath);
+            await checkUnchanged(localPath, snap);
+          }
           const md5 = digests.md5;
           let sent = 0;
           try {
@@ -217,7 +225,8 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
               body: () => {
                 ctx.progress(-sent);
                 sent = 0;
-                return fileStream(ctx, localPath, start, len, undefined, guard, (chunk) => {
+                // A resend (the HTTP layer's retry) goes from the same buffer.
+                return fileStream(ctx, localPath, start, len, buf, guard, (chunk) => {
                   sent += chunk.length;
                 });
               },
@@ -244,9 +253,12 @@ async function multipart(ctx: RunContext, job: Job, loc: BucketLoc, snap: Snapsh
               uploadId,
             });
           } catch (e) {
+            // A failed request's buffer is not reused: nothing may still be sending from it.
             ctx.progress(-sent);
             throw guard.error ?? e;
           }
+          // Answered: the whole body went out, nothing reads the buffer any more.
+          if (held) bufs?.give(held);
         }),
       ).catch((e: unknown) => {
         firstError ??= e;
@@ -422,8 +434,8 @@ async function finishedBefore(
  * instead of queueing behind the other parts' hashing. Each digest is handed out once: a
  * retry of the part hashes it again.
  */
-function partDigests(todo: number[], hash: (n: number) => Promise<Digests>): (n: number) => Promise<Digests> {
-  const started = new Map<number, Promise<Digests>>();
+function partDigests<T>(todo: number[], hash: (n: number) => Promise<T>): (n: number) => Promise<T> {
+  const started = new Map<number, Promise<T>>();
   const index = new Map(todo.map((n, i) => [n, i]));
   let next = 0;
   const start = (n: number) => {
@@ -443,6 +455,40 @@ function partDigests(todo: number[], hash: (n: number) => Promise<Digests>): (n:
 
 /** Parts hashed ahead of the one whose request starts. */
 const HASH_AHEAD = 4;
+
+/**
+ * The largest part read into memory to be sent (8 in flight and HASH_AHEAD ready: about
+ * 12 parts held, 96 MiB at the default 8 MiB); larger parts are streamed from the file.
+ */
+const PART_IN_MEMORY = 16 * 1024 * 1024;
+
+/** A part's digests and, when it is sent from memory, its bytes (a view of `held`). */
+interface PartRead {
+  digests: Digests;
+  buf?: Buffer;
+  held?: ArrayBuffer;
+}
+
+/**
+ * The part-sized buffers of one upload, reused part after part: a 1 GiB file allocates about
+ * as many as are held at once (~12) instead of one per part (128), with their zeroing and GC.
+ * A buffer is lent to the worker that reads and hashes into it (transferred, not copied).
+ */
+class PartBuffers {
+  private readonly free: ArrayBuffer[] = [];
+  constructor(private readonly size: number) {}
+
+  take(): ArrayBuffer {
+    return this.free.pop() ?? new ArrayBuffer(this.size);
+  }
+
+  give(b: ArrayBuffer): void {
+    if (b.byteLength === this.size) this.free.push(b);
+  }
+}
+
+/** Slices of an in-memory body: the meter and the progress see it in steps, not all at once. */
+const BODY_SLICE = 1024 * 1024;
 
 /**
  * Reads of one request body, checked against the snapshot: at the start, and again after the
@@ -494,7 +540,7 @@ function fileStream(
 ): Readable {
   const raw: Iterable<Buffer> | AsyncIterable<Buffer> =
     inMemory !== undefined || len === 0
-      ? [inMemory ?? Buffer.alloc(0)]
+      ? slices(inMemory ?? Buffer.alloc(0))
       : createReadStream(path, { start, end: start + len - 1, highWaterMark: 256 * 1024 });
   const src = Readable.from(guard.wrap(raw), { objectMode: false });
   const m = meter(ctx.throttle, (chunk) => {
@@ -503,6 +549,14 @@ function fileStream(
   });
   // Errors of either side end the request; undici destroys what it was given on failure.
   return pipeline(src, m, () => undefined);
+}
+
+/** `b` as views of at most BODY_SLICE bytes (no copy); an array, so ChangeGuard knows it is in memory. */
+function slices(b: Buffer): Buffer[] {
+  if (b.length <= BODY_SLICE) return [b];
+  const out: Buffer[] = [];
+  for (let off = 0; off < b.length; off += BODY_SLICE) out.push(b.subarray(off, off + BODY_SLICE));
+  return out;
 }
 
 function md5Hex(b: Buffer): string {

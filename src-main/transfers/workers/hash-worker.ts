@@ -79,6 +79,27 @@ function hashFile(r: Extract<Request, { op: 'file' }>): Reply {
   }
 }
 
+/** A `read`: the file range into the caller's buffer, hashed; a short file gives what it has. */
+function readInto(r: Extract<Request, { op: 'read' }>): Reply {
+  const d = new Digester(r.algos);
+  const out = new Uint8Array(r.buf, 0, Math.min(r.size, r.buf.byteLength));
+  let got = 0;
+  if (out.length > 0) {
+    const fd = openSync(r.path, 'r');
+    try {
+      while (got < out.length) {
+        const n = readSync(fd, out, got, out.length - got, r.start + got);
+        if (n === 0) break;
+        got += n;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  d.update(out.subarray(0, got));
+  return { id: r.id, ok: true, digests: d.digests(), buf: r.buf, len: got };
+}
+
 function info(e: unknown): ErrorInfo {
   const x = e as NodeJS.ErrnoException;
   return {
@@ -95,6 +116,12 @@ port.on('message', (r: Request) => {
     switch (r.op) {
       case 'file': {
         const reply = hashFile(r);
+        port.postMessage(reply, reply.ok && reply.buf ? [reply.buf] : []);
+        return;
+      }
+      case 'read': {
+        // On an error the buffer stays here (and is dropped): the caller makes a new one.
+        const reply = readInto(r);
         port.postMessage(reply, reply.ok && reply.buf ? [reply.buf] : []);
         return;
       }

@@ -209,6 +209,24 @@ export class HashPool {
     });
   }
 
+  /**
+   * `[start, start + size)` of a file read into `buf` in a worker, with its digests. `buf` is
+   * transferred there and back (not copied): the caller's views of it are empty until this
+   * resolves with it, and it is not given back on an error. `len` < size: the file is shorter.
+   */
+  readInto(
+    path: string,
+    start: number,
+    size: number,
+    algos: Algos,
+    buf: ArrayBuffer,
+  ): Promise<{ buf: ArrayBuffer; len: number; digests: Digests }> {
+    return this.run(size, async (s, id) => {
+      const r = await s.ask({ op: 'read', id, path, start, size, algos, buf }, [buf]);
+      return { buf: r.buf ?? new ArrayBuffer(0), len: r.len ?? 0, digests: r.digests };
+    });
+  }
+
   /** A stream hash on one worker (streams are spread over the pool). */
   stream(algos: Algos): StreamHash {
     const s = this.pick(0);

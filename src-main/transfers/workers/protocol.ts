@@ -23,7 +23,12 @@ export type Request =
   | { op: 'open'; id: number; algos: Algos }
   | { op: 'data'; id: number; buf: ArrayBuffer; len: number }
   | { op: 'end'; id: number }
-  | { op: 'drop'; id: number };
+  | { op: 'drop'; id: number }
+  /**
+   * Reads `[start, start + size)` of a file into `buf` (transferred here and back, so one
+   * buffer serves part after part) and hashes it; the reply's `len` says how much was read.
+   */
+  | { op: 'read'; id: number; path: string; start: number; size: number; algos: Algos; buf: ArrayBuffer };
 
 export interface ErrorInfo {
   message: string;
@@ -34,4 +39,5 @@ export interface ErrorInfo {
 }
 
 export type Reply =
-  { id: number; ok: true; digests: Digests; buf?: ArrayBuffer } | { id: number; ok: false; error: ErrorInfo };
+  | { id: number; ok: true; digests: Digests; buf?: ArrayBuffer; len?: number }
+  | { id: number; ok: false; error: ErrorInfo };

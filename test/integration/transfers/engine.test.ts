@@ -91,6 +91,65 @@ describe.each(DIALECTS)('transfer engine (%s)', (dialect) => {
     expect(await sha256File(dst)).toBe(await sha256File(src));
   });
 
+  it('parts sent from reused buffers: a refused part resent from its buffer, a damaged one read again', async () => {
+    // 7 parts of 5 MiB, one request at a time: at most 1 + 4 (hashed ahead) buffers, so parts
+    // 6 and 7 are read into buffers that parts before them were sent from.
+    const src = join(s.dir, 'reuse.bin');
+    await randomFile(src, 31 * MiB + 5, 13);
+    const st = await stat(src);
+    const stats = s.proxy!.stats;
+    stats.partPuts = 0;
+    stats.answered = 0;
+    stats.corrupted = 0;
+    stats.corrupt = 1;
+    stats.corruptWhen = (url) => /partNumber=6\b/.test(url);
+    let refused = 0;
+    // The first PUT of part 3 is answered 500 while its body is on the way: the HTTP layer sends
+    // it again, from the same buffer.
+    stats.respond = (m, url) =>
+      m === 'PUT' && /partNumber=3\b/.test(url) && refused++ === 0
+        ? { status: 500, body: '<Error><Code>InternalError</Code><Message>try again</Message></Error>' }
+        : undefined;
+    try {
+      const e = await s.engine({ dir: join(s.dir, 'data-reuse'), partSize: 5 * MiB, concurrency: 1 });
+      await e.add([
+        {
+          kind: 'upload',
+          accountId: 'a',
+          bucket: s.bucket,
+          key: 'reuse.bin',
+          localPath: src,
+          size: st.size,
+          mtimeMs: st.mtimeMs,
+          onConflict: 'overwrite',
+        },
+      ]);
+      await e.idle();
+      expect(e.list(0, 1).jobs[0]).toMatchObject({ state: 'done', transferred: st.size });
+    } finally {
+      stats.respond = undefined;
+    }
+    expect(stats.answered).toBe(1);
+    expect(stats.corrupted).toBe(1);
+    expect(stats.partPuts).toBe(8); // 7 parts, part 6 twice (part 3's refused PUT was answered here)
+    const dst = join(s.dir, 'reuse-out.bin');
+    const e2 = await s.engine({ dir: join(s.dir, 'data-reuse2') });
+    await e2.add([
+      {
+        kind: 'download',
+        accountId: 'a',
+        bucket: s.bucket,
+        key: 'reuse.bin',
+        localPath: dst,
+        size: 0,
+        onConflict: 'overwrite',
+      },
+    ]);
+    await e2.idle();
+    expect(e2.list(0, 1).jobs[0].state).toBe('done');
+    expect(await sha256File(dst)).toBe(await sha256File(src));
+  });
+
   it('a damaged single PUT is sent again too', async () => {
     const src = join(s.dir, 'small-dmg.bin');
     await randomFile(src, 300 * 1024, 3);

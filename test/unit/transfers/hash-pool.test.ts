@@ -35,6 +35,31 @@ describe('hash pool (worker threads)', () => {
     expect(r.digests.md5).toBe(md5(data.subarray(5, 100_005)));
   });
 
+  it('reads ranges into one buffer lent back and forth (the upload part path), a short file says so', async () => {
+    let buf = new ArrayBuffer(1024 * 1024);
+    const seen: string[] = [];
+    for (const start of [0, 1024 * 1024, 7]) {
+      const r = await pool.readInto(file, start, 1024 * 1024, { md5: true, crc64: true }, buf);
+      // Transferred there and back: the caller's old view is empty until the answer gives it back.
+      expect(buf.byteLength).toBe(0);
+      expect(r.buf.byteLength).toBe(1024 * 1024);
+      buf = r.buf;
+      const want = data.subarray(start, start + 1024 * 1024);
+      expect(r.len).toBe(want.length);
+      expect(Buffer.compare(Buffer.from(r.buf, 0, r.len), want)).toBe(0);
+      expect(r.digests).toEqual({ md5: md5(want), crc64: crc64Decimal(want) });
+      seen.push(r.digests.md5!);
+    }
+    expect(new Set(seen).size).toBe(3);
+    // Past the end: what is there, with its digest of exactly those bytes.
+    const tail = await pool.readInto(file, data.length - 17, 1024 * 1024, { md5: true }, buf);
+    expect(tail.len).toBe(17);
+    expect(tail.digests.md5).toBe(md5(data.subarray(data.length - 17)));
+    await expect(
+      pool.readInto(join(dir, 'missing'), 0, 10, { md5: true }, new ArrayBuffer(10)),
+    ).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('digests a stream fed in pieces of any size, and the caller keeps its buffers', async () => {
     const s = pool.stream({ md5: true, crc64: true });
     const copy = Buffer.from(data);
