@@ -42,8 +42,19 @@ interface Running {
   exited: Promise<number | null>;
 }
 
-function start(args: string[], env: Env): Running {
-  const child = spawn(process.execPath, [BIN, ...args], {
+/**
+ * `cosdesk(...)` without blocking this process: where this test process holds the lock itself,
+ * a spawnSync would stop it refreshing the lock, and on a busy machine the lock would go stale
+ * (and be taken over) before the child looked at it.
+ */
+async function cosdeskAsync(args: string[], env: Env, script = BIN) {
+  const r = start(args, env, script);
+  const code = await exitOf(r);
+  return { code, stdout: r.stdout(), stderr: r.stderr() };
+}
+
+function start(args: string[], env: Env, script = BIN): Running {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -187,7 +198,7 @@ describe('a running app or web mode owns the queue', () => {
     const dir = home();
     // This test process stands in for the app (an Electron binary cannot run here).
     held = await acquireEngineLock(dir, { kind: 'app' });
-    const r = cosdesk(['cp', small, `s3://${B}/app.txt`, ...conn], adHoc(dir));
+    const r = await cosdeskAsync(['cp', small, `s3://${B}/app.txt`, ...conn], adHoc(dir));
     oneLineError(
       r,
       new RegExp(
@@ -195,7 +206,7 @@ describe('a running app or web mode owns the queue', () => {
       ),
     );
     // Nothing that moves no bytes needs the queue: ls still works while the app runs.
-    const ls = cosdesk(['ls', `s3://${B}`, ...conn], adHoc(dir));
+    const ls = await cosdeskAsync(['ls', `s3://${B}`, ...conn], adHoc(dir));
     expect(ls.code, ls.stderr).toBe(0);
     await held.release();
     held = undefined;
@@ -206,12 +217,8 @@ describe('a running app or web mode owns the queue', () => {
   it('web mode refuses to start while another process runs the queue, and says who', async () => {
     const dir = home();
     held = await acquireEngineLock(dir, { kind: 'cli' });
-    const r = spawnSync(process.execPath, [resolve('out/main/web.js'), '--port', '0'], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { ...process.env, COSDESK_HOME: dir },
-    });
-    expect(r.status, r.stderr).toBe(1);
+    const r = await cosdeskAsync(['--port', '0'], { COSDESK_HOME: dir }, resolve('out/main/web.js'));
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(new RegExp(`Another cosdesk transfer \\(pid ${process.pid}\\b`));
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(r.stdout).not.toMatch(/token=/);
