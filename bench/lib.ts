@@ -1,6 +1,6 @@
 // Pieces of the benchmark runner (bench/run.ts): timing a child process with its peak memory,
 // statistics over rounds, and plain signed S3 requests for seeding, cleaning and the curl ceiling.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { HttpRequest } from '@smithy/protocol-http';
@@ -153,4 +153,36 @@ export async function presignS3(
     .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v as string)}`)
     .join('&');
   return `${url.origin}${path}${qs ? `?${qs}` : ''}`;
+}
+
+/**
+ * `cosdesk accounts add` of an S3 account into COSDESK_HOME `home` (the keys through the
+ * environment, as a script would), for the UI benches. Needs the keyring (scripts/test-env.mjs).
+ */
+export function addS3Account(
+  home: string,
+  a: { name: string; endpoint: string; accessKey: string; secretKey: string; region?: string },
+): void {
+  const args = [
+    'accounts',
+    'add',
+    '--kind',
+    's3',
+    '--name',
+    a.name,
+    '--endpoint',
+    a.endpoint,
+    '--path-style',
+  ];
+  if (a.region) args.push('--region', a.region);
+  const add = spawnSync(process.execPath, ['bin/cosdesk.js', ...args], {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      COSDESK_HOME: home,
+      COSDESK_SECRET_ID: a.accessKey,
+      COSDESK_SECRET_KEY: a.secretKey,
+    },
+  });
+  if (add.status !== 0) throw new Error(`accounts add failed: ${add.stderr}`);
 }

@@ -1,7 +1,7 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { addS3Account } from './lib';
 import { launchChromium } from '../test/support/browser';
 import { startWebMode } from '../test/support/web-mode';
 
@@ -21,31 +21,7 @@ export async function timeToFirstRows(
   o: FirstRowsOptions,
 ): Promise<{ firstRowsMs: number[]; doneMs: number[] }> {
   const home = mkdtempSync(join(tmpdir(), 'cosdesk-bench-'));
-  const add = spawnSync(
-    process.execPath,
-    [
-      'bin/cosdesk.js',
-      'accounts',
-      'add',
-      '--kind',
-      's3',
-      '--name',
-      'bench',
-      '--endpoint',
-      o.account.endpoint,
-      '--path-style',
-    ],
-    {
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        COSDESK_HOME: home,
-        COSDESK_SECRET_ID: o.account.accessKey,
-        COSDESK_SECRET_KEY: o.account.secretKey,
-      },
-    },
-  );
-  if (add.status !== 0) throw new Error(`accounts add failed: ${add.stderr}`);
+  addS3Account(home, { name: 'bench', ...o.account });
   const web = await startWebMode({ COSDESK_HOME: home });
   const browser = await launchChromium();
   const firstRowsMs: number[] = [];

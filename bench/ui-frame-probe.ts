@@ -8,11 +8,12 @@
 //
 // PROBE_OUT: a built `out/` (default ./out). PROBE_ROWS: folder size (loopback listing server).
 // PROBE_TRIVIAL=0 leaves the trivial page out. Prints one JSON line per run.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { addS3Account } from './lib';
 import { launchChromium } from '../test/support/browser';
 import { startListingServer } from '../test/support/listing-server';
 
@@ -235,33 +236,13 @@ async function trivial(browser: Browser) {
 async function main() {
   const home = mkdtempSync(join(tmpdir(), 'h14-probe-'));
   const listing = await startListingServer(ROWS, 'bench-huge', 'm/');
-  const add = spawnSync(
-    process.execPath,
-    [
-      'bin/cosdesk.js',
-      'accounts',
-      'add',
-      '--kind',
-      's3',
-      '--name',
-      'listing',
-      '--endpoint',
-      listing.endpoint,
-      '--region',
-      'us-east-1',
-      '--path-style',
-    ],
-    {
-      encoding: 'utf8',
-      env: {
-        ...process.env,
-        COSDESK_HOME: home,
-        COSDESK_SECRET_ID: 'bench',
-        COSDESK_SECRET_KEY: 'bench-secret',
-      },
-    },
-  );
-  if (add.status !== 0) throw new Error(add.stderr);
+  addS3Account(home, {
+    name: 'listing',
+    endpoint: listing.endpoint,
+    accessKey: 'bench',
+    secretKey: 'bench-secret',
+    region: 'us-east-1',
+  });
   const child = spawn(process.execPath, [join(OUT, 'main/web.js'), '--port', '0'], {
     env: { ...process.env, COSDESK_HOME: home },
     stdio: ['ignore', 'pipe', 'inherit'],

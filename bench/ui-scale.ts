@@ -13,11 +13,11 @@
 // Seeding 1,000,000 keys on this machine's RGW would take far too long (the rate is measured on
 // the 100,000 seeding and printed), so the 1,000,000-key folder comes from a loopback listing
 // server of the bench only: ListObjects pages made on the fly, any signature accepted.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { addS3Account } from './lib';
 import { launchChromium } from '../test/support/browser';
 import { startListingServer } from '../test/support/listing-server';
 import { bigKeys, createSeeder, rgwAccount } from '../test/support/seed';
@@ -68,28 +68,7 @@ const pct = (xs: number[], p: number) => {
 };
 
 function addAccount(home: string, name: string, endpoint: string, ak: string, sk: string): void {
-  const add = spawnSync(
-    process.execPath,
-    [
-      'bin/cosdesk.js',
-      'accounts',
-      'add',
-      '--kind',
-      's3',
-      '--name',
-      name,
-      '--endpoint',
-      endpoint,
-      '--region',
-      'us-east-1',
-      '--path-style',
-    ],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, COSDESK_HOME: home, COSDESK_SECRET_ID: ak, COSDESK_SECRET_KEY: sk },
-    },
-  );
-  if (add.status !== 0) throw new Error(`accounts add failed: ${add.stderr}`);
+  addS3Account(home, { name, endpoint, accessKey: ak, secretKey: sk, region: 'us-east-1' });
 }
 
 /** Resident memory of a process and its descendants, in bytes (Linux /proc). */

@@ -2,7 +2,15 @@ import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS } from '../storage/helpers';
-import { MiB, randomFile, sha256File, transferStack, type TransferStack } from './harness';
+import {
+  downloadOf,
+  uploadOf,
+  MiB,
+  randomFile,
+  sha256File,
+  transferStack,
+  type TransferStack,
+} from './harness';
 
 describe.each(DIALECTS)('transfer engine (%s)', (dialect) => {
   let s: TransferStack;
@@ -18,33 +26,12 @@ describe.each(DIALECTS)('transfer engine (%s)', (dialect) => {
     await randomFile(src, 37 * MiB + 123, 7);
     const e = await s.engine();
     const st = await stat(src);
-    await e.add([
-      {
-        kind: 'upload',
-        accountId: 'a',
-        bucket: s.bucket,
-        key: 'm/big.bin',
-        localPath: src,
-        size: st.size,
-        mtimeMs: st.mtimeMs,
-        onConflict: 'overwrite',
-      },
-    ]);
+    await e.add([uploadOf(s, src, st, 'm/big.bin')]);
     await e.idle();
     expect(e.list(0, 10).jobs[0]).toMatchObject({ state: 'done', transferred: st.size });
     expect(s.proxy!.stats.partPuts).toBe(5);
     const dst = join(s.dir, 'out', 'big.bin');
-    await e.add([
-      {
-        kind: 'download',
-        accountId: 'a',
-        bucket: s.bucket,
-        key: 'm/big.bin',
-        localPath: dst,
-        size: 0,
-        onConflict: 'overwrite',
-      },
-    ]);
+    await e.add([downloadOf(s, 'm/big.bin', dst)]);
     await e.idle();
     expect(e.list(0, 10).jobs[1].state).toBe('done');
     expect(await sha256File(dst)).toBe(await sha256File(src));
@@ -59,34 +46,13 @@ describe.each(DIALECTS)('transfer engine (%s)', (dialect) => {
     s.proxy!.stats.corrupt = 1;
     s.proxy!.stats.corruptWhen = (url) => /partNumber=2\b/.test(url);
     const e = await s.engine({ dir: join(s.dir, 'data-dmg') });
-    await e.add([
-      {
-        kind: 'upload',
-        accountId: 'a',
-        bucket: s.bucket,
-        key: 'dmg.bin',
-        localPath: src,
-        size: st.size,
-        mtimeMs: st.mtimeMs,
-        onConflict: 'overwrite',
-      },
-    ]);
+    await e.add([uploadOf(s, src, st, 'dmg.bin')]);
     await e.idle();
     expect(e.list(0, 1).jobs[0].state).toBe('done');
     expect(s.proxy!.stats.corrupted).toBe(1);
     expect(s.proxy!.stats.partPuts).toBe(4); // 3 parts, part 2 twice
     const dst = join(s.dir, 'dmg-out.bin');
-    await e.add([
-      {
-        kind: 'download',
-        accountId: 'a',
-        bucket: s.bucket,
-        key: 'dmg.bin',
-        localPath: dst,
-        size: 0,
-        onConflict: 'overwrite',
-      },
-    ]);
+    await e.add([downloadOf(s, 'dmg.bin', dst)]);
     await e.idle();
     expect(await sha256File(dst)).toBe(await sha256File(src));
   });
@@ -112,18 +78,7 @@ describe.each(DIALECTS)('transfer engine (%s)', (dialect) => {
         : undefined;
     try {
       const e = await s.engine({ dir: join(s.dir, 'data-reuse'), partSize: 5 * MiB, concurrency: 1 });
-      await e.add([
-        {
-          kind: 'upload',
-          accountId: 'a',
-          bucket: s.bucket,
-          key: 'reuse.bin',
-          localPath: src,
-          size: st.size,
-          mtimeMs: st.mtimeMs,
-          onConflict: 'overwrite',
-        },
-      ]);
+      await e.add([uploadOf(s, src, st, 'reuse.bin')]);
       await e.idle();
       expect(e.list(0, 1).jobs[0]).toMatchObject({ state: 'done', transferred: st.size });
     } finally {
@@ -134,17 +89,7 @@ describe.each(DIALECTS)('transfer engine (%s)', (dialect) => {
     expect(stats.partPuts).toBe(8); // 7 parts, part 6 twice (part 3's refused PUT was answered here)
     const dst = join(s.dir, 'reuse-out.bin');
     const e2 = await s.engine({ dir: join(s.dir, 'data-reuse2') });
-    await e2.add([
-      {
-        kind: 'download',
-        accountId: 'a',
-        bucket: s.bucket,
-        key: 'reuse.bin',
-        localPath: dst,
-        size: 0,
-        onConflict: 'overwrite',
-      },
-    ]);
+    await e2.add([downloadOf(s, 'reuse.bin', dst)]);
     await e2.idle();
     expect(e2.list(0, 1).jobs[0].state).toBe('done');
     expect(await sha256File(dst)).toBe(await sha256File(src));
@@ -158,18 +103,7 @@ describe.each(DIALECTS)('transfer engine (%s)', (dialect) => {
     s.proxy!.stats.corrupted = 0;
     s.proxy!.stats.corruptWhen = () => true;
     const e = await s.engine({ dir: join(s.dir, 'data-dmg2') });
-    await e.add([
-      {
-        kind: 'upload',
-        accountId: 'a',
-        bucket: s.bucket,
-        key: 'small-dmg.bin',
-        localPath: src,
-        size: st.size,
-        mtimeMs: st.mtimeMs,
-        onConflict: 'overwrite',
-      },
-    ]);
+    await e.add([uploadOf(s, src, st, 'small-dmg.bin')]);
     await e.idle();
     expect(e.list(0, 1).jobs[0]).toMatchObject({ state: 'done' });
     expect(s.proxy!.stats.corrupted).toBe(1);

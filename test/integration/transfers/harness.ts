@@ -172,3 +172,31 @@ export async function transferStack(dialect: DialectName, o: { proxy?: boolean }
 }
 
 export type TransferStack = Awaited<ReturnType<typeof transferStack>>;
+
+/** A download of `key` in the stack's bucket to `localPath`, overwriting (the stack's account 'a'). */
+export const downloadOf = (s: TransferStack, key: string, localPath: string, size = 0) => ({
+  kind: 'download' as const,
+  accountId: 'a',
+  bucket: s.bucket,
+  key,
+  localPath,
+  size,
+  onConflict: 'overwrite' as const,
+});
+
+/** An upload of the file at `localPath` (as `stat` saw it) to `key`, overwriting. */
+export const uploadOf = (
+  s: TransferStack,
+  localPath: string,
+  st: { size: number; mtimeMs: number },
+  key: string,
+) => ({
+  kind: 'upload' as const,
+  accountId: 'a',
+  bucket: s.bucket,
+  key,
+  localPath,
+  size: st.size,
+  mtimeMs: st.mtimeMs,
+  onConflict: 'overwrite' as const,
+});

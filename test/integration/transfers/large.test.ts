@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransferEngine } from '../../../src-main/transfers/engine';
 import { DIALECTS } from '../storage/helpers';
-import { MiB, randomFile, sha256File, transferStack, type TransferStack } from './harness';
+import { downloadOf, MiB, randomFile, sha256File, transferStack, type TransferStack } from './harness';
 import { restartRadosgw } from './rgw-control';
 
 const GiB = 1024 * MiB;
@@ -59,17 +59,7 @@ describe.sequential.each(DIALECTS)('1 GiB, with radosgw restarted mid-transfer (
   it('downloads byte-identical and completes by itself across a radosgw restart', async () => {
     const back = join(s.dir, 'gib-back.bin');
     const e = await s.engine({ dir: join(s.dir, 'dl') });
-    await e.add([
-      {
-        kind: 'download',
-        accountId: 'a',
-        bucket: s.bucket,
-        key: 'gib.bin',
-        localPath: back,
-        size: GiB,
-        onConflict: 'overwrite',
-      },
-    ]);
+    await e.add([downloadOf(s, 'gib.bin', back, GiB)]);
     await restartWhen(e, s.env.endpoint, 0.3);
     await e.idle();
     expect(e.list(0, 1).jobs[0]).toMatchObject({ state: 'done' });

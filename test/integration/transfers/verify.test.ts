@@ -96,16 +96,20 @@ describe('S3 downloads are verified end to end', () => {
   afterAll(async () => {
     await s?.close();
   });
+  /** Done, checked against the multipart ETag, the same bytes as the source, nothing left over. */
+  const expectWhole = async (r: Awaited<ReturnType<typeof download>>, dst: string) => {
+    expect(r.job.state).toBe('done');
+    expect(r.verified).toBe('multipart-etag');
+    expect(await sha256File(dst)).toBe(await sha256File(engineMade));
+    expect(await leftovers(dst)).toEqual([]);
+  };
 
   it('a multipart object with a byte flipped in one ranged GET: caught, re-fetched, byte-identical', async () => {
     s.proxy.reset({ flipGet: 2 });
     const dst = join(s.dir, 'out', 'flip-engine.bin');
     const r = await download(s, await s.engine(SMALL), 'mp/engine-made.bin', dst);
     expect(s.proxy.stats.flipped).toBe(1);
-    expect(r.job.state).toBe('done');
-    expect(r.verified).toBe('multipart-etag');
-    expect(await sha256File(dst)).toBe(await sha256File(engineMade));
-    expect(await leftovers(dst)).toEqual([]);
+    await expectWhole(r, dst);
   });
 
   it('a byte flipped deep in a ranged GET (past its first MiB): caught, re-fetched, byte-identical', async () => {
@@ -118,10 +122,7 @@ describe('S3 downloads are verified end to end', () => {
     const dst = join(s.dir, 'out', 'flip-deep.bin');
     const r = await download(s, await s.engine(SMALL), 'mp/engine-made.bin', dst);
     expect(s.proxy.stats.flipped).toBe(1);
-    expect(r.job.state).toBe('done');
-    expect(r.verified).toBe('multipart-etag');
-    expect(await sha256File(dst)).toBe(await sha256File(engineMade));
-    expect(await leftovers(dst)).toEqual([]);
+    await expectWhole(r, dst);
   });
 
   it('a ranged GET broken off mid-body is fetched again from its start: byte-identical, no stale bytes', async () => {
