@@ -12,7 +12,7 @@ import { createFolder, headObject, putObject } from '../../../src-main/storage/o
 import type { NewJob } from '../../../src-main/transfers/engine';
 import { TransfersService } from '../../../src-main/transfers/service';
 import { DIALECTS } from '../storage/helpers';
-import { MiB, randomFile, transferStack, type TransferStack } from './harness';
+import { MiB, randomFile, transferStack, uploadOf, type TransferStack } from './harness';
 
 const NAMES: Array<[string, string]> = [
   ['pic.jpg', 'image/jpeg'],
@@ -37,18 +37,7 @@ describe.each(DIALECTS)('Content-Type on upload (%s)', (dialect) => {
   const loc = () => ({ bucket: s.bucket });
   const typeOf = async (key: string) => (await headObject(s.client, loc(), key)).contentType;
   const job = async (key: string, localPath: string, extra: Partial<NewJob> = {}): Promise<NewJob> => {
-    const st = await stat(localPath);
-    return {
-      kind: 'upload',
-      accountId: 'a',
-      bucket: s.bucket,
-      key,
-      localPath,
-      size: st.size,
-      mtimeMs: st.mtimeMs,
-      onConflict: 'overwrite',
-      ...extra,
-    };
+    return { ...uploadOf(s, localPath, await stat(localPath), key), ...extra };
   };
 
   it('single PUT: the type the file name gives, application/octet-stream for an unknown extension or none', async () => {
