@@ -111,6 +111,11 @@ export class TransferEngine {
   private tidying = 0;
   /** Resolves the promise in `cleanups` that stands for the whole tidy queue. */
   private tidyDrained: (() => void) | undefined;
+  /**
+   * `.part` files being removed by a clean-up, by path: a download to the same place waits
+   * for the removal before it touches the file (see removePart).
+   */
+  private readonly partRemovals = new Map<string, Promise<void>>();
 
   private constructor(
     private readonly opts: EngineOptions,
@@ -544,6 +549,7 @@ export class TransferEngine {
           job.transferred += n;
         },
       };
+      if (job.rec.kind === 'download') await this.partRemovals.get(partFile(job));
       const result = job.rec.kind === 'upload' ? await runUpload(ctx, job) : await runDownload(ctx, job);
       if (abort.signal.aborted) return;
       job.transferred = job.rec.size;
@@ -654,10 +660,30 @@ export class TransferEngine {
           ).catch(() => undefined);
         }
       }
-      if (j.rec.kind === 'download') await rm(j.rec.localPath + PART_SUFFIX, { force: true });
+      if (j.rec.kind === 'download') await this.removePart(j);
     }
     if (j.rec.spooled && (j.state === 'done' || j.state === 'cancelled' || j.state === 'skipped')) {
       await rm(j.rec.localPath, { force: true });
+    }
+  }
+
+  /**
+   * Removes what a cancelled or failed download left in its `.part` file, unless a download to
+   * the same place runs now (a new job for the same destination, or this one retried): the file
+   * is that run's then. A clean-up can come late (cancelled jobs are tidied TIDY_PARALLEL at a
+   * time), and a run that starts while the removal is under way waits for it (see run).
+   */
+  private async removePart(j: Job): Promise<void> {
+    const path = partFile(j);
+    for (const other of this.inFlight)
+      if (other.rec.kind === 'download' && other.state === 'running' && partFile(other) === path) return;
+    const removal = rm(path, { force: true });
+    const settled = removal.catch(() => undefined);
+    this.partRemovals.set(path, settled);
+    try {
+      await removal;
+    } finally {
+      if (this.partRemovals.get(path) === settled) this.partRemovals.delete(path);
     }
   }
 
@@ -768,3 +794,5 @@ export const TOKEN_EXPIRED =
 function isExpiredCredential(e: unknown): boolean {
   return e instanceof StorageError && /^(ExpiredToken|TokenExpired|InvalidToken)$/.test(e.storageCode);
 }
+
+const partFile = (j: Job): string => j.rec.localPath + PART_SUFFIX;

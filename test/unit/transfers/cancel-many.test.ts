@@ -84,4 +84,30 @@ describe('cancelling many jobs', () => {
         expect(third.cancel()).toBe(0);
         await third.close();
       });
+
+  it('a late clean-up of a cancelled job leaves alone the .part of a new download to the same place', async () => {
+    const dir = tmp('cancel-same-path-');
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    const n = 3 * TIDY_PARALLEL + 1;
+    const first = await TransferEngine.open({ dir, clientFor: never, concurrency: 1 });
+    await first.add(jobs(n, out));
+    expect(first.pause()).toBe(n);
+    await first.close();
+    for (let i = 0; i < n; i++) writeFileSync(join(out, `obj-${i}${PART_SUFFIX}`), 'partial');
+
+    const again = await TransferEngine.open({ dir, clientFor: never, concurrency: 1 });
+    expect(again.cancel()).toBe(n);
+    // The last one's clean-up waits behind the others; meanwhile the same object is asked for
+    // again, to the same place, and that download starts (its client never comes: it stays
+    // running, and the .part file there is its own from now on).
+    const [last] = jobs(n, out).slice(-1);
+    await again.add([last]);
+    expect(again.summary().active).toBe(1);
+    await again.close();
+    const left = Array.from({ length: n }, (_, i) => join(out, `obj-${i}${PART_SUFFIX}`)).filter((p) =>
+      existsSync(p),
+    );
+    expect(left).toEqual([join(out, `obj-${n - 1}${PART_SUFFIX}`)]);
+  });
 });
