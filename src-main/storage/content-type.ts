@@ -1,4 +1,16 @@
-import mime from 'mime';
+import { lazyRequire } from '../lazy-require';
+
+/**
+ * mime's database (~15 ms of CPU to load), on the first name that needs a type: a listing or a
+ * download never loads it. mime is an ES module; Node >= 20.19 (package.json's engines) and
+ * Electron's Node require() one synchronously and hand back its namespace.
+ */
+const mimeModule = lazyRequire<typeof import('mime')>('mime');
+
+/** mime's `getType`: the type of a path or a bare extension, or null when it knows none. */
+export function mimeType(pathOrExtension: string): string | null {
+  return mimeModule().default.getType(pathOrExtension);
+}
 
 /** What COS and S3 store when nothing better is known, and what the SDK sends for an unknown name. */
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -15,5 +27,5 @@ export function contentTypeFor(name: string, override?: string): string {
   const base = name.slice(name.lastIndexOf('/') + 1);
   const dot = base.lastIndexOf('.');
   if (dot <= 0 || dot === base.length - 1) return DEFAULT_CONTENT_TYPE;
-  return mime.getType(base.slice(dot + 1)) ?? DEFAULT_CONTENT_TYPE;
+  return mimeType(base.slice(dot + 1)) ?? DEFAULT_CONTENT_TYPE;
 }

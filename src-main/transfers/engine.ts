@@ -74,6 +74,8 @@ export type Filter = 'all' | 'active' | 'done' | 'failed';
 
 const ACTIVE = new Set(['queued', 'running', 'paused', 'conflict']);
 const FINISHED = new Set(['done', 'skipped', 'cancelled']);
+/** From this size on a job's bytes are hashed by the worker pool (download.ts's WORKER_DIGEST, upload.ts's IN_MEMORY). */
+const WARM_POOL_AT = 1024 * 1024;
 /** Clean-ups of cancelled jobs at once (file removals, multipart aborts). */
 export const TIDY_PARALLEL = 8;
 
@@ -134,7 +136,6 @@ export class TransferEngine {
   static async open(opts: EngineOptions): Promise<TransferEngine> {
     const { journal, jobs, damage } = await Journal.open(opts.dir, { readOnly: opts.readOnly });
     const engine = new TransferEngine(opts, journal, damage);
-    if (!opts.readOnly) hashPool().warm();
     for (const r of jobs) {
       const job = engine.newJob(r.job);
       // Only what a job holds: a field set (even to undefined) is a property array per job.
@@ -534,6 +535,10 @@ export class TransferEngine {
     job.sampleBytes = 0;
     job.sampleAt = clock();
     this.changed();
+    // A job this big hashes in the worker pool: the workers start now, while its first request
+    // is under way. A smaller one hashes on this thread (or starts a worker when it first needs
+    // one), so a `cp` of a few small files boots no worker isolate at all.
+    if (job.rec.size >= WARM_POOL_AT) hashPool().warm();
     try {
       const client = await this.opts.clientFor(job.rec.accountId);
       const ctx: RunContext = {

@@ -1,8 +1,8 @@
-import mime from 'mime';
 import type { Services } from '../../src-shared/contract';
 import type { ResolvedAccount } from '../accounts/types';
 import { createPresigner } from '../sharing/presign';
 import { StorageClient, type StorageClientOptions } from '../storage/client';
+import { mimeType } from '../storage/content-type';
 import { StorageError } from '../storage/errors';
 import { withAppIdIfMissing } from '../storage/ops/bucket-names';
 import { getObject } from '../storage/ops/objects';
@@ -86,7 +86,7 @@ export class VersionsService implements Api {
 
   async previewUrl(req: Req<'previewUrl'>) {
     const { client, loc, account } = await this.with(req);
-    const contentType = req.contentType || mime.getType(req.key) || 'application/octet-stream';
+    const contentType = req.contentType || mimeType(req.key) || 'application/octet-stream';
     // Signed in the server's time, like shared links, so a skewed clock does not kill the preview.
     const offsetMs = (await client.syncClock(loc, AbortSignal.timeout(CLOCK_PROBE_MS))).offsetMs;
     const serverMs = (this.deps.now ?? Date.now)() + offsetMs;
