@@ -12,6 +12,7 @@ import {
   forgetJob,
   hasPieces,
   isRetryable,
+  newRecord,
   piecesCopy,
   queuedJob,
   Skipped,
@@ -163,7 +164,12 @@ export class TransferEngine {
   /** Queues jobs of one batch; they are on disk before this resolves. */
   async add(records: NewJob[], batchId = randomBytes(6).toString('hex')): Promise<string[]> {
     if (this.opts.readOnly) throw new Error('the transfer queue was opened read-only');
-    const jobs = records.map((r) => this.newJob({ ...r, id: randomBytes(8).toString('hex'), batchId }));
+    // One draw of random bytes for the page's ids, each cut out as hex (no Buffer a job), and
+    // records built in their one shape: a spread copy was a dictionary object of ~1 KB (h18).
+    const bytes = randomBytes(8 * records.length);
+    const jobs = records.map((r, i) =>
+      this.newJob(newRecord(r, bytes.toString('hex', 8 * i, 8 * i + 8), batchId)),
+    );
     await this.journal.appendAll(jobs.map((j) => ({ t: 'job' as const, job: j.rec })));
     this.changed();
     this.pump();
