@@ -10,7 +10,7 @@ const source = {
   length: jobs.length,
   at(i: number): ReplayedJob | undefined {
     if (i === at) {
-      let size = 0;
+      let size: number;
       try {
         size = statSync(`${dir}/${JOURNAL_FILE}.tmp`).size;
       } catch {
