@@ -160,7 +160,10 @@ function smaps(): void {
 }
 
 async function main(): Promise<void> {
+  if (process.env.PROBE_OPEN_DIR) return openOnly(process.env.PROBE_OPEN_DIR);
+  // PROBE_KEEP=1: the data folder is kept (its path printed) for PROBE_OPEN_DIR.
   const work = await mkdtemp(join(tmpdir(), 'h5-mem-'));
+  if (process.env.PROBE_KEEP === '1') console.log(`data kept in ${join(work, 'data')}`);
   const local = rgw ? undefined : await folderServer(want);
   const acct: ResolvedAccount = {
     kind: 's3',
@@ -209,7 +212,7 @@ async function main(): Promise<void> {
     mem('after (gc)');
     await app.close();
     local?.close();
-    await rm(work, { recursive: true, force: true });
+    if (process.env.PROBE_KEEP !== '1') await rm(work, { recursive: true, force: true });
     return;
   }
   // h18: PROBE_ALLOC_PROFILE=file.heapprofile: every allocation while queueing, sampled (with
@@ -323,19 +326,42 @@ async function main(): Promise<void> {
     mem('reopened (after gc)');
     await again.close();
     local?.close();
-    await rm(work, { recursive: true, force: true });
+    if (process.env.PROBE_KEEP !== '1') await rm(work, { recursive: true, force: true });
     return;
   }
   if (phases.length > 0) {
     await runPhases(app, bridge, work);
     local?.close();
-    await rm(work, { recursive: true, force: true });
+    if (process.env.PROBE_KEEP !== '1') await rm(work, { recursive: true, force: true });
     return;
   }
   await bridge.transfers.cancel({});
   await app.close();
   local?.close();
-  await rm(work, { recursive: true, force: true });
+  if (process.env.PROBE_KEEP !== '1') await rm(work, { recursive: true, force: true });
+}
+
+/**
+ * h18: PROBE_OPEN_DIR=<data folder a PROBE_KEEP=1 run left>: what a fresh process holds
+ * opening a journal of 100,000 unfinished jobs (as after a restart), RSS sampled every 20 ms
+ * from before the open until the jobs are listed. Run under /usr/bin/time for the whole figure.
+ */
+async function openOnly(dataDir: string): Promise<void> {
+  mem('start');
+  let peak = 0;
+  const s = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const c0 = process.cpuUsage();
+  const t = performance.now();
+  const app = await createMain({ mode: 'test', log: quiet, dataDir });
+  const b = createInProcessBridge(app.router, app.hub);
+  const l = await b.transfers.list({ offset: 0, limit: 1, filter: 'active' });
+  const c = process.cpuUsage(c0);
+  clearInterval(s);
+  console.log(
+    `opened: ${l.total} active taken back in ${((performance.now() - t) / 1000).toFixed(1)} s, cpu ${((c.user + c.system) / 1e6).toFixed(1)} s, rss peak ${(peak / MB).toFixed(0)} MB`,
+  );
+  mem('opened (gc)');
+  await app.close();
 }
 
 type App = Awaited<ReturnType<typeof createMain>>;
