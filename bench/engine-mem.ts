@@ -12,6 +12,7 @@
 // (loopback object, 1 MiB pattern repeated, true MD5 ETag), RSS peak and CPU while it runs.
 // PROBE_PHASES=cancel,close (h13): the steps after the queue is in, measured one by one (runPhases).
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -123,8 +124,46 @@ function mem(label: string): { rss: number; heap: number } {
   return { rss: m.rss, heap: m.heapUsed };
 }
 
+/** h18: where the process's RSS is (PROBE_SMAPS=1): the largest mappings by resident size. */
+function smaps(): void {
+  const rows: Array<{ what: string; kb: number; size: number }> = [];
+  let cur: { what: string; kb: number; size: number } | undefined;
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      cur = {
+        what: head[3] || '[anon]',
+        kb: 0,
+        size: (parseInt(head[2], 16) - parseInt(head[1], 16)) / 1024,
+      };
+      rows.push(cur);
+    } else if (cur && line.startsWith('Rss:')) cur.kb = Number(line.split(/\s+/)[1]);
+  }
+  const by = new Map<string, number>();
+  for (const r of rows) by.set(r.what, (by.get(r.what) ?? 0) + r.kb);
+  console.log(
+    'smaps by name (MB):',
+    [...by]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([k, v]) => `${k} ${(v / 1024).toFixed(0)}`)
+      .join(', '),
+  );
+  const anon = rows
+    .filter((r) => r.what === '[anon]')
+    .sort((a, b) => b.kb - a.kb)
+    .slice(0, 25);
+  console.log(
+    'largest anon (rss MB / size MB):',
+    anon.map((r) => `${(r.kb / 1024).toFixed(1)}/${(r.size / 1024).toFixed(0)}`).join(' '),
+  );
+}
+
 async function main(): Promise<void> {
+  if (process.env.PROBE_OPEN_DIR) return openOnly(process.env.PROBE_OPEN_DIR);
+  // PROBE_KEEP=1: the data folder is kept (its path printed) for PROBE_OPEN_DIR.
   const work = await mkdtemp(join(tmpdir(), 'h5-mem-'));
+  if (process.env.PROBE_KEEP === '1') console.log(`data kept in ${join(work, 'data')}`);
   const local = rgw ? undefined : await folderServer(want);
   const acct: ResolvedAccount = {
     kind: 's3',
@@ -173,8 +212,23 @@ async function main(): Promise<void> {
     mem('after (gc)');
     await app.close();
     local?.close();
-    await rm(work, { recursive: true, force: true });
+    if (process.env.PROBE_KEEP !== '1') await rm(work, { recursive: true, force: true });
     return;
+  }
+  // h18: PROBE_ALLOC_PROFILE=file.heapprofile: every allocation while queueing, sampled (with
+  // what scavenges and full GCs collected), this isolate only (COSDESK_TRANSFERS_THREAD=main).
+  const profiling = process.env.PROBE_ALLOC_PROFILE;
+  const { Session } = await import('node:inspector');
+  const session = profiling ? new Session() : undefined;
+  const post = (m: string, p?: object) =>
+    new Promise<unknown>((res, rej) => session!.post(m, p ?? {}, (e, r) => (e ? rej(e) : res(r))));
+  if (session) {
+    session.connect();
+    await post('HeapProfiler.startSampling', {
+      samplingInterval: 4096,
+      includeObjectsCollectedByMajorGC: true,
+      includeObjectsCollectedByMinorGC: true,
+    });
   }
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
   const t0 = performance.now();
@@ -193,17 +247,52 @@ async function main(): Promise<void> {
     total = (await bridge.transfers.list({ offset: 0, limit: 1 })).total;
     if (total >= want) break;
     if (i % 20 === 0) dbg(`total ${total}`);
+    if (process.env.PROBE_TRACE && i % 5 === 0) {
+      // h18: where the queueing peak is (jobs in, process RSS, the worker's heap used/reserved).
+      const d = await (
+        app.transfers as unknown as { diagnostics?: () => Promise<{ heapUsed: number; heapTotal: number }> }
+      ).diagnostics
+        ?.call(app.transfers)
+        .catch(() => undefined);
+      console.log(
+        `trace ${total} jobs: rss ${(process.memoryUsage().rss / MB).toFixed(0)} MB${d ? `, worker heap ${(d.heapUsed / MB).toFixed(0)}/${(d.heapTotal / MB).toFixed(0)} MB` : ''}`,
+      );
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   const cpu = process.cpuUsage(cpu0);
   console.log(
     `${total} jobs queued in ${((performance.now() - t0) / 1000).toFixed(1)} s, cpu ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s, rss peak so far ${(peak / MB).toFixed(0)} MB`,
   );
+  if (session && profiling) {
+    const { profile } = (await post('HeapProfiler.stopSampling')) as { profile: unknown };
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(profiling, JSON.stringify(profile));
+    session.disconnect();
+  }
   const q = mem('queued (after gc)');
   console.log(
     `per job: heap ${((q.heap - base.heap) / total).toFixed(0)} B, rss ${((q.rss - base.rss) / total).toFixed(0)} B`,
   );
   if (process.env.PROBE_SNAPSHOT) console.log('snapshot', writeHeapSnapshot(process.env.PROBE_SNAPSHOT));
+  if (process.env.PROBE_SMAPS) smaps();
+  const diag = (
+    app.transfers as unknown as { diagnostics?: () => Promise<{ heapUsed: number; heapTotal: number }> }
+  ).diagnostics;
+  if (diag) {
+    const d = await diag.call(app.transfers);
+    console.log(
+      `worker heap: used ${(d.heapUsed / MB).toFixed(0)} MB, total ${(d.heapTotal / MB).toFixed(0)} MB`,
+    );
+  }
+  // h18: the worker's heap (the engine, its queue and journal) after the queue is in.
+  const worker = (app.transfers as unknown as { worker?: import('node:worker_threads').Worker }).worker;
+  if (process.env.PROBE_WORKER_SNAPSHOT && worker) {
+    const { createWriteStream } = await import('node:fs');
+    const { pipeline } = await import('node:stream/promises');
+    await pipeline(await worker.getHeapSnapshot(), createWriteStream(process.env.PROBE_WORKER_SNAPSHOT));
+    console.log('worker snapshot', process.env.PROBE_WORKER_SNAPSHOT);
+  }
   if (runS > 0) {
     if (concurrency > 0) await bridge.transfers.setLimits({ uploadBps: 0, downloadBps: 0, concurrency: 8 });
     peak = 0;
@@ -237,19 +326,42 @@ async function main(): Promise<void> {
     mem('reopened (after gc)');
     await again.close();
     local?.close();
-    await rm(work, { recursive: true, force: true });
+    if (process.env.PROBE_KEEP !== '1') await rm(work, { recursive: true, force: true });
     return;
   }
   if (phases.length > 0) {
     await runPhases(app, bridge, work);
     local?.close();
-    await rm(work, { recursive: true, force: true });
+    if (process.env.PROBE_KEEP !== '1') await rm(work, { recursive: true, force: true });
     return;
   }
   await bridge.transfers.cancel({});
   await app.close();
   local?.close();
-  await rm(work, { recursive: true, force: true });
+  if (process.env.PROBE_KEEP !== '1') await rm(work, { recursive: true, force: true });
+}
+
+/**
+ * h18: PROBE_OPEN_DIR=<data folder a PROBE_KEEP=1 run left>: what a fresh process holds
+ * opening a journal of 100,000 unfinished jobs (as after a restart), RSS sampled every 20 ms
+ * from before the open until the jobs are listed. Run under /usr/bin/time for the whole figure.
+ */
+async function openOnly(dataDir: string): Promise<void> {
+  mem('start');
+  let peak = 0;
+  const s = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const c0 = process.cpuUsage();
+  const t = performance.now();
+  const app = await createMain({ mode: 'test', log: quiet, dataDir });
+  const b = createInProcessBridge(app.router, app.hub);
+  const l = await b.transfers.list({ offset: 0, limit: 1, filter: 'active' });
+  const c = process.cpuUsage(c0);
+  clearInterval(s);
+  console.log(
+    `opened: ${l.total} active taken back in ${((performance.now() - t) / 1000).toFixed(1)} s, cpu ${((c.user + c.system) / 1e6).toFixed(1)} s, rss peak ${(peak / MB).toFixed(0)} MB`,
+  );
+  mem('opened (gc)');
+  await app.close();
 }
 
 type App = Awaited<ReturnType<typeof createMain>>;

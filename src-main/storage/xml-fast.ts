@@ -62,6 +62,35 @@ export function parseXmlFast(input: string): Node | undefined {
   }
 }
 
+/**
+ * Where the name of the tag opening at `lt` ends, when the tag is `<name>` or `<name/>` (a name
+ * as OPEN's, then `>` or `/>` at once); 0 for any other tag, which OPEN reads.
+ */
+function plainOpen(input: string, lt: number): number {
+  let i = lt + 1;
+  const c0 = input.charCodeAt(i);
+  if (!((c0 >= 65 && c0 <= 90) || (c0 >= 97 && c0 <= 122) || c0 === 95)) return 0;
+  for (i++; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    // [\w.:-]: letters, digits, `_`, `.`, `:`, `-`
+    if (
+      (c >= 65 && c <= 90) ||
+      (c >= 97 && c <= 122) ||
+      (c >= 48 && c <= 57) ||
+      c === 95 ||
+      c === 46 ||
+      c === 58 ||
+      c === 45
+    )
+      continue;
+    break;
+  }
+  const c = input.charCodeAt(i);
+  if (c === 62) return i;
+  if (c === 47 && input.charCodeAt(i + 1) === 62) return i;
+  return 0;
+}
+
 function parse(input: string): Node | undefined {
   let pos = 0;
   const decl = DECL.exec(input);
@@ -82,11 +111,18 @@ function parse(input: string): Node | undefined {
     }
     const next = input.charCodeAt(lt + 1);
     if (next === 47 /* / */) {
-      CLOSE.lastIndex = lt;
-      const m = CLOSE.exec(input);
       const top = stack.pop();
-      if (!m || !top || m[1] !== top.name) return undefined;
-      pos = CLOSE.lastIndex;
+      if (!top) return undefined;
+      const after = lt + 2 + top.name.length;
+      if (input.charCodeAt(after) === 62 /* > */ && input.startsWith(top.name, lt + 2)) {
+        // `</name>`: what CLOSE matches there (a name's characters end at `>`), without the match.
+        pos = after + 1;
+      } else {
+        CLOSE.lastIndex = lt;
+        const m = CLOSE.exec(input);
+        if (!m || m[1] !== top.name) return undefined;
+        pos = CLOSE.lastIndex;
+      }
       let value: unknown;
       if (top.node) {
         if (top.text.trim() !== '') return undefined; // mixed content
@@ -109,24 +145,38 @@ function parse(input: string): Node | undefined {
     }
     if (next === 33 /* ! */ || next === 63 /* ? */) return undefined; // comment, CDATA, DOCTYPE, PI
     if (rootDone && stack.length === 0) return undefined; // a second root
-    OPEN.lastIndex = lt;
-    const m = OPEN.exec(input);
-    if (!m) return undefined;
-    pos = OPEN.lastIndex;
-    if (m[3] === '/') {
+    // `<name>` or `<name/>` (every tag of a listing) read by hand; anything else by OPEN. A
+    // match array and its strings for each of 12 tags a key were ~2 KB of garbage a key (h18).
+    let name: string;
+    let empty: boolean;
+    const plain = plainOpen(input, lt);
+    if (plain > 0) {
+      const slash = input.charCodeAt(plain) === 47;
+      name = input.slice(lt + 1, plain);
+      empty = slash;
+      pos = plain + (slash ? 2 : 1);
+    } else {
+      OPEN.lastIndex = lt;
+      const m = OPEN.exec(input);
+      if (!m) return undefined;
+      pos = OPEN.lastIndex;
+      name = m[1];
+      empty = m[3] === '/';
+    }
+    if (empty) {
       if (stack.length === 0) {
-        addChild(doc, localName(m[1]), '');
+        addChild(doc, localName(name), '');
         rootDone = true;
       } else {
         const parent = stack[stack.length - 1];
         if (parent.text.trim() !== '') return undefined;
         parent.node ??= {};
-        addChild(parent.node, localName(m[1]), '');
+        addChild(parent.node, localName(name), '');
       }
     } else {
       if (stack.length > 0 && stack[stack.length - 1].text.trim() !== '') return undefined;
       if (stack.length > 0) stack[stack.length - 1].node ??= {};
-      stack.push({ name: m[1], node: undefined, text: '' });
+      stack.push({ name, node: undefined, text: '' });
     }
   }
   if (stack.length > 0 || !rootDone) return undefined;

@@ -146,6 +146,31 @@ export function compactRecord(r: JobRecord): JobRecord {
   return out;
 }
 
+/**
+ * A new job's record: `r` with its id and batch, in the one shape (what `{ ...r, id, batchId }`
+ * gave, without the spread's copy). A field this version does not know takes the spread.
+ */
+export function newRecord(r: Omit<JobRecord, 'id' | 'batchId'>, id: string, batchId: string): JobRecord {
+  for (const k in r) if (!RECORD_FIELDS.has(k)) return compactRecord({ ...r, id, batchId });
+  return {
+    id,
+    kind: r.kind,
+    batchId: intern(batchId),
+    accountId: intern(r.accountId),
+    bucket: intern(r.bucket),
+    region: intern(r.region),
+    key: r.key,
+    localPath: r.localPath,
+    size: r.size,
+    mtimeMs: r.mtimeMs,
+    etag: r.etag,
+    versionId: r.versionId,
+    onConflict: r.onConflict,
+    spooled: r.spooled,
+    contentType: intern(r.contentType),
+  };
+}
+
 /** The job leaves its queue (`clear`): its engine's tally stops counting it. */
 export function forgetJob(job: Job): void {
   if (job instanceof QueuedJob) job.forget();

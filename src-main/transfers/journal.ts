@@ -138,7 +138,15 @@ export interface JournalDamage {
  */
 export class Journal {
   private fh: FileHandle | undefined;
-  private pending: string[] = [];
+  /**
+   * Lines not yet written: encoded in pieces of about PIECE_CHARS, and the text since the last
+   * piece. Held as one string per flush (and a page of 1,000 jobs as one), they outlived the
+   * young generation, and the whole text flattened for the write went to the old one: what a
+   * 100,000-job queueing and a pause-all grew the heap with (h18).
+   */
+  private pending: Buffer[] = [];
+  private text = '';
+  private pendingRecords = 0;
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushing: Promise<void> | undefined;
   /** Set while records appended with `appendSoon` wait for company. */
@@ -171,9 +179,11 @@ export class Journal {
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
-    let text: string;
+    // The bytes, read line by line by replay: 100,000 jobs' journal as one string and its
+    // split lines were ~50 MB of a reopen's peak (h18).
+    let text: Buffer | string;
     try {
-      text = existsSync(path) ? readFileSync(path, 'utf8') : '';
+      text = existsSync(path) ? readFileSync(path) : '';
     } catch {
       // Unreadable (a folder in its place, an I/O error): set it aside whole and start afresh.
       const aside = `${path}.damaged-${stamp()}`;
@@ -229,8 +239,7 @@ export class Journal {
    */
   note(entry: JournalEntry): void {
     if (this.readOnly) return;
-    this.pending.push(JSON.stringify(entry) + '\n');
-    this.records++;
+    this.push(JSON.stringify(entry) + '\n');
     if (!this.flushing && !this.soonTimer) {
       this.soonTimer = setTimeout(() => {
         this.soonTimer = undefined;
@@ -241,8 +250,7 @@ export class Journal {
 
   private queue(entry: JournalEntry): Promise<void> {
     if (this.readOnly) return Promise.reject(new Error('the transfer journal was opened read-only'));
-    this.pending.push(JSON.stringify(entry) + '\n');
-    this.records++;
+    this.push(JSON.stringify(entry) + '\n');
     return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
 
@@ -252,7 +260,7 @@ export class Journal {
       clearTimeout(this.soonTimer);
       this.soonTimer = undefined;
     }
-    if (this.pending.length > 0) this.flushing ??= this.flush();
+    if (this.hasPending()) this.flushing ??= this.flush();
   }
 
   /**
@@ -262,10 +270,7 @@ export class Journal {
   appendAll(entries: JournalEntry[]): Promise<void> {
     if (this.readOnly) return Promise.reject(new Error('the transfer journal was opened read-only'));
     if (entries.length === 0) return Promise.resolve();
-    let lines = '';
-    for (const e of entries) lines += JSON.stringify(e) + '\n';
-    this.pending.push(lines);
-    this.records += entries.length;
+    for (const e of entries) this.push(JSON.stringify(e) + '\n');
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.kick();
     return p;
@@ -275,8 +280,11 @@ export class Journal {
     return this.records;
   }
 
-  /** Rewrites the journal with just `jobs` (called when the queue is idle). */
-  async compact(jobs: ReplayedJob[]): Promise<void> {
+  /**
+   * Rewrites the journal with just `jobs` (called when the queue is idle), written in pages:
+   * `jobs` is read while the file is written, so it must answer as when this was called.
+   */
+  async compact(jobs: ReplayedJob[] | SnapshotSource): Promise<void> {
     if (this.readOnly) return;
     this.kick();
     // Inline, not drain(): nothing may start a flush between the wait and the rewrite.
@@ -291,7 +299,7 @@ export class Journal {
         this.fh = undefined;
         // Async: a big queue's snapshot (and its fsync) must not stall the thread that serves IPC.
         await writeSnapshotAsync(this.path, jobs);
-        this.records = jobs.length + this.pending.length;
+        this.records = jobs.length + this.pendingRecords;
       } finally {
         this.fh = await open(this.path, 'a', 0o600);
       }
@@ -316,15 +324,36 @@ export class Journal {
     this.fh = undefined;
   }
 
+  /** One record's line, to be written with the next flush. */
+  private push(line: string): void {
+    this.text += line;
+    this.records++;
+    this.pendingRecords++;
+    if (this.text.length >= PIECE_CHARS) this.seal();
+  }
+
+  /** The text gathered so far as a piece of bytes (short-lived strings, external bytes). */
+  private seal(): void {
+    if (!this.text) return;
+    this.pending.push(Buffer.from(this.text));
+    this.text = '';
+  }
+
+  private hasPending(): boolean {
+    return this.pending.length > 0 || this.text.length > 0;
+  }
+
   private async flush(): Promise<void> {
-    while (this.pending.length > 0) {
-      const lines = this.pending.join('');
+    while (this.hasPending()) {
+      this.seal();
+      const pieces = this.pending;
       const waiters = this.waiters;
       this.pending = [];
+      this.pendingRecords = 0;
       this.waiters = [];
       try {
         if (!this.fh) throw new Error('the transfer journal is closed');
-        await this.fh.write(lines);
+        await this.fh.writev(pieces);
         await this.fh.sync();
         for (const w of waiters) w.resolve();
       } catch (e) {
@@ -336,6 +365,12 @@ export class Journal {
 }
 
 export const JOURNAL_FILE = 'journal.jsonl';
+/**
+ * Pending text is encoded in pieces of about this many characters: short enough for V8 to make
+ * each piece's flat copy in the young generation (objects under 128 KiB), long enough that a
+ * page of 1,000 queued jobs is a handful of pieces.
+ */
+const PIECE_CHARS = 32 * 1024;
 /** How long a record made with `appendSoon` may wait for others to share its write and fsync. */
 const SOON_MS = 50;
 
@@ -352,10 +387,10 @@ const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
  * download's size or ETag) or the destination moved (retarget): then upload, parts and
  * chunks are reset together, as the running engine did.
  */
-export function replay(text: string): { jobs: ReplayedJob[]; skipped: number } {
+export function replay(text: string | Buffer): { jobs: ReplayedJob[]; skipped: number } {
   const byId = new Map<string, ReplayedJob>();
   let skipped = 0;
-  for (const line of text.split('\n')) {
+  for (const line of lines(text)) {
     if (!line.trim()) continue;
     let parsed: unknown;
     try {
@@ -423,6 +458,22 @@ export function replay(text: string): { jobs: ReplayedJob[]; skipped: number } {
   return { jobs: [...byId.values()], skipped };
 }
 
+/**
+ * The lines of a journal's text or bytes, one at a time (what `split('\n')` gave, without the
+ * array). Bytes are decoded a line at a time: a newline byte is never part of a UTF-8 sequence.
+ */
+function* lines(text: string | Buffer): Generator<string> {
+  const n = text.length;
+  let at = 0;
+  for (;;) {
+    let nl = typeof text === 'string' ? text.indexOf('\n', at) : text.indexOf(10, at);
+    if (nl < 0) nl = n;
+    yield typeof text === 'string' ? text.slice(at, nl) : text.toString('utf8', at, nl);
+    if (nl >= n) return;
+    at = nl + 1;
+  }
+}
+
 function bytesChanged(a: JobRecord, b: JobRecord): boolean {
   if (a.kind !== b.kind || a.size !== b.size) return true;
   return a.kind === 'upload' ? a.mtimeMs !== b.mtimeMs : a.etag !== b.etag;
@@ -446,32 +497,61 @@ class NoEntries<V> extends Map<number, V> {
 const NO_PARTS: ReplayedJob['parts'] = new NoEntries();
 const NO_CHUNKS: ReplayedJob['chunks'] = new NoEntries();
 
-/** The state of `jobs` as a fresh journal, swapped in atomically. */
-function snapshotLines(jobs: ReplayedJob[]): string[] {
-  const lines: string[] = [];
-  for (const j of jobs) {
-    lines.push(JSON.stringify({ t: 'job', job: j.job }));
-    if (j.uploadId)
-      lines.push(JSON.stringify({ t: 'upload', id: j.job.id, uploadId: j.uploadId, partSize: j.partSize }));
-    if (j.initiating && !j.uploadId)
-      lines.push(JSON.stringify({ t: 'initiating', id: j.job.id, ...j.initiating }));
-    for (const [n, p] of j.parts)
-      lines.push(JSON.stringify({ t: 'part', id: j.job.id, n, ...p, uploadId: j.uploadId }));
-    for (const [n, c] of j.chunks) lines.push(JSON.stringify({ t: 'chunk', id: j.job.id, n, ...c }));
-    if (j.state !== 'queued')
-      lines.push(
-        JSON.stringify({ t: 'state', id: j.job.id, state: j.state, error: j.error, verified: j.verified }),
-      );
-  }
-  return lines;
+/**
+ * What a compaction writes: the jobs as the caller saw them when it asked (an array does), read
+ * one at a time while the snapshot is written page by page. A source may build each job when
+ * asked, so that 100,000 jobs' records never exist at once (h18).
+ */
+export interface SnapshotSource {
+  readonly length: number;
+  at(index: number): ReplayedJob | undefined;
 }
 
-function writeSnapshot(path: string, jobs: ReplayedJob[]): void {
-  const lines = snapshotLines(jobs);
+/** The snapshot is written in pieces of about this many characters (one write each). */
+const SNAPSHOT_PAGE_CHARS = 1 << 20;
+
+/** One job's lines in a fresh journal, each ending in a newline. */
+function snapshotLines(j: ReplayedJob): string {
+  const id = j.job.id;
+  let s = JSON.stringify({ t: 'job', job: j.job }) + '\n';
+  if (j.uploadId) s += JSON.stringify({ t: 'upload', id, uploadId: j.uploadId, partSize: j.partSize }) + '\n';
+  if (j.initiating && !j.uploadId) s += JSON.stringify({ t: 'initiating', id, ...j.initiating }) + '\n';
+  for (const [n, p] of j.parts) s += JSON.stringify({ t: 'part', id, n, ...p, uploadId: j.uploadId }) + '\n';
+  for (const [n, c] of j.chunks) s += JSON.stringify({ t: 'chunk', id, n, ...c }) + '\n';
+  if (j.state !== 'queued')
+    s += JSON.stringify({ t: 'state', id, state: j.state, error: j.error, verified: j.verified }) + '\n';
+  return s;
+}
+
+/**
+ * The snapshot's text in pages of about SNAPSHOT_PAGE_CHARS: the lines of 100,000 jobs, their
+ * join and its bytes held at once were ~120 MB of a pause-all's peak (h13, h18).
+ */
+function* snapshotPages(jobs: SnapshotSource): Generator<string> {
+  let page = '';
+  for (let i = 0; i < jobs.length; i++) {
+    const j = jobs.at(i);
+    if (!j) continue;
+    page += snapshotLines(j);
+    if (page.length >= SNAPSHOT_PAGE_CHARS) {
+      yield page;
+      page = '';
+    }
+  }
+  if (page) yield page;
+}
+
+/**
+ * The state of `jobs` as a fresh journal, swapped in atomically: written whole to a temporary
+ * file, synced, then renamed over the journal. A crash before the rename leaves the old journal
+ * as it was (the temporary file is written afresh next time); the pages change only how the
+ * temporary file is filled.
+ */
+function writeSnapshot(path: string, jobs: ReplayedJob[] | SnapshotSource): void {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    if (lines.length) writeSync(fd, lines.join('\n') + '\n');
+    for (const page of snapshotPages(jobs)) writeSync(fd, page);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -481,12 +561,11 @@ function writeSnapshot(path: string, jobs: ReplayedJob[]): void {
   renameSync(tmp, path);
 }
 
-async function writeSnapshotAsync(path: string, jobs: ReplayedJob[]): Promise<void> {
-  const lines = snapshotLines(jobs);
+async function writeSnapshotAsync(path: string, jobs: SnapshotSource): Promise<void> {
   const tmp = `${path}.tmp`;
   const fh = await open(tmp, 'w', 0o600);
   try {
-    if (lines.length) await fh.write(lines.join('\n') + '\n');
+    for (const page of snapshotPages(jobs)) await fh.write(page);
     await fh.sync();
   } finally {
     await fh.close();

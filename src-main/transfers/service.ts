@@ -15,7 +15,7 @@ import { listObjects } from '../storage/ops/list';
 import { engineOptionsFromEnv, TOKEN_EXPIRED, TransferEngine, type NewJob } from './engine';
 import { errorText } from './job';
 import { cleanDir, PRIVATE_FILE_MODE, privateDir, unguessableName } from './private-dir';
-import { safeLocalPath } from './safe-path';
+import { localPathsUnder } from './safe-path';
 import { DEFAULT_SYMLINKS, walkFiles, type SymlinkChoice } from './walk';
 import { WalkJournal, type WalkRecord } from './walk-journal';
 
@@ -346,12 +346,13 @@ export class TransfersService implements Transfers {
       const journal = await this.walkJournal();
       const client = await this.client(walk.accountId);
       const loc = { bucket: walk.bucket, region: walk.region };
+      const localPathOf = localPathsUnder(d.localDir);
       const toJob = (key: string, size: number): NewJob | undefined => {
         if (keys.has(key)) return undefined;
         const rel = key.startsWith(d.prefix) ? key.slice(d.prefix.length) : key;
         let localPath: string;
         try {
-          localPath = safeLocalPath(d.localDir, rel);
+          localPath = localPathOf(rel);
         } catch {
           this.deps.log?.warn(`download: skipped a key that names no file inside the folder`);
           return undefined;
@@ -373,11 +374,9 @@ export class TransfersService implements Transfers {
       let queued = 0;
       const add = async (jobs: NewJob[]) => {
         if (jobs.length === 0) return;
+        const keys = jobs.map((j) => j.key);
         await (await this.engine()).add(jobs, walk.id);
-        await journal.queued(
-          walk.id,
-          jobs.map((j) => j.key),
-        );
+        await journal.queued(walk.id, keys);
         queued += jobs.length;
         if (stopAfter > 0 && queued >= stopAfter) await this.holdForTest(walk, queued);
       };
@@ -389,22 +388,29 @@ export class TransfersService implements Transfers {
           .map((k) => toJob(k, 0))
           .filter((j): j is NewJob => !!j),
       );
+      // A page's listing is dropped before its jobs are queued (not held through the journal's
+      // write and fsync): what outlived the young generation grew the heap while queueing (h18).
+      const nextPage = async (folder: string, marker: string | undefined) => {
+        const page = await listObjects(client, loc, {
+          prefix: folder,
+          marker,
+          maxKeys: stopAfter > 0 ? Math.min(1000, stopAfter) : 1000,
+        });
+        const jobs: NewJob[] = [];
+        for (const o of page.objects) {
+          if (o.key.endsWith('/')) continue;
+          const j = toJob(o.key, o.size);
+          if (j) jobs.push(j);
+        }
+        return { jobs, next: page.isTruncated && page.nextMarker ? page.nextMarker : undefined };
+      };
       for (const folder of d.keys.filter(isFolder)) {
         let marker: string | undefined;
         for (;;) {
-          const page = await listObjects(client, loc, {
-            prefix: folder,
-            marker,
-            maxKeys: stopAfter > 0 ? Math.min(1000, stopAfter) : 1000,
-          });
-          await add(
-            page.objects
-              .filter((o) => !o.key.endsWith('/'))
-              .map((o) => toJob(o.key, o.size))
-              .filter((j): j is NewJob => !!j),
-          );
-          if (!page.isTruncated || !page.nextMarker) break;
-          marker = page.nextMarker;
+          const { jobs, next } = await nextPage(folder, marker);
+          await add(jobs);
+          if (next === undefined) break;
+          marker = next;
         }
       }
       await journal.done(walk.id);

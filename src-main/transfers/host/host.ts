@@ -267,7 +267,13 @@ export class TransfersHost implements Transfers {
    * The worker's thread id, the requests made from it so far (tests: the byte path runs
    * there), its heap (the bench counts it as the engine's) and the time its loop ran code.
    */
-  diagnostics(): Promise<{ threadId: number; requests: number; heapUsed: number; busyMs: number }> {
+  diagnostics(): Promise<{
+    threadId: number;
+    requests: number;
+    heapUsed: number;
+    heapTotal: number;
+    busyMs: number;
+  }> {
     return this.port().ask('diagnostics');
   }
 

@@ -145,6 +145,8 @@ const handlers: Record<string, Handler> = {
     threadId,
     requests,
     heapUsed: process.memoryUsage().heapUsed,
+    /** The worker's V8 heap as reserved (garbage not yet collected included): bench/engine-mem.ts. */
+    heapTotal: process.memoryUsage().heapTotal,
     busyMs: performance.eventLoopUtilization().active,
   }),
 };
