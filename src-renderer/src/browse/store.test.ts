@@ -60,7 +60,7 @@ describe('useBrowserStore', () => {
     expect(store.listingState).toBe('loading');
     expect(store.count).toBe(1000);
     // The first page is small, so that it comes back soon; the rest come 1000 at a time.
-    expect(storage.listObjects.mock.calls[0][0]).toMatchObject({ maxKeys: 200 });
+    expect(storage.listObjects.mock.calls[0][0]).toMatchObject({ maxKeys: 100 });
     expect(storage.listObjects.mock.calls[1][0]).toMatchObject({
       prefix: '',
       delimiter: '/',
