@@ -219,20 +219,22 @@ describe('HttpClient', () => {
   });
 
   it('a slow download that keeps moving completes', async () => {
+    // 40 pieces 100 ms apart: the whole answer takes twice the idle timeout, while no silence
+    // comes near it (a 20-fold margin, so a busy machine's late timers do not trip it).
     const s = await serve((_q, res) => {
-      res.writeHead(200, { 'content-length': String(20 * 100) });
+      res.writeHead(200, { 'content-length': String(40 * 100) });
       let i = 0;
       const t = setInterval(() => {
         res.write('x'.repeat(100));
-        if (++i === 20) {
+        if (++i === 40) {
           clearInterval(t);
           res.end();
         }
       }, 100);
     });
-    const { c } = client({ idleTimeoutMs: 300, connectTimeoutMs: 300, maxAttempts: 1 });
+    const { c } = client({ idleTimeoutMs: 2_000, connectTimeoutMs: 2_000, maxAttempts: 1 });
     const res = await c.send(builder(s.url));
-    expect((await res.body.text()).length).toBe(2000);
+    expect((await res.body.text()).length).toBe(4000);
   });
 
   it('a server that takes the request and says nothing is timed out after the silence', async () => {
