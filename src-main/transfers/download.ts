@@ -721,8 +721,9 @@ function rangesFor(plan: Plan, size: number, partSize: number): Range[] {
 }
 
 /**
- * Large objects: chunks fetched in parallel into their places in the `.part` file. For a
- * multipart S3 object the chunks follow its parts, so each chunk's MD5 is a part's MD5.
+ * Large objects: chunks fetched into their places in the `.part` file by a few streams in
+ * parallel (fetchChunks). For a multipart S3 object the chunks follow its parts, so each
+ * chunk's MD5 is a part's MD5.
  */
 async function ranged(
   ctx: RunContext,
@@ -789,11 +790,13 @@ async function ranged(
 }
 
 /**
- * Streams a big object is fetched with at most (fewer when the job's concurrency is lower):
- * each one GET of a contiguous run of whole parts. Fewer, longer GETs cost the server and us
- * less than one GET per part (bench/CHANGES-h16.md).
+ * Streams a big object is fetched with: at most this many, never more than the job's
+ * concurrency (requests in flight, shared by every job), nor than its parts left. Each is one
+ * GET of a contiguous run of whole parts, holding one request slot for as long as it runs;
+ * the other slots stay for the other jobs. Fewer, longer GETs cost the server and us less than
+ * one GET per part (measured: bench/CHANGES-h16.md).
  */
-export const STREAMS = Number(process.env.COSDESK_H16_STREAMS ?? 3);
+export const STREAMS = 4;
 
 /**
  * The parts still to fetch (`todo`, ascending), cut into at most `streams` runs of about equal
@@ -835,7 +838,6 @@ async function fetchChunks(
 ): Promise<void> {
   const byMd5 = chunkDigest(plan) === 'md5';
   const syncer = new Syncer(fh);
-  const queue = process.env.COSDESK_H16_WQ ? new WriteQueue() : undefined;
   let firstError: unknown;
   const stop = () => firstError !== undefined || ctx.signal.aborted;
   const todo: number[] = [];
@@ -880,7 +882,7 @@ async function fetchChunks(
           // while it goes on.
           await ctx.limiter.run(async () => {
             if (stop()) return;
-            const out = new BatchedWriter(fh, from, queue);
+            const out = new BatchedWriter(fh, from);
             let partEnd = ranges[parts[next]].start + ranges[parts[next]].len;
             const boundary = async (w: Promise<void> | undefined) => {
               await w;
@@ -974,15 +976,6 @@ class Syncer {
 }
 
 /** The body's chunks, written in batches of about 1 MiB (one writev each) at their places. */
-class WriteQueue {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.tail.then(fn, fn);
-    this.tail = p.catch(() => undefined);
-    return p;
-  }
-}
-
 class BatchedWriter {
   private pending: Buffer[] = [];
   private bytes = 0;
@@ -991,7 +984,6 @@ class BatchedWriter {
   constructor(
     private readonly fh: FileHandle,
     start: number,
-    private readonly queue?: WriteQueue,
   ) {
     this.at = start;
   }
@@ -1011,9 +1003,7 @@ class BatchedWriter {
     this.at += this.bytes;
     this.bytes = 0;
     while (left > 0) {
-      const { bytesWritten } = this.queue
-        ? await this.queue.run(() => this.fh.writev(bufs, at))
-        : await this.fh.writev(bufs, at);
+      const { bytesWritten } = await this.fh.writev(bufs, at);
       left -= bytesWritten;
       at += bytesWritten;
       if (left > 0) dropWritten(bufs, bytesWritten);
