@@ -199,7 +199,14 @@ export async function startDamageProxy(target: string) {
           r.on('end', () => {
             previous = { status, headers: h, body: Buffer.concat(chunks) };
             res.writeHead(status, h);
-            res.end(previous.body);
+            if (!cut) {
+              res.end(previous.body);
+              return;
+            }
+            // Kept whole for the replay, but this answer breaks off after `cutAt` bytes.
+            res.write(previous.body.subarray(0, d.cutAt ?? 0));
+            st.cut++;
+            res.socket?.end(() => res.destroy());
           });
           return;
         }
