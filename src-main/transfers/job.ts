@@ -124,23 +124,7 @@ const RECORD_FIELDS = new Set([
  * journal's JSON leaves them out as before). Fields a newer version wrote are kept.
  */
 export function compactRecord(r: JobRecord): JobRecord {
-  const out: JobRecord = {
-    id: r.id,
-    kind: r.kind,
-    batchId: intern(r.batchId),
-    accountId: intern(r.accountId),
-    bucket: intern(r.bucket),
-    region: intern(r.region),
-    key: r.key,
-    localPath: r.localPath,
-    size: r.size,
-    mtimeMs: r.mtimeMs,
-    etag: r.etag,
-    versionId: r.versionId,
-    onConflict: r.onConflict,
-    spooled: r.spooled,
-    contentType: intern(r.contentType),
-  };
+  const out = shaped(r, r.id, r.batchId);
   // A rare record from a newer version: its own shape, with what it added.
   for (const k in r) if (!RECORD_FIELDS.has(k)) return { ...r, ...out };
   return out;
@@ -152,6 +136,11 @@ export function compactRecord(r: JobRecord): JobRecord {
  */
 export function newRecord(r: Omit<JobRecord, 'id' | 'batchId'>, id: string, batchId: string): JobRecord {
   for (const k in r) if (!RECORD_FIELDS.has(k)) return compactRecord({ ...r, id, batchId });
+  return shaped(r, id, batchId);
+}
+
+/** The one shape of a record, its fields in one order (absent ones undefined). */
+function shaped(r: Omit<JobRecord, 'id' | 'batchId'>, id: string, batchId: string): JobRecord {
   return {
     id,
     kind: r.kind,

@@ -1,24 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PART_SUFFIX } from '../../../src-main/transfers/download';
 import { TIDY_PARALLEL, TransferEngine, type NewJob } from '../../../src-main/transfers/engine';
 import { JOURNAL_FILE, replay } from '../../../src-main/transfers/journal';
 import type { StorageClient } from '../../../src-main/storage/client';
+import { tmpDirs } from '../../support/tmp-dirs';
 
 // Cancelling many jobs at once (h13): their `cancelled` records need no promise each, and the
 // clean-ups of what they left (`.part` files here) run TIDY_PARALLEL at a time. Every job must
 // still end cancelled on disk (a restart revives none) and every clean-up must still run,
 // whether the queue of clean-ups holds fewer, as many or more than TIDY_PARALLEL.
 // No bytes move: the account's client never comes, so the first jobs wait in `running`.
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const tmp = (name: string) => {
-  const d = mkdtempSync(join(tmpdir(), name));
-  dirs.push(d);
-  return d;
-};
+const tmp = tmpDirs();
 
 const never = () => new Promise<StorageClient>(() => undefined);
 const jobs = (n: number, out: string): NewJob[] =>
@@ -32,6 +26,23 @@ const jobs = (n: number, out: string): NewJob[] =>
     size: 1000,
     onConflict: 'overwrite',
   }));
+
+/**
+ * `n` jobs queued in one run and paused at its close, with the `.part` file a run that stopped
+ * mid-download leaves next to each destination: the next engine on `dir` takes them back.
+ */
+async function takenBack(prefix: string, n: number) {
+  const dir = tmp(prefix);
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  const first = await TransferEngine.open({ dir, clientFor: never, concurrency: 1 });
+  await first.add(jobs(n, out));
+  expect(first.pause()).toBe(n);
+  await first.close();
+  const parts = Array.from({ length: n }, (_, i) => join(out, `obj-${i}${PART_SUFFIX}`));
+  for (const p of parts) writeFileSync(p, 'partial');
+  return { dir, out, partsLeft: () => parts.filter((p) => existsSync(p)) };
+}
 
 describe('cancelling many jobs', () => {
   it('a few thousand queued jobs: every one cancelled in the journal, none taken back', async () => {
@@ -60,24 +71,12 @@ describe('cancelling many jobs', () => {
   for (const n of [1, TIDY_PARALLEL - 1, TIDY_PARALLEL, TIDY_PARALLEL + 1, 3 * TIDY_PARALLEL + 1])
     for (const end of ['idle', 'close'] as const)
       it(`${n} jobs taken back with a .part file each, cancelled, then ${end}: every .part removed`, async () => {
-        const dir = tmp('cancel-tidy-');
-        const out = join(dir, 'out');
-        mkdirSync(out);
-        const first = await TransferEngine.open({ dir, clientFor: never, concurrency: 1 });
-        await first.add(jobs(n, out));
-        expect(first.pause()).toBe(n);
-        await first.close();
-        // What a run that stopped mid-download leaves: a `.part` next to each destination.
-        for (let i = 0; i < n; i++) writeFileSync(join(out, `obj-${i}${PART_SUFFIX}`), 'partial');
-
+        const { dir, partsLeft } = await takenBack('cancel-tidy-', n);
         const again = await TransferEngine.open({ dir, clientFor: never, concurrency: 1 });
         expect(again.cancel()).toBe(n);
         if (end === 'idle') await again.idle();
         await again.close();
-        const left = Array.from({ length: n }, (_, i) => join(out, `obj-${i}${PART_SUFFIX}`)).filter((p) =>
-          existsSync(p),
-        );
-        expect(left).toEqual([]);
+        expect(partsLeft()).toEqual([]);
         // Cancelling again finds nothing to cancel and nothing to tidy.
         const third = await TransferEngine.open({ dir, clientFor: never, concurrency: 1 });
         expect(third.summary().total).toBe(0);
@@ -86,16 +85,8 @@ describe('cancelling many jobs', () => {
       });
 
   it('a late clean-up of a cancelled job leaves alone the .part of a new download to the same place', async () => {
-    const dir = tmp('cancel-same-path-');
-    const out = join(dir, 'out');
-    mkdirSync(out);
     const n = 3 * TIDY_PARALLEL + 1;
-    const first = await TransferEngine.open({ dir, clientFor: never, concurrency: 1 });
-    await first.add(jobs(n, out));
-    expect(first.pause()).toBe(n);
-    await first.close();
-    for (let i = 0; i < n; i++) writeFileSync(join(out, `obj-${i}${PART_SUFFIX}`), 'partial');
-
+    const { dir, out, partsLeft } = await takenBack('cancel-same-path-', n);
     const again = await TransferEngine.open({ dir, clientFor: never, concurrency: 1 });
     expect(again.cancel()).toBe(n);
     // The last one's clean-up waits behind the others; meanwhile the same object is asked for
@@ -105,9 +96,6 @@ describe('cancelling many jobs', () => {
     await again.add([last]);
     expect(again.summary().active).toBe(1);
     await again.close();
-    const left = Array.from({ length: n }, (_, i) => join(out, `obj-${i}${PART_SUFFIX}`)).filter((p) =>
-      existsSync(p),
-    );
-    expect(left).toEqual([join(out, `obj-${n - 1}${PART_SUFFIX}`)]);
+    expect(partsLeft()).toEqual([join(out, `obj-${n - 1}${PART_SUFFIX}`)]);
   });
 });

@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TransferEngine, type NewJob } from '../../../src-main/transfers/engine';
 import {
   Journal,
@@ -12,18 +11,13 @@ import {
   type ReplayedJob,
 } from '../../../src-main/transfers/journal';
 import { localPathsUnder, safeLocalPath } from '../../../src-main/transfers/safe-path';
+import { tmpDirs } from '../../support/tmp-dirs';
 
 // The journal's snapshot is written in pages (h18): a source read one job at a time, each page
 // written to the temporary file, then fsync and rename as before. What it must keep: the same
 // snapshot as the whole-array one, the old journal intact until the rename (a crash mid-write),
 // records made meanwhile after it, and the engine's snapshot as of the call.
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const tmp = (name: string) => {
-  const d = mkdtempSync(join(tmpdir(), name));
-  dirs.push(d);
-  return d;
-};
+const tmp = tmpDirs();
 
 const job = (i: number): JobRecord => ({
   id: `job-${String(i).padStart(6, '0')}`,
