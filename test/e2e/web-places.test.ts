@@ -244,9 +244,10 @@ describe('finding your way (web mode, Chromium, RGW)', () => {
     await bucketRow.dblclick();
     await listed(`${BUCKET}/`);
     await goTo(`${BUCKET}/many/`);
-    // The folder itself lists in pages, the first a short one of 200 rows (so rows show at once;
-    // the proxy holds page 2): Cancel stops it with those 200 rows shown.
-    await expect.poll(() => status().getAttribute('data-count'), { timeout: 30_000 }).toBe('200');
+    // The folder itself lists in pages, the first a short one of 100 rows (the store's
+    // FIRST_PAGE_SIZE, so rows show at once; the proxy holds page 2): Cancel stops it with those
+    // 100 rows shown.
+    await expect.poll(() => status().getAttribute('data-count'), { timeout: 30_000 }).toBe('100');
     await page.getByTestId('listing-cancel').click();
     await expect.poll(() => status().getAttribute('data-state')).toBe('cancelled');
 
