@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, basename, join } from 'node:path';
 
@@ -20,13 +21,31 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o600):
     await rm(tmp, { force: true });
     throw err;
   }
-  // Persist the rename itself; directories cannot be opened for sync on Windows.
-  if (process.platform !== 'win32') {
-    const d = await open(dir, 'r');
-    try {
-      await d.sync();
-    } finally {
-      await d.close();
-    }
+  await syncDir(dir);
+}
+
+/**
+ * Persists the entries of `dir` (a rename into it): without it a crash may bring back the old
+ * name's file although the new one's data was synced. Directories cannot be opened for sync on
+ * Windows, where the rename is durable as it returns.
+ */
+export async function syncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const d = await open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+}
+
+/** `syncDir`, blocking. */
+export function syncDirSync(dir: string): void {
+  if (process.platform === 'win32') return;
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -11,8 +11,9 @@ import {
   writeSync,
 } from 'node:fs';
 import { chmod, open, readFile, rename, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
+import { syncDir, syncDirSync } from '../fs-atomic';
 import { verification, type Verification } from '../../src-shared/contract';
 
 /** What survives a restart about one job. */
@@ -559,6 +560,9 @@ function writeSnapshot(path: string, jobs: ReplayedJob[] | SnapshotSource): void
   // A file left over from an older version kept its 0644; the fresh one is private.
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
+  // Before anything is appended to the new file: else a crash could bring the old journal back
+  // and lose records that were reported on disk.
+  syncDirSync(dirname(path));
 }
 
 async function writeSnapshotAsync(path: string, jobs: SnapshotSource): Promise<void> {
@@ -573,4 +577,5 @@ async function writeSnapshotAsync(path: string, jobs: SnapshotSource): Promise<v
   // A file left over from an older version kept its 0644; the fresh one is private.
   await chmod(tmp, 0o600);
   await rename(tmp, path);
+  await syncDir(dirname(path));
 }
