@@ -36,6 +36,12 @@ interface FolderRun {
   heapMB: number;
   frames: number;
   p95FrameMs: number;
+  /** Frames later than 1.5 vsyncs (one or more frames dropped), of `frames`. */
+  dropped: number;
+  /** The same page idle (no input, nothing moving) just before: p95 of its rAF deltas. */
+  idleP95Ms: number;
+  idleDropped: number;
+  idleFrames: number;
   maxFrameMs: number;
   reachedEnd: boolean;
   /** End left the keyboard focus on the last row. */
@@ -119,6 +125,9 @@ type G = {
   setTimeout(f: () => void, ms: number): void;
 };
 
+/** Chromium's frame period at 60 Hz. */
+const VSYNC_MS = 1000 / 60;
+
 async function folderRun(page: Page, label: string, folder: string, lastKey: string, rows: number) {
   const log = (m: string) => process.stderr.write(`  j ${label}: ${m}\n`);
   const t0 = performance.now();
@@ -153,6 +162,19 @@ async function folderRun(page: Page, label: string, folder: string, lastKey: str
     const v = (n: string) => m.find((x) => x.name === n)?.value ?? 0;
     return { script: v('ScriptDuration'), layout: v('LayoutDuration') + v('RecalcStyleDuration') };
   };
+  // The same page idle for as many frames as a scroll takes (~2 s): the rAF timestamps' own
+  // jitter, which a p95 of 16.8 ms against a 16.67 ms vsync is within.
+  const idle = (await page.evaluate(`new Promise((done) => {
+    const d = [];
+    let last = 0;
+    const tick = (t) => {
+      if (last) d.push(t - last);
+      last = t;
+      if (d.length < 150) requestAnimationFrame(tick);
+      else done(d);
+    };
+    requestAnimationFrame(tick);
+  })`)) as number[];
   const before = await metrics();
   // Plain script text: tsx's helper names (__name) do not exist in the page.
   await page.evaluate(`(() => {
@@ -226,6 +248,10 @@ async function folderRun(page: Page, label: string, folder: string, lastKey: str
     heapMB: heap,
     frames: frames.length,
     p95FrameMs: pct(frames, 95),
+    dropped: frames.filter((f) => f > VSYNC_MS * 1.5).length,
+    idleP95Ms: pct(idle, 95),
+    idleDropped: idle.filter((f) => f > VSYNC_MS * 1.5).length,
+    idleFrames: idle.length,
     maxFrameMs: Math.max(0, ...frames),
     reachedEnd,
     endFocused,
@@ -233,7 +259,7 @@ async function folderRun(page: Page, label: string, folder: string, lastKey: str
     layoutMsPerFrame: perFrame(after.layout - before.layout),
   };
   log(
-    `scroll: ${frames.length} frames, p95 ${run.p95FrameMs.toFixed(1)} ms, max ${run.maxFrameMs.toFixed(0)} ms, end ${reachedEnd ? 'reached' : 'NOT reached'}${endFocused ? ' and focused' : ''}, main thread per frame: script ${run.scriptMsPerFrame.toFixed(2)} ms, style+layout ${run.layoutMsPerFrame.toFixed(2)} ms`,
+    `scroll: ${frames.length} frames, p95 ${run.p95FrameMs.toFixed(1)} ms (idle page ${run.idleP95Ms.toFixed(1)} ms), dropped ${run.dropped} (idle ${run.idleDropped} of ${run.idleFrames}), max ${run.maxFrameMs.toFixed(0)} ms, end ${reachedEnd ? 'reached' : 'NOT reached'}${endFocused ? ' and focused' : ''}, main thread per frame: script ${run.scriptMsPerFrame.toFixed(2)} ms, style+layout ${run.layoutMsPerFrame.toFixed(2)} ms`,
   );
   return run;
 }
@@ -373,13 +399,13 @@ export async function uiScale(o: UiScaleOptions): Promise<string[]> {
   const lines = [
     '## (j) UI at scale (web mode, Chromium)',
     '',
-    `The built web mode (\`out/main/web.js\`) in headless Chromium 1280×800, driven like a person. ${seedNote}. The ${HUGE.toLocaleString('en')}-row folder is served by a loopback listing server of the bench (ListObjects pages made on the fly): seeding it on RGW takes too long on this machine. First rows: double-click on the folder to the first frame showing one of its rows. Frames: requestAnimationFrame deltas while scrolling to the end (120 wheel flicks, PageDown ×10, End, PageUp ×10). Heap: \`Runtime.getHeapUsage\` after a GC, listing done.`,
+    `The built web mode (\`out/main/web.js\`) in headless Chromium 1280×800, driven like a person. ${seedNote}. The ${HUGE.toLocaleString('en')}-row folder is served by a loopback listing server of the bench (ListObjects pages made on the fly): seeding it on RGW takes too long on this machine. First rows: double-click on the folder to the first frame showing one of its rows. Frames: requestAnimationFrame deltas while scrolling to the end (120 wheel flicks, PageDown ×10, End, PageUp ×10); "idle p95" is the same page's deltas over 150 frames just before, with nothing moving (the timestamps' own jitter); "late" counts frames over 1.5 vsyncs (25 ms: at least one frame dropped). Heap: \`Runtime.getHeapUsage\` after a GC, listing done.`,
     '',
-    '| folder | first rows | listed in | renderer heap | scroll p95 frame | max frame | frames | end reached | End focuses it | script / style+layout per frame |',
-    '|---|---:|---:|---:|---:|---:|---:|---|---|---:|',
+    '| folder | first rows | listed in | renderer heap | scroll p95 frame | idle p95 frame | late frames (idle) | max frame | frames | end reached | End focuses it | script / style+layout per frame |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|',
     ...folders.map(
       (f) =>
-        `| ${f.label} | ${f.firstRowsMs.toFixed(0)} ms | ${(f.listedMs / 1000).toFixed(1)} s | ${f.heapMB.toFixed(0)} MB | ${f.p95FrameMs.toFixed(1)} ms | ${f.maxFrameMs.toFixed(0)} ms | ${f.frames} | ${ok(f.reachedEnd)} | ${ok(f.endFocused)} | ${f.scriptMsPerFrame.toFixed(2)} / ${f.layoutMsPerFrame.toFixed(2)} ms |`,
+        `| ${f.label} | ${f.firstRowsMs.toFixed(0)} ms | ${(f.listedMs / 1000).toFixed(1)} s | ${f.heapMB.toFixed(0)} MB | ${f.p95FrameMs.toFixed(1)} ms | ${f.idleP95Ms.toFixed(1)} ms | ${f.dropped} (${f.idleDropped} of ${f.idleFrames}) | ${f.maxFrameMs.toFixed(0)} ms | ${f.frames} | ${ok(f.reachedEnd)} | ${ok(f.endFocused)} | ${f.scriptMsPerFrame.toFixed(2)} / ${f.layoutMsPerFrame.toFixed(2)} ms |`,
     ),
     '',
   ];
