@@ -50,8 +50,23 @@ export async function localCopy(
     concurrency: o.concurrency ? Number(o.concurrency) : undefined,
   });
   if (o.partSize) engine.setPartSize(Number(o.partSize));
-  // This run's jobs only: what other runs left in the journal waits for `transfers resume`.
+  // This run's jobs only: what other runs left in the journal waits for `transfers resume`,
+  // except an unfinished job for exactly the file asked for now (carried on, see `single`).
   const batches: string[] = [];
+  const carried = new Set<string>();
+  // An ad-hoc account lives only in its process: an earlier run's is any `tmp-` one.
+  const sameAccount = (id: string) =>
+    id === s.accountId || (s.accountId.startsWith('tmp-') && id.startsWith('tmp-'));
+  const single = async (job: import('../transfers/engine').NewJob) => {
+    const id = engine.carryOn(job, sameAccount);
+    if (id !== undefined) {
+      carried.add(id);
+      return;
+    }
+    const batchId = engine.newBatchId();
+    batches.push(batchId);
+    await engine.add([job], batchId);
+  };
   if (upload) {
     const st = await stat(local).catch((e: NodeJS.ErrnoException) => {
       throw new AppError(
@@ -81,26 +96,19 @@ export async function localCopy(
       });
       batches.push(batchId);
     } else {
-      const batchId = engine.newBatchId();
-      batches.push(batchId);
-      await engine.add(
-        [
-          {
-            kind: 'upload',
-            accountId: s.accountId,
-            bucket: remote.bucket,
-            region: s.region,
-            key: remote.key,
-            // A link named on the command line is followed: the file it points to is read.
-            localPath: await realpath(local),
-            size: st.size,
-            mtimeMs: st.mtimeMs,
-            onConflict,
-            contentType,
-          },
-        ],
-        batchId,
-      );
+      await single({
+        kind: 'upload',
+        accountId: s.accountId,
+        bucket: remote.bucket,
+        region: s.region,
+        key: remote.key,
+        // A link named on the command line is followed: the file it points to is read.
+        localPath: await realpath(local),
+        size: st.size,
+        mtimeMs: st.mtimeMs,
+        onConflict,
+        contentType,
+      });
     }
   } else {
     const folder = remote.key === '' || remote.key.endsWith('/');
@@ -125,26 +133,19 @@ export async function localCopy(
       });
       batches.push(batchId);
     } else {
-      const batchId = engine.newBatchId();
-      batches.push(batchId);
-      await engine.add(
-        [
-          {
-            kind: 'download',
-            accountId: s.accountId,
-            bucket: remote.bucket,
-            region: s.region,
-            key: remote.key,
-            localPath: local,
-            size: 0,
-            onConflict,
-          },
-        ],
-        batchId,
-      );
+      await single({
+        kind: 'download',
+        accountId: s.accountId,
+        bucket: remote.bucket,
+        region: s.region,
+        key: remote.key,
+        localPath: local,
+        size: 0,
+        onConflict,
+      });
     }
   }
-  await waitWithProgress(ctx, transfers, (j) => batches.includes(j.batchId), {
+  await waitWithProgress(ctx, transfers, (j) => batches.includes(j.batchId) || carried.has(j.id), {
     queueing: () => batches.flatMap((b) => transfers.queueingFailures(b)),
   });
 }

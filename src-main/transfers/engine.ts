@@ -397,6 +397,36 @@ export class TransferEngine {
     this.opts.partSize = Math.max(5 * 1024 * 1024, bytes);
   }
 
+  /**
+   * The same transfer asked for again (a `cp` run again after it was killed or failed): an
+   * unfinished job of an earlier run in this direction, between the same object and local
+   * path, held, paused or failed, runs again with what it already has (parts sent, chunks
+   * written) instead of a new job starting from zero beside it. It is pointed at `r`'s account
+   * and conflict answer; `sameAccount` says which earlier accounts count as this one. Returns
+   * its id, or undefined when there is none.
+   */
+  carryOn(r: NewJob, sameAccount: (accountId: string) => boolean): string | undefined {
+    const j = this.order.find(
+      (x) =>
+        ((x.state === 'queued' && x.held) || x.state === 'paused' || x.state === 'failed') &&
+        x.rec.kind === r.kind &&
+        x.rec.bucket === r.bucket &&
+        x.rec.key === r.key &&
+        x.rec.localPath === r.localPath &&
+        // An upload begun with another Content-Type would finish with the first one.
+        x.rec.contentType === r.contentType &&
+        (r.region === undefined || x.rec.region === undefined || x.rec.region === r.region) &&
+        sameAccount(x.rec.accountId),
+    );
+    if (!j || this.opts.readOnly) return undefined;
+    if (j.rec.accountId !== r.accountId || j.rec.onConflict !== r.onConflict) {
+      j.rec = { ...j.rec, accountId: r.accountId, onConflict: r.onConflict };
+      void this.journal.append({ t: 'job', job: j.rec });
+    }
+    this.resume([j.rec.id]);
+    return j.rec.id;
+  }
+
   /** Points jobs of an account that no longer exists (a CLI run's ad-hoc account) at another. */
   rebind(from: (accountId: string) => boolean, to: string): number {
     let n = 0;

@@ -392,6 +392,69 @@ describe('cosdesk cp and transfers: honest outcomes', () => {
     expect(readFileSync(left, 'utf8')).toBe('seed content\n');
   });
 
+  // A user whose `cp` was killed runs the same command again: it carries on with the job the
+  // first run left (its parts, its `.part` file), instead of starting from zero beside it and
+  // leaving the first job and its partial file behind.
+  it('cp run again after a kill carries on with the same job, both ways: nothing left behind', async () => {
+    const home = newHome();
+    const file = join(work, 'again.bin');
+    writeFileSync(file, randomBytes(40 * 1024 * 1024));
+    const records = (t: string) =>
+      existsSync(journalOf(home))
+        ? readFileSync(journalOf(home), 'utf8')
+            .split('\n')
+            .filter((l) => l.includes(`"t":"${t}"`)).length
+        : 0;
+    const firstId = () => JSON.parse(readFileSync(journalOf(home), 'utf8').split('\n')[0]).job.id as string;
+    const killAfter = async (args: string[], t: string, atLeast: number) => {
+      const run = start(args, adHoc(home));
+      for (let i = 0; i < 1200 && records(t) < atLeast; i++) await new Promise((r) => setTimeout(r, 50));
+      run.child.kill('SIGKILL');
+      await run.done;
+      expect(records(t)).toBeGreaterThanOrEqual(atLeast);
+    };
+    const slow = ['--limit-rate', '4M', '--concurrency', '2', '--part-size', '5242880'];
+
+    const up = ['cp', file, `s3://${B}/again.bin`, ...slow, ...conn];
+    await killAfter(up, 'part', 2);
+    const upId = firstId();
+    const upAgain = await cosdesk([...up, '--json'], adHoc(home));
+    expect(upAgain.code, upAgain.stdout + upAgain.stderr).toBe(0);
+    expect(JSON.parse(upAgain.stdout).jobs).toEqual([
+      expect.objectContaining({ id: upId, key: 'again.bin', state: 'done' }),
+    ]);
+    const pending = JSON.parse(
+      aws(['s3api', 'list-multipart-uploads', '--bucket', B, '--output', 'json']) || '{}',
+    );
+    expect(pending.Uploads ?? []).toEqual([]);
+
+    const dlHome = home;
+    const outDir = mkdtempSync(join(tmpdir(), 'cosdesk-cli-again-'));
+    const back = join(outDir, 'again-back.bin');
+    const down = ['cp', `s3://${B}/again.bin`, back, ...slow, ...conn];
+    const chunksBefore = records('chunk');
+    await killAfter(down, 'chunk', chunksBefore + 2);
+    const downId = (
+      readFileSync(journalOf(dlHome), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('"t":"job"') && l.includes('"kind":"download"'))
+        .map((l) => JSON.parse(l).job as { id: string })[0] ?? { id: '' }
+    ).id;
+    expect(downId).not.toBe('');
+    const downAgain = await cosdesk([...down, '--json'], adHoc(dlHome));
+    expect(downAgain.code, downAgain.stdout + downAgain.stderr).toBe(0);
+    expect(JSON.parse(downAgain.stdout).jobs).toEqual([
+      expect.objectContaining({ id: downId, key: 'again.bin', state: 'done' }),
+    ]);
+    expect(sha256(back)).toBe(sha256(file));
+    expect(readdirSync(outDir)).toEqual(['again-back.bin']);
+    const list = await cosdesk(['transfers', 'list', '--json'], { COSDESK_HOME: home });
+    const left = (JSON.parse(list.stdout) as Array<{ state: string }>).filter(
+      (j) => j.state !== 'done' && j.state !== 'skipped',
+    );
+    expect(left).toEqual([]);
+  });
+
   it('an interrupted resume after a rebind, then another resume: one upload, byte-identical object', async () => {
     const home = newHome();
     const file = join(work, 'rebind.bin');
