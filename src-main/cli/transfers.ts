@@ -51,21 +51,16 @@ export async function localCopy(
   });
   if (o.partSize) engine.setPartSize(Number(o.partSize));
   // This run's jobs only: what other runs left in the journal waits for `transfers resume`,
-  // except an unfinished job for exactly the file asked for now (carried on, see `single`).
+  // except an unfinished job for exactly a file asked for now: `add`'s carryOn takes it into
+  // this run's batch. An ad-hoc account lives only in its process: an earlier run's is any
+  // `tmp-` one.
   const batches: string[] = [];
-  const carried = new Set<string>();
-  // An ad-hoc account lives only in its process: an earlier run's is any `tmp-` one.
-  const sameAccount = (id: string) =>
+  const carryOn = (id: string) =>
     id === s.accountId || (s.accountId.startsWith('tmp-') && id.startsWith('tmp-'));
   const single = async (job: import('../transfers/engine').NewJob) => {
-    const id = engine.carryOn(job, sameAccount);
-    if (id !== undefined) {
-      carried.add(id);
-      return;
-    }
     const batchId = engine.newBatchId();
     batches.push(batchId);
-    await engine.add([job], batchId);
+    await engine.add([job], batchId, { carryOn });
   };
   if (upload) {
     const st = await stat(local).catch((e: NodeJS.ErrnoException) => {
@@ -84,16 +79,19 @@ export async function localCopy(
     // `dst/` means "into this folder"; otherwise a file lands at exactly the key given.
     const intoFolder = remote.key === '' || remote.key.endsWith('/') || st.isDirectory();
     if (intoFolder) {
-      const { batchId } = await transfers.upload({
-        accountId: s.accountId,
-        bucket: remote.bucket,
-        region: s.region,
-        paths: [local],
-        prefix: remote.key,
-        onConflict,
-        symlinks,
-        contentType,
-      });
+      const { batchId } = await transfers.upload(
+        {
+          accountId: s.accountId,
+          bucket: remote.bucket,
+          region: s.region,
+          paths: [local],
+          prefix: remote.key,
+          onConflict,
+          symlinks,
+          contentType,
+        },
+        { carryOn },
+      );
       batches.push(batchId);
     } else {
       await single({
@@ -122,15 +120,18 @@ export async function localCopy(
       ));
     if (toDir) {
       const parent = remote.key.replace(/[^/]*\/?$/, '');
-      const { batchId } = await transfers.download({
-        accountId: s.accountId,
-        bucket: remote.bucket,
-        region: s.region,
-        keys: [remote.key],
-        prefix: parent,
-        localDir: local,
-        onConflict,
-      });
+      const { batchId } = await transfers.download(
+        {
+          accountId: s.accountId,
+          bucket: remote.bucket,
+          region: s.region,
+          keys: [remote.key],
+          prefix: parent,
+          localDir: local,
+          onConflict,
+        },
+        { carryOn },
+      );
       batches.push(batchId);
     } else {
       await single({
@@ -145,7 +146,7 @@ export async function localCopy(
       });
     }
   }
-  await waitWithProgress(ctx, transfers, (j) => batches.includes(j.batchId) || carried.has(j.id), {
+  await waitWithProgress(ctx, transfers, (j) => batches.includes(j.batchId), {
     queueing: () => batches.flatMap((b) => transfers.queueingFailures(b)),
   });
 }

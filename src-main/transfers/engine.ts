@@ -167,19 +167,78 @@ export class TransferEngine {
     return engine;
   }
 
-  /** Queues jobs of one batch; they are on disk before this resolves. */
-  async add(records: NewJob[], batchId = randomBytes(6).toString('hex')): Promise<string[]> {
+  /**
+   * Queues jobs of one batch; they are on disk before this resolves. With `carryOn` (a CLI
+   * `cp` run again after a kill, a crash or a failure), a record for the same transfer as an
+   * unfinished job of an earlier run (held, paused or failed; same direction, object, version,
+   * local path and Content-Type, an account `carryOn` accepts) takes that job into this batch
+   * and runs it again with what it has (parts sent, chunks written), instead of a new job
+   * starting from zero beside it. Returns the ids, carried jobs' included.
+   */
+  async add(
+    records: NewJob[],
+    batchId = randomBytes(6).toString('hex'),
+    o: { carryOn?: (accountId: string) => boolean } = {},
+  ): Promise<string[]> {
     if (this.opts.readOnly) throw new Error('the transfer queue was opened read-only');
+    const { fresh, carried } = o.carryOn
+      ? this.carriedOn(records, batchId, o.carryOn)
+      : { fresh: records, carried: [] as Job[] };
     // One draw of random bytes for the page's ids, each cut out as hex (no Buffer a job), and
     // records built in their one shape: a spread copy was a dictionary object of ~1 KB (h18).
-    const bytes = randomBytes(8 * records.length);
-    const jobs = records.map((r, i) =>
+    const bytes = randomBytes(8 * fresh.length);
+    const jobs = fresh.map((r, i) =>
       this.newJob(newRecord(r, bytes.toString('hex', 8 * i, 8 * i + 8), batchId)),
     );
-    await this.journal.appendAll(jobs.map((j) => ({ t: 'job' as const, job: j.rec })));
+    // A carried job's record re-appended: its new batch and account (as a rebind is).
+    await this.journal.appendAll([...carried, ...jobs].map((j) => ({ t: 'job' as const, job: j.rec })));
+    for (const j of carried) {
+      if (j.state === 'queued') {
+        j.held = false;
+        this.cursor = Math.min(this.cursor, j.seq);
+      } else {
+        j.autoRetries = 0;
+        this.requeue(j);
+      }
+    }
     this.changed();
     this.pump();
-    return jobs.map((j) => j.rec.id);
+    return [...carried, ...jobs].map((j) => j.rec.id);
+  }
+
+  /** `add`'s carryOn: which records an unfinished job takes (moved into `batchId`), which are new. */
+  private carriedOn(
+    records: NewJob[],
+    batchId: string,
+    sameAccount: (accountId: string) => boolean,
+  ): { fresh: NewJob[]; carried: Job[] } {
+    const id = (r: Pick<NewJob, 'kind' | 'bucket' | 'key' | 'localPath' | 'versionId'>) =>
+      `${r.kind}\0${r.bucket}\0${r.key}\0${r.versionId ?? ''}\0${r.localPath}`;
+    const waiting = new Map<string, Job>();
+    for (const j of this.order) {
+      const idle = (j.state === 'queued' && j.held) || j.state === 'paused' || j.state === 'failed';
+      if (idle && !j.rec.spooled && sameAccount(j.rec.accountId)) waiting.set(id(j.rec), j);
+    }
+    const fresh: NewJob[] = [];
+    const carried: Job[] = [];
+    for (const r of records) {
+      const j = waiting.get(id(r));
+      // An upload begun with another Content-Type would finish with the first one.
+      const same =
+        j !== undefined &&
+        !r.spooled &&
+        j.rec.contentType === r.contentType &&
+        (r.region === undefined || j.rec.region === undefined || j.rec.region === r.region);
+      if (!same) {
+        fresh.push(r);
+        continue;
+      }
+      waiting.delete(id(r));
+      const { id: jobId, batchId: _old, ...rest } = j.rec;
+      j.rec = newRecord({ ...rest, accountId: r.accountId, onConflict: r.onConflict }, jobId, batchId);
+      carried.push(j);
+    }
+    return { fresh, carried };
   }
 
   newBatchId(): string {
@@ -395,36 +454,6 @@ export class TransferEngine {
   /** Part size for multipart uploads and ranged downloads started from now on. */
   setPartSize(bytes: number): void {
     this.opts.partSize = Math.max(5 * 1024 * 1024, bytes);
-  }
-
-  /**
-   * The same transfer asked for again (a `cp` run again after it was killed or failed): an
-   * unfinished job of an earlier run in this direction, between the same object and local
-   * path, held, paused or failed, runs again with what it already has (parts sent, chunks
-   * written) instead of a new job starting from zero beside it. It is pointed at `r`'s account
-   * and conflict answer; `sameAccount` says which earlier accounts count as this one. Returns
-   * its id, or undefined when there is none.
-   */
-  carryOn(r: NewJob, sameAccount: (accountId: string) => boolean): string | undefined {
-    const j = this.order.find(
-      (x) =>
-        ((x.state === 'queued' && x.held) || x.state === 'paused' || x.state === 'failed') &&
-        x.rec.kind === r.kind &&
-        x.rec.bucket === r.bucket &&
-        x.rec.key === r.key &&
-        x.rec.localPath === r.localPath &&
-        // An upload begun with another Content-Type would finish with the first one.
-        x.rec.contentType === r.contentType &&
-        (r.region === undefined || x.rec.region === undefined || x.rec.region === r.region) &&
-        sameAccount(x.rec.accountId),
-    );
-    if (!j || this.opts.readOnly) return undefined;
-    if (j.rec.accountId !== r.accountId || j.rec.onConflict !== r.onConflict) {
-      j.rec = { ...j.rec, accountId: r.accountId, onConflict: r.onConflict };
-      void this.journal.append({ t: 'job', job: j.rec });
-    }
-    this.resume([j.rec.id]);
-    return j.rec.id;
   }
 
   /** Points jobs of an account that no longer exists (a CLI run's ad-hoc account) at another. */

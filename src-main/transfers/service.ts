@@ -88,6 +88,8 @@ export class TransfersService implements Transfers {
   private readonly queueErrors = new Map<string, string[]>();
   /** Batch ids of the folder walks running in this process. */
   private readonly walking = new Set<string>();
+  /** Walks whose files take over an earlier run's unfinished jobs for them (engine add's carryOn). */
+  private readonly carrying = new Map<string, (accountId: string) => boolean>();
   private walksOpened: Promise<WalkJournal> | undefined;
 
   private opened: Promise<TransferEngine> | undefined;
@@ -189,8 +191,13 @@ export class TransfersService implements Transfers {
     );
   }
 
-  async upload(req: Omit<Req<'upload'>, 'symlinks'> & { symlinks?: SymlinkChoice }) {
+  /** `o.carryOn`: see TransferEngine.add (a CLI `cp -r` run again). */
+  async upload(
+    req: Omit<Req<'upload'>, 'symlinks'> & { symlinks?: SymlinkChoice },
+    o: { carryOn?: (accountId: string) => boolean } = {},
+  ) {
     const batchId = (await this.engine()).newBatchId();
+    if (o.carryOn) this.carrying.set(batchId, o.carryOn);
     const walk: WalkRecord = {
       id: batchId,
       accountId: req.accountId,
@@ -204,8 +211,27 @@ export class TransfersService implements Transfers {
     };
     // On disk before the first file is queued: a crash mid-walk is walked again on restart.
     await (await this.walkJournal()).begin(walk);
+    if (o.carryOn) await this.supersede(walk, o.carryOn);
     this.track(this.runWalk(walk, new Set(), new Set()), batchId);
     return { batchId };
+  }
+
+  /**
+   * The same folder copy asked for again (`cp -r` run again): an earlier run's walk of it cut
+   * short is ended, as `walk` walks it all again and takes over that run's unfinished jobs;
+   * resumed as well, it would queue the files `walk` queues a second time.
+   */
+  private async supersede(walk: WalkRecord, sameAccount: (accountId: string) => boolean): Promise<void> {
+    const journal = await this.walkJournal();
+    const same = (w: WalkRecord) =>
+      w.id !== walk.id &&
+      !this.walking.has(w.id) &&
+      sameAccount(w.accountId) &&
+      w.bucket === walk.bucket &&
+      w.prefix === walk.prefix &&
+      JSON.stringify(w.roots) === JSON.stringify(walk.roots) &&
+      JSON.stringify(w.download ?? null) === JSON.stringify(walk.download ?? null);
+    for (const open of journal.incomplete()) if (same(open.walk)) await journal.done(open.walk.id);
   }
 
   /**
@@ -264,7 +290,7 @@ export class TransfersService implements Transfers {
           });
         }
         if (jobs.length === 0) continue;
-        await (await this.engine()).add(jobs, walk.id);
+        await (await this.engine()).add(jobs, walk.id, { carryOn: this.carrying.get(walk.id) });
         await journal.queued(
           walk.id,
           jobs.map((j) => j.key),
@@ -275,6 +301,7 @@ export class TransfersService implements Transfers {
       await journal.done(walk.id);
     } finally {
       this.walking.delete(walk.id);
+      this.carrying.delete(walk.id);
     }
   }
 
@@ -283,7 +310,8 @@ export class TransfersService implements Transfers {
     return this.walksOpened;
   }
 
-  async download(req: Req<'download'>) {
+  /** `o.carryOn`: see TransferEngine.add (a CLI `cp` run again). */
+  async download(req: Req<'download'>, o: { carryOn?: (accountId: string) => boolean } = {}) {
     if (req.versionId !== undefined && (req.keys.length !== 1 || req.keys[0].endsWith('/'))) {
       throw new AppError(
         'VALIDATION',
@@ -293,6 +321,7 @@ export class TransfersService implements Transfers {
     }
     const batchId = (await this.engine()).newBatchId();
     await this.client(req.accountId);
+    if (o.carryOn) this.carrying.set(batchId, o.carryOn);
     const walk: WalkRecord = {
       id: batchId,
       accountId: req.accountId,
@@ -306,6 +335,7 @@ export class TransfersService implements Transfers {
     };
     // On disk before the listing starts: a crash mid-listing is listed again on restart.
     await (await this.walkJournal()).begin(walk);
+    if (o.carryOn) await this.supersede(walk, o.carryOn);
     this.track(this.runListing(walk, new Set()), batchId);
     return { batchId };
   }
@@ -375,7 +405,7 @@ export class TransfersService implements Transfers {
       const add = async (jobs: NewJob[]) => {
         if (jobs.length === 0) return;
         const keys = jobs.map((j) => j.key);
-        await (await this.engine()).add(jobs, walk.id);
+        await (await this.engine()).add(jobs, walk.id, { carryOn: this.carrying.get(walk.id) });
         await journal.queued(walk.id, keys);
         queued += jobs.length;
         if (stopAfter > 0 && queued >= stopAfter) await this.holdForTest(walk, queued);
@@ -416,6 +446,7 @@ export class TransfersService implements Transfers {
       await journal.done(walk.id);
     } finally {
       this.walking.delete(walk.id);
+      this.carrying.delete(walk.id);
     }
   }
 

@@ -1,6 +1,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -453,6 +461,65 @@ describe('cosdesk cp and transfers: honest outcomes', () => {
       (j) => j.state !== 'done' && j.state !== 'skipped',
     );
     expect(left).toEqual([]);
+  });
+
+  it('cp -r run again after a kill carries on with the folder, both ways: each file once, nothing left behind', async () => {
+    const home = newHome();
+    const src = mkdtempSync(join(tmpdir(), 'cosdesk-cli-again-src-'));
+    mkdirSync(join(src, 'sub'));
+    const names = ['a.bin', 'b.bin', 'sub/c.bin', 'sub/d.txt', 'e.txt'];
+    names.forEach((n, i) => writeFileSync(join(src, n), randomBytes(i < 2 ? 20 * 1024 * 1024 : 1000 + i)));
+    const records = (t: string) =>
+      existsSync(journalOf(home))
+        ? readFileSync(journalOf(home), 'utf8')
+            .split('\n')
+            .filter((l) => l.includes(`"t":"${t}"`)).length
+        : 0;
+    const killAfter = async (args: string[], t: string, atLeast: number) => {
+      const run = start(args, adHoc(home));
+      for (let i = 0; i < 1200 && records(t) < atLeast; i++) await new Promise((r) => setTimeout(r, 50));
+      run.child.kill('SIGKILL');
+      await run.done;
+      expect(records(t)).toBeGreaterThanOrEqual(atLeast);
+    };
+    const slow = ['--limit-rate', '4M', '--concurrency', '2', '--part-size', '5242880'];
+    const unfinished = async () => {
+      const list = await cosdesk(['transfers', 'list', '--json'], { COSDESK_HOME: home });
+      return (JSON.parse(list.stdout) as Array<{ state: string }>).filter(
+        (j) => j.state !== 'done' && j.state !== 'skipped',
+      );
+    };
+
+    const up = ['cp', '-r', src, `s3://${B}/again-dir/`, '--on-conflict', 'overwrite', ...slow, ...conn];
+    await killAfter(up, 'part', 2);
+    const upAgain = await cosdesk([...up, '--json'], adHoc(home));
+    expect(upAgain.code, upAgain.stdout + upAgain.stderr).toBe(0);
+    const upJobs = JSON.parse(upAgain.stdout).jobs as Array<{ key: string; state: string }>;
+    const base = src.split('/').at(-1);
+    expect(upJobs.map((j) => j.key).sort()).toEqual(names.map((n) => `again-dir/${base}/${n}`).sort());
+    expect(upJobs.every((j) => j.state === 'done')).toBe(true);
+    expect(await unfinished()).toEqual([]);
+    const pending = JSON.parse(
+      aws(['s3api', 'list-multipart-uploads', '--bucket', B, '--output', 'json']) || '{}',
+    );
+    expect(pending.Uploads ?? []).toEqual([]);
+    // Nothing of the first run is left to resume (its walk was taken over too).
+    const resume = await cosdesk(['transfers', 'resume', '--json', ...conn], adHoc(home));
+    expect(resume.code, resume.stdout + resume.stderr).toBe(0);
+    expect(JSON.parse(resume.stdout).jobs).toEqual([]);
+
+    const out = mkdtempSync(join(tmpdir(), 'cosdesk-cli-again-out-'));
+    const down = ['cp', '-r', `s3://${B}/again-dir/${base}/`, out + '/', ...slow, ...conn];
+    const chunks = records('chunk');
+    await killAfter(down, 'chunk', chunks + 2);
+    const downAgain = await cosdesk([...down, '--json'], adHoc(home));
+    expect(downAgain.code, downAgain.stdout + downAgain.stderr).toBe(0);
+    // The folder itself lands in `out` (as `cp -r` does), with no `.cosdesk-part` beside any file.
+    const got = (readdirSync(join(out, base!), { recursive: true }) as string[]).map(String).sort();
+    expect(got).toEqual([...names, 'sub'].sort());
+    expect(readdirSync(out)).toEqual([base]);
+    for (const n of names) expect(sha256(join(out, base!, n)), n).toBe(sha256(join(src, n)));
+    expect(await unfinished()).toEqual([]);
   });
 
   it('an interrupted resume after a rebind, then another resume: one upload, byte-identical object', async () => {

@@ -1,5 +1,5 @@
 // `cp` run again for a transfer an earlier run left unfinished carries on with that job
-// (engine.carryOn); anything that is not the same transfer gets a job of its own.
+// (engine.add's carryOn); anything that is not the same transfer gets a job of its own.
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,44 +40,68 @@ async function engineWith(...records: unknown[]) {
   return { e, dir };
 }
 
-describe('engine.carryOn', () => {
+describe("engine.add's carryOn", () => {
   it('takes back the unfinished job for the same transfer, on the new account and answer, journaled', async () => {
     const { e, dir } = await engineWith(
       { t: 'job', job: up },
       { t: 'upload', id: 'u1', uploadId: 'U1', partSize: 10 },
       { t: 'part', id: 'u1', n: 1, etag: 'p1', size: 10 },
     );
-    expect(e.carryOn(ask(up), tmpAccount)).toBe('u1');
+    expect(await e.add([ask(up), ask(up, { key: 'new.bin' })], 'nb', { carryOn: tmpAccount })).toEqual([
+      'u1',
+      expect.not.stringMatching(/^u1$/),
+    ]);
     await e.idle();
     await e.close();
     const { jobs } = await Journal.open(dir, { readOnly: true });
-    expect(jobs).toHaveLength(1);
-    expect(jobs[0].job).toMatchObject({ id: 'u1', accountId: 'tmp-2', onConflict: 'overwrite' });
+    expect(jobs).toHaveLength(2);
+    expect(jobs[0].job).toMatchObject({
+      id: 'u1',
+      batchId: 'nb',
+      accountId: 'tmp-2',
+      onConflict: 'overwrite',
+    });
     // It ran again (and failed here: nothing can be reached), as one job, not two.
     expect(jobs[0].state).toBe('failed');
   });
 
   it('not another transfer: other key, local file, direction, Content-Type, or account', async () => {
     const { e } = await engineWith({ t: 'job', job: up });
-    expect(e.carryOn(ask(up, { key: 'other.bin' }), tmpAccount)).toBeUndefined();
-    expect(e.carryOn(ask(up, { localPath: '/data/other.bin' }), tmpAccount)).toBeUndefined();
-    expect(e.carryOn(ask(up, { kind: 'download' }), tmpAccount)).toBeUndefined();
-    expect(e.carryOn(ask(up, { contentType: 'text/plain' }), tmpAccount)).toBeUndefined();
-    expect(e.carryOn(ask(up, { bucket: 'other' }), tmpAccount)).toBeUndefined();
-    expect(e.carryOn(ask(up), (id) => id === 'tmp-2')).toBeUndefined();
+    const carried = async (r: NewJob, carryOn = tmpAccount) =>
+      (await e.add([r], 'nb', { carryOn }))[0] === 'u1';
+    expect(await carried(ask(up, { key: 'other.bin' }))).toBe(false);
+    expect(await carried(ask(up, { localPath: '/data/other.bin' }))).toBe(false);
+    expect(await carried(ask(up, { kind: 'download' }))).toBe(false);
+    expect(await carried(ask(up, { versionId: 'v2' }))).toBe(false);
+    expect(await carried(ask(up, { contentType: 'text/plain' }))).toBe(false);
+    expect(await carried(ask(up, { bucket: 'other' }))).toBe(false);
+    expect(await carried(ask(up), (id) => id === 'tmp-2')).toBe(false);
+    // Without carryOn (the app, web mode): always a job of its own.
+    expect((await e.add([ask(up)], 'nb'))[0]).not.toBe('u1');
+    await e.idle();
+    await e.close();
+  });
+
+  it('the same transfer twice in one page: the first takes the job, the second is a job of its own', async () => {
+    const { e } = await engineWith({ t: 'job', job: up });
+    const ids = await e.add([ask(up), ask(up)], 'nb', { carryOn: tmpAccount });
+    expect(ids[0]).toBe('u1');
+    expect(ids[1]).not.toBe('u1');
+    await e.idle();
     await e.close();
   });
 
   it('never a finished job (done, cancelled, skipped)', async () => {
     const { e } = await engineWith({ t: 'job', job: up }, { t: 'state', id: 'u1', state: 'cancelled' });
-    expect(e.carryOn(ask(up), tmpAccount)).toBeUndefined();
+    expect((await e.add([ask(up)], 'nb', { carryOn: tmpAccount }))[0]).not.toBe('u1');
+    await e.idle();
     await e.close();
   });
 
   it('nor one that is already running in this process (only held, paused or failed ones)', async () => {
     const { e } = await engineWith({ t: 'job', job: up });
     e.start();
-    expect(e.carryOn(ask(up), tmpAccount)).toBeUndefined();
+    expect((await e.add([ask(up)], 'nb', { carryOn: tmpAccount }))[0]).not.toBe('u1');
     await e.idle();
     await e.close();
   });
