@@ -217,7 +217,9 @@ export class HttpClient {
           signal: so.signal ? AbortSignal.any([so.signal, dog.signal]) : dog.signal,
           // A paused parser meeting the server's close trips an assertion in undici 7: the
           // body's buffer holds all of an answer this small, so the parser never pauses.
-          ...(so.closeAfter !== undefined ? { reset: true, highWaterMark: 2 * so.closeAfter } : {}),
+          ...(so.closeAfter !== undefined && plainHttp(req.target)
+            ? { reset: true, highWaterMark: 2 * so.closeAfter }
+            : {}),
         });
       } catch (err) {
         if (isReadable(req.body)) req.body.destroy();
@@ -422,6 +424,18 @@ class Watchdog {
       else this.arm(this.limit - quiet);
     }, ms);
   }
+}
+
+/**
+ * `closeAfter` applies to plain http only. RGW's beast frontend keeps Nagle on (its
+ * `tcp_nodelay` option is off by default) and writes an answer's headers and body apart: on a
+ * kept connection the body waits for the ACK of the headers, which this side's kernel delays
+ * (~40 ms; a new connection ACKs at once). undici already sets TCP_NODELAY on our side and
+ * sends a GET in one write; Node cannot set TCP_QUICKACK. Over https a new connection costs a
+ * TLS handshake, far more than it saves against COS or S3 (bench/CHANGES-h26.md).
+ */
+function plainHttp(target: RequestTarget): boolean {
+  return target.protocol === 'http:';
 }
 
 function isReadable(b: PreparedRequest['body']): b is Readable {
