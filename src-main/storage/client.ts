@@ -31,7 +31,8 @@ export interface StorageRequest {
    * for an answer whose body is at most this many bytes: a larger body must be dumped at once,
    * never read. RGW's answer to a GET on a kept connection waits ~40 ms for a delayed ACK
    * (Nagle on RGW's side, bench/CHANGES-h26.md): for a small object a new TCP connection costs
-   * less. Ignored over https:, where a new connection costs a TLS handshake.
+   * less. Over https: the connection is kept (a TLS handshake per object costs more); the
+   * bound on the body holds either way (storage/http.ts: the whole answer fits its buffer).
    */
   closeAfter?: number;
 }

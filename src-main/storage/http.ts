@@ -216,9 +216,11 @@ export class HttpClient {
           body: body as Readable | undefined,
           signal: so.signal ? AbortSignal.any([so.signal, dog.signal]) : dog.signal,
           // A paused parser meeting the server's close trips an assertion in undici 7: the
-          // body's buffer holds all of an answer this small, so the parser never pauses.
-          ...(so.closeAfter !== undefined && plainHttp(req.target)
-            ? { reset: true, highWaterMark: 2 * so.closeAfter }
+          // body's buffer holds all of an answer this small, so the parser never pauses. Over
+          // https too, where we keep the connection: a server may still close it after this
+          // answer (`Connection: close`), and that close meets the parser all the same.
+          ...(so.closeAfter !== undefined
+            ? { reset: plainHttp(req.target), highWaterMark: 2 * so.closeAfter }
             : {}),
         });
       } catch (err) {
