@@ -27,10 +27,12 @@ export interface StorageRequest {
   idempotent?: boolean;
   signal?: AbortSignal;
   /**
-   * Close the connection after this answer (`Connection: close`), for an answer whose body is
-   * at most this many bytes: a larger body must be dumped at once, never read. RGW's answer to
-   * a GET on a kept connection waits ~40 ms for a delayed ACK (bench/CHANGES-h4b.md,
-   * CHANGES-h9.md): for a small object a new connection costs less.
+   * On a plain http: endpoint, close the connection after this answer (`Connection: close`),
+   * for an answer whose body is at most this many bytes: a larger body must be dumped at once,
+   * never read. RGW's answer to a GET on a kept connection waits ~40 ms for a delayed ACK
+   * (Nagle on RGW's side, bench/CHANGES-h26.md): for a small object a new TCP connection costs
+   * less. Over https: the connection is kept (a TLS handshake per object costs more); the
+   * bound on the body holds either way (storage/http.ts: the whole answer fits its buffer).
    */
   closeAfter?: number;
 }

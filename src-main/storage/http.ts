@@ -216,8 +216,12 @@ export class HttpClient {
           body: body as Readable | undefined,
           signal: so.signal ? AbortSignal.any([so.signal, dog.signal]) : dog.signal,
           // A paused parser meeting the server's close trips an assertion in undici 7: the
-          // body's buffer holds all of an answer this small, so the parser never pauses.
-          ...(so.closeAfter !== undefined ? { reset: true, highWaterMark: 2 * so.closeAfter } : {}),
+          // body's buffer holds all of an answer this small, so the parser never pauses. Over
+          // https too, where we keep the connection: a server may still close it after this
+          // answer (`Connection: close`), and that close meets the parser all the same.
+          ...(so.closeAfter !== undefined
+            ? { reset: plainHttp(req.target), highWaterMark: 2 * so.closeAfter }
+            : {}),
         });
       } catch (err) {
         if (isReadable(req.body)) req.body.destroy();
@@ -422,6 +426,18 @@ class Watchdog {
       else this.arm(this.limit - quiet);
     }, ms);
   }
+}
+
+/**
+ * `closeAfter` applies to plain http only. RGW's beast frontend keeps Nagle on (its
+ * `tcp_nodelay` option is off by default) and writes an answer's headers and body apart: on a
+ * kept connection the body waits for the ACK of the headers, which this side's kernel delays
+ * (~40 ms; a new connection ACKs at once). undici already sets TCP_NODELAY on our side and
+ * sends a GET in one write; Node cannot set TCP_QUICKACK. Over https a new connection costs a
+ * TLS handshake, far more than it saves against COS or S3 (bench/CHANGES-h26.md).
+ */
+function plainHttp(target: RequestTarget): boolean {
+  return target.protocol === 'http:';
 }
 
 function isReadable(b: PreparedRequest['body']): b is Readable {

@@ -96,8 +96,9 @@ async function download(ctx: RunContext, job: Job): Promise<'done' | 'skipped'> 
 }
 
 /**
- * Objects listed at up to this size take `quick` (one GET on a connection of its own); the
- * answer's body is dumped, and the full path taken, when the object turns out larger.
+ * Objects listed at up to this size take `quick` (one GET; over plain http on a connection of
+ * its own); the answer's body is dumped, and the full path taken, when the object turns out
+ * larger.
  */
 const QUICK_MAX = 1 << 20;
 
@@ -162,7 +163,8 @@ async function quickFetch(
   const res = await getObject(ctx.client, loc, key, {
     versionId: loc.versionId,
     signal: ctx.signal,
-    // A new connection for each: on a kept one RGW's answer waits for a delayed ACK.
+    // Over plain http a new connection for each: on a kept one RGW's answer waits for a
+    // delayed ACK. Over https the kept connections (see StorageRequest.closeAfter).
     closeAfter: QUICK_MAX,
   });
   const h = res.headers;
