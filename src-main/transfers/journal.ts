@@ -6,14 +6,14 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
-  readFileSync,
   renameSync,
   writeSync,
 } from 'node:fs';
-import { chmod, open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { chmod, open, rename, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { verification, type Verification } from '../../src-shared/contract';
+import { compactRecord } from './record';
 
 /** What survives a restart about one job. */
 export interface JobRecord {
@@ -69,9 +69,10 @@ const partNumber = z.number().int().min(0);
 /**
  * Every record the journal may hold, checked line by line on replay: a line that does not
  * match (torn by a crash, garbage, a job record missing fields) is skipped and counted.
- * A new record type must be added here, or replay counts it as damage.
+ * A new record type must be added here, or replay counts it as damage. Exported for the test
+ * that holds the hand check of `entryOf` to it.
  */
-const journalEntry = z.discriminatedUnion('t', [
+export const journalEntry = z.discriminatedUnion('t', [
   z.object({ t: z.literal('job'), job: jobRecord }),
   z.object({ t: z.literal('upload'), id, uploadId: z.string().min(1), partSize: z.number().int().min(1) }),
   /** An Initiate sent and not yet answered: its upload, if any, is found by ListMultipartUploads. */
@@ -152,6 +153,8 @@ export class Journal {
   /** Set while records appended with `appendSoon` wait for company. */
   private soonTimer: ReturnType<typeof setTimeout> | undefined;
   private records = 0;
+  /** Records appended since the file was last rewritten (at open or by `compact`). */
+  private appended = 0;
   private closing = false;
 
   private constructor(
@@ -166,31 +169,32 @@ export class Journal {
    */
   static async open(
     dir: string,
-    o: { readOnly?: boolean } = {},
+    o: { readOnly?: boolean; pieceBytes?: number } = {},
   ): Promise<{ journal: Journal; jobs: ReplayedJob[]; damage: JournalDamage }> {
     const path = join(dir, JOURNAL_FILE);
     if (o.readOnly) {
-      const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) =>
-        e.code === 'ENOENT' ? '' : undefined,
+      const read = await replayFile(path, o.pieceBytes).catch((e: unknown) =>
+        e instanceof JournalReadError && e.code === 'ENOENT' ? { jobs: [], skipped: 0 } : undefined,
       );
-      if (text === undefined) return { journal: new Journal(path, true), jobs: [], damage: { skipped: 1 } };
-      const { jobs, skipped } = replay(text);
-      return { journal: new Journal(path, true), jobs, damage: { skipped } };
+      if (read === undefined) return { journal: new Journal(path, true), jobs: [], damage: { skipped: 1 } };
+      return { journal: new Journal(path, true), jobs: read.jobs, damage: { skipped: read.skipped } };
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
-    // The bytes, read line by line by replay: 100,000 jobs' journal as one string and its
-    // split lines were ~50 MB of a reopen's peak (h18).
-    let text: Buffer | string;
+    // Read a piece at a time, each line parsed once: 100,000 jobs' journal read whole (31 MB)
+    // and each record parsed, then copied by the check, then copied again by the engine were
+    // most of a reopen's peak (h18, h25).
+    let read: { jobs: ReplayedJob[]; skipped: number };
     try {
-      text = existsSync(path) ? readFileSync(path) : '';
-    } catch {
+      read = existsSync(path) ? await replayFile(path, o.pieceBytes) : { jobs: [], skipped: 0 };
+    } catch (e) {
+      if (!(e instanceof JournalReadError)) throw e;
       // Unreadable (a folder in its place, an I/O error): set it aside whole and start afresh.
       const aside = `${path}.damaged-${stamp()}`;
       renameSync(path, aside);
       return Journal.start(path, [], { skipped: 1, backup: aside });
     }
-    const { jobs, skipped } = replay(text);
+    const { jobs, skipped } = read;
     const damage: JournalDamage = { skipped };
     if (skipped > 0) {
       // Before the rewrite drops what could not be read: the user (or support) may want it back.
@@ -281,6 +285,15 @@ export class Journal {
   }
 
   /**
+   * Records appended since the file was last rewritten (at open, or by `compact`): 0 means
+   * the file is a snapshot of the queue already, and rewriting it gains nothing. Reopening a
+   * 100,000-job queue rewrote its 31 MB twice: at open, then when the idle engine compacted.
+   */
+  get sinceRewrite(): number {
+    return this.appended;
+  }
+
+  /**
    * Rewrites the journal with just `jobs` (called when the queue is idle), written in pages:
    * `jobs` is read while the file is written, so it must answer as when this was called.
    */
@@ -300,6 +313,7 @@ export class Journal {
         // Async: a big queue's snapshot (and its fsync) must not stall the thread that serves IPC.
         await writeSnapshotAsync(this.path, jobs);
         this.records = jobs.length + this.pendingRecords;
+        this.appended = this.pendingRecords;
       } finally {
         this.fh = await open(this.path, 'a', 0o600);
       }
@@ -328,6 +342,7 @@ export class Journal {
   private push(line: string): void {
     this.text += line;
     this.records++;
+    this.appended++;
     this.pendingRecords++;
     if (this.text.length >= PIECE_CHARS) this.seal();
   }
@@ -386,38 +401,122 @@ const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
  * size or ETag) keeps them unless it says the bytes changed (an upload's size or mtime, a
  * download's size or ETag) or the destination moved (retarget): then upload, parts and
  * chunks are reset together, as the running engine did.
+ *
+ * The records replayed are in the one shape (compactRecord): the engine takes them as they are.
  */
 export function replay(text: string | Buffer): { jobs: ReplayedJob[]; skipped: number } {
-  const byId = new Map<string, ReplayedJob>();
-  let skipped = 0;
-  for (const line of lines(text)) {
-    if (!line.trim()) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      skipped++;
-      continue;
+  const r = new Replayer();
+  for (const line of lines(text)) r.line(line);
+  return r.result();
+}
+
+/** A journal file's read failed (not a line that could not be read: that is counted). */
+class JournalReadError extends Error {
+  readonly code: string | undefined;
+  constructor(cause: unknown) {
+    super(`the transfer journal could not be read: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.code = (cause as NodeJS.ErrnoException)?.code;
+  }
+}
+
+/** The journal's file is read in pieces of this many bytes. */
+const READ_PIECE_BYTES = 1 << 20;
+
+/**
+ * `replay` of a journal file, read `pieceBytes` at a time (the whole file's bytes and text are
+ * never held): what `replay(readFileSync(path))` gives. A failed read throws JournalReadError.
+ */
+export async function replayFile(
+  path: string,
+  pieceBytes = READ_PIECE_BYTES,
+): Promise<{ jobs: ReplayedJob[]; skipped: number }> {
+  const r = new Replayer();
+  const split = new LineSplitter((line) => r.line(line));
+  const fh = await open(path, 'r').catch((e: unknown) => {
+    throw new JournalReadError(e);
+  });
+  try {
+    const piece = Buffer.allocUnsafe(pieceBytes);
+    for (;;) {
+      const n = await fh.read(piece, 0, pieceBytes, null).then(
+        (x) => x.bytesRead,
+        (e: unknown) => {
+          throw new JournalReadError(e);
+        },
+      );
+      if (n === 0) break;
+      split.push(piece.subarray(0, n));
     }
-    const r = journalEntry.safeParse(parsed);
-    if (!r.success) {
-      skipped++;
-      continue;
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+  split.end();
+  return r.result();
+}
+
+/**
+ * Bytes arriving in pieces, handed on as lines (what `lines` gives for the whole): a line split
+ * across pieces is put together from copies of its parts before it is decoded, so a multi-byte
+ * UTF-8 character cut in two is decoded whole. The piece may be reused once `push` returns.
+ */
+export class LineSplitter {
+  /** Copies of the current line's bytes from earlier pieces. */
+  private carry: Buffer[] = [];
+
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(piece: Buffer): void {
+    let at = 0;
+    for (;;) {
+      const nl = piece.indexOf(10, at);
+      if (nl < 0) {
+        if (at < piece.length) this.carry.push(Buffer.from(piece.subarray(at)));
+        return;
+      }
+      if (this.carry.length > 0) {
+        this.carry.push(piece.subarray(at, nl));
+        const line = Buffer.concat(this.carry).toString('utf8');
+        this.carry = [];
+        this.onLine(line);
+      } else this.onLine(piece.toString('utf8', at, nl));
+      at = nl + 1;
     }
-    const e = r.data as JournalEntry;
+  }
+
+  /** The text after the last newline (empty if the bytes ended with one), as `lines` gives it. */
+  end(): void {
+    const line = Buffer.concat(this.carry).toString('utf8');
+    this.carry = [];
+    this.onLine(line);
+  }
+}
+
+/** Replay's state, fed a line at a time. */
+class Replayer {
+  private readonly byId = new Map<string, ReplayedJob>();
+  private skipped = 0;
+
+  line(line: string): void {
+    if (!line.trim()) return;
+    const e = entryOf(line);
+    if (!e) {
+      this.skipped++;
+      return;
+    }
+    const byId = this.byId;
     if (e.t === 'job') {
-      const job = e.job;
+      const job = compactRecord(e.job);
       const prev = byId.get(job.id);
       if (!prev) {
         byId.set(job.id, { job, parts: NO_PARTS, chunks: NO_CHUNKS, state: 'queued' });
-        continue;
+        return;
       }
       if (bytesChanged(prev.job, job)) reset(prev);
       prev.job = job;
-      continue;
+      return;
     }
     const j = byId.get(e.id);
-    if (!j) continue;
+    if (!j) return;
     switch (e.t) {
       case 'upload':
         j.uploadId = e.uploadId;
@@ -445,7 +544,7 @@ export function replay(text: string | Buffer): { jobs: ReplayedJob[]; skipped: n
         break;
       case 'retarget':
         if (e.key !== j.job.key || e.localPath !== j.job.localPath) reset(j);
-        j.job = { ...j.job, key: e.key, localPath: e.localPath };
+        j.job = compactRecord({ ...j.job, key: e.key, localPath: e.localPath });
         break;
       case 'reset':
         reset(j);
@@ -455,7 +554,70 @@ export function replay(text: string | Buffer): { jobs: ReplayedJob[]; skipped: n
         break;
     }
   }
-  return { jobs: [...byId.values()], skipped };
+
+  result(): { jobs: ReplayedJob[]; skipped: number } {
+    return { jobs: [...this.byId.values()], skipped: this.skipped };
+  }
+}
+
+/**
+ * One line's record, or undefined if it is not one (not JSON, or not what the schema allows).
+ * The line is parsed once: the two records a big queue is made of (a job, a state without a
+ * verification) are checked by hand where they lie, anything else by the schema (`journalEntry`
+ * decides every line the hand check does not accept, so it accepts nothing the schema refuses).
+ */
+export function entryOf(line: string): JournalEntry | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (quickEntry(parsed)) return parsed;
+  const r = journalEntry.safeParse(parsed);
+  return r.success ? (r.data as JournalEntry) : undefined;
+}
+
+const KINDS = new Set<unknown>(['upload', 'download']);
+const CONFLICTS = new Set<unknown>(['ask', 'overwrite', 'skip', 'rename']);
+const STATES = new Set<unknown>(['paused', 'queued', 'done', 'skipped', 'failed', 'cancelled']);
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const filled = (v: unknown) => typeof v === 'string' && v.length > 0;
+const maybeString = (v: unknown) => v === undefined || typeof v === 'string';
+/** What zod's `z.number()` takes: a finite number (JSON's 1e999 is Infinity). */
+const maybeNumber = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
+
+/**
+ * Whether `v` is a `job` record or a `state` record without a verification, exactly as the
+ * schema would take it (false: let the schema decide). Only what the schema checks is read.
+ */
+function quickEntry(v: unknown): v is JournalEntry {
+  if (!isObject(v)) return false;
+  if (v.t === 'state') {
+    return filled(v.id) && STATES.has(v.state) && maybeString(v.error) && v.verified === undefined;
+  }
+  if (v.t !== 'job') return false;
+  const j = v.job;
+  return (
+    isObject(j) &&
+    filled(j.id) &&
+    KINDS.has(j.kind) &&
+    typeof j.batchId === 'string' &&
+    filled(j.accountId) &&
+    filled(j.bucket) &&
+    maybeString(j.region) &&
+    typeof j.key === 'string' &&
+    filled(j.localPath) &&
+    Number.isSafeInteger(j.size) &&
+    (j.size as number) >= 0 &&
+    maybeNumber(j.mtimeMs) &&
+    maybeString(j.etag) &&
+    CONFLICTS.has(j.onConflict) &&
+    (j.spooled === undefined || typeof j.spooled === 'boolean') &&
+    maybeString(j.contentType)
+  );
 }
 
 /**
