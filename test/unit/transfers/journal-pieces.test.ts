@@ -10,6 +10,7 @@ import {
   replay,
   replayFile,
   type JobRecord,
+  unwritten,
 } from '../../../src-main/transfers/journal';
 import { tmpDirs } from '../../support/tmp-dirs';
 
@@ -189,5 +190,14 @@ describe('the journal read a piece at a time', () => {
     expect((entryOf(JSON.stringify({ t: 'job', job, other: 1 })) as { other?: number }).other).toBe(1);
     expect(entryOf('{"t":"job"')).toBeUndefined();
     expect(entryOf('garbage')).toBeUndefined();
+  });
+
+  it('a short write of a snapshot page leaves exactly the bytes not written', () => {
+    const pieces = [Buffer.from('abc'), Buffer.from('de'), Buffer.from('fghi')];
+    const all = Buffer.concat(pieces).toString();
+    for (let n = 0; n <= all.length; n++)
+      expect(Buffer.concat(unwritten(pieces, n)).toString(), `after ${n}`).toBe(all.slice(n));
+    expect(unwritten(pieces, all.length)).toEqual([]);
+    expect(Buffer.concat(pieces).toString()).toBe(all);
   });
 });
