@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -199,5 +199,76 @@ describe('the journal read a piece at a time', () => {
       expect(Buffer.concat(unwritten(pieces, n)).toString(), `after ${n}`).toBe(all.slice(n));
     expect(unwritten(pieces, all.length)).toEqual([]);
     expect(Buffer.concat(pieces).toString()).toBe(all);
+  });
+
+  it('a journal that is its own snapshot is opened as it is; any other is rewritten', async () => {
+    const up = { ...rec(1), kind: 'upload' as const, mtimeMs: 5, etag: undefined };
+    const jobLines =
+      line({ t: 'job', job: up }) +
+      line({ t: 'upload', id: 'id-1', uploadId: 'U1', partSize: 10 }) +
+      line({ t: 'part', id: 'id-1', n: 1, etag: 'p1', size: 10, uploadId: 'U1' }) +
+      line({ t: 'state', id: 'id-1', state: 'paused' }) +
+      line({ t: 'job', job: { ...rec(2), kind: 'upload', mtimeMs: 5 } }) +
+      line({ t: 'initiating', id: 'id-2', key: 'k', at: 1, before: ['x'] }) +
+      line({ t: 'job', job: rec(3) }) +
+      line({ t: 'chunk', id: 'id-3', n: 0, crc: 'c', size: 10 }) +
+      line({ t: 'chunk', id: 'id-3', n: 1, crc: 'd', size: 10 }) +
+      line({ t: 'state', id: 'id-3', state: 'failed', error: 'boom' }) +
+      line({ t: 'job', job: rec(4) });
+    const cases: Array<[string, string, boolean]> = [
+      ['its own snapshot', jobLines, false],
+      ['empty', '', false],
+      ['a state said twice', jobLines + line({ t: 'state', id: 'id-4', state: 'paused' }).repeat(2), true],
+      [
+        'a finished job',
+        jobLines + line({ t: 'job', job: rec(5) }) + line({ t: 'state', id: 'id-5', state: 'done' }),
+        true,
+      ],
+      ['a record of no job', jobLines + line({ t: 'reset', id: 'id-9' }), true],
+      ['a blank line', jobLines + '\n', true],
+      ['no newline at the end', jobLines.slice(0, -1), true],
+      // As many lines as its snapshot has, one of them said twice and the last cut short: an
+      // append must not be glued to it.
+      [
+        'a state said twice, the last without its newline',
+        jobLines + line({ t: 'state', id: 'id-4', state: 'paused' }).repeat(2).slice(0, -1),
+        true,
+      ],
+    ];
+    for (const [what, text, rewritten] of cases) {
+      const dir = tmp('journal-reuse-');
+      const path = join(dir, JOURNAL_FILE);
+      writeFileSync(path, text, { mode: 0o644 });
+      const before = statSync(path);
+      const first = await Journal.open(dir);
+      expect(first.damage.skipped, what).toBe(0);
+      // It still takes records: on their own lines, after what it held.
+      await first.journal.append({ t: 'state', id: 'id-4', state: 'paused' });
+      await first.journal.close();
+      const after = statSync(path);
+      expect(after.ino !== before.ino, what).toBe(rewritten);
+      expect(after.mode & 0o777, what).toBe(0o600);
+      const body = readFileSync(path, 'utf8');
+      if (!rewritten) expect(body, what).toBe(text + line({ t: 'state', id: 'id-4', state: 'paused' }));
+      const again = await Journal.open(dir);
+      await again.journal.close();
+      expect(again.damage.skipped, what).toBe(0);
+      expect(
+        again.jobs.map((j) => j.job.id),
+        what,
+      ).toEqual(first.jobs.map((j) => j.job.id));
+      if (text) {
+        expect(again.jobs.find((j) => j.job.id === 'id-4')?.state, what).toBe('paused');
+        const [u, i, d] = again.jobs;
+        expect([u.uploadId, [...u.parts.keys()], u.state], what).toEqual(['U1', [1], 'paused']);
+        expect(i.initiating, what).toEqual({ key: 'k', at: 1, before: ['x'] });
+        expect([[...d.chunks.keys()], d.state, d.error], what).toEqual([[0, 1], 'failed', 'boom']);
+      }
+      // Reopened after its own rewrite (or as it was): a snapshot now, left as it is.
+      const ino = statSync(path).ino;
+      const third = await Journal.open(dir);
+      await third.journal.close();
+      expect(statSync(path).ino, what).toBe(ino);
+    }
   });
 });
