@@ -490,8 +490,9 @@ export class TransferEngine {
     await this.journal.close();
   }
 
+  /** `rec` must be in the one shape (newRecord, or a replay's record): the job keeps it as it is. */
   private newJob(rec: JobRecord): Job {
-    const job = queuedJob(rec, this.order.length, this.tally);
+    const job = queuedJob(rec, this.order.length, this.tally, true);
     this.jobs.set(rec.id, job);
     this.order.push(job);
     return job;
@@ -770,7 +771,8 @@ export class TransferEngine {
   }
 
   private async compactIfWorthIt(): Promise<void> {
-    if (this.journal.size < 2000 || this.closed) return;
+    // Nothing appended since the last rewrite (a queue just taken back): the file is that snapshot.
+    if (this.journal.size < 2000 || this.journal.sinceRewrite === 0 || this.closed) return;
     await this.journal.compact(snapshotOf(this.order));
   }
 

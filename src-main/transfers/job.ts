@@ -1,10 +1,13 @@
 import type { TransferState, Verification } from '../../src-shared/contract';
+import { compactRecord } from './record';
 import type { StorageClient } from '../storage/client';
 import { isExpiredRequest, StorageError } from '../storage/errors';
 import { IntegrityError } from './hash';
 import type { InitiateRecord, Journal, JobRecord } from './journal';
 import type { Limiter } from './limiter';
 import type { TokenBucket } from './throttle';
+
+export { compactRecord, intern, newRecord } from './record';
 
 /** A job as the engine holds it: the journaled record plus what changes while it runs. */
 export interface Job {
@@ -53,8 +56,8 @@ type ChunkMap = Map<number, { crc: string; size: number }>;
  * hidden class of its own: ~0.35 KB a job), and the strings every job of a batch
  * repeats are shared.
  */
-export function queuedJob(rec: JobRecord, seq: number, tally?: Tally): Job {
-  return new QueuedJob(rec, seq, tally);
+export function queuedJob(rec: JobRecord, seq: number, tally?: Tally, shaped = false): Job {
+  return new QueuedJob(rec, seq, tally, shaped);
 }
 
 /**
@@ -86,78 +89,6 @@ export class Tally {
     if (state !== 'cancelled') this.bytesTotal += sign * size;
     if (state === 'done' || state === 'skipped') this.bytesFinished += sign * size;
   }
-}
-
-/** Who, where and how: the same few values in every job of a batch (and of a journal). */
-const shared = new Map<string, string>();
-
-/** One string for each value of the fields a batch repeats; bounded (it is only a saving). */
-export function intern<T extends string | undefined>(s: T): T {
-  if (s === undefined) return s;
-  const got = shared.get(s);
-  if (got !== undefined) return got as T;
-  if (shared.size >= 4096) shared.clear();
-  shared.set(s, s);
-  return s;
-}
-
-const RECORD_FIELDS = new Set([
-  'id',
-  'kind',
-  'batchId',
-  'accountId',
-  'bucket',
-  'region',
-  'key',
-  'localPath',
-  'size',
-  'mtimeMs',
-  'etag',
-  'versionId',
-  'onConflict',
-  'spooled',
-  'contentType',
-]);
-
-/**
- * The record in the one shape every job's record has (absent fields are undefined: the
- * journal's JSON leaves them out as before). Fields a newer version wrote are kept.
- */
-export function compactRecord(r: JobRecord): JobRecord {
-  const out = shaped(r, r.id, r.batchId);
-  // A rare record from a newer version: its own shape, with what it added.
-  for (const k in r) if (!RECORD_FIELDS.has(k)) return { ...r, ...out };
-  return out;
-}
-
-/**
- * A new job's record: `r` with its id and batch, in the one shape (what `{ ...r, id, batchId }`
- * gave, without the spread's copy). A field this version does not know takes the spread.
- */
-export function newRecord(r: Omit<JobRecord, 'id' | 'batchId'>, id: string, batchId: string): JobRecord {
-  for (const k in r) if (!RECORD_FIELDS.has(k)) return compactRecord({ ...r, id, batchId });
-  return shaped(r, id, batchId);
-}
-
-/** The one shape of a record, its fields in one order (absent ones undefined). */
-function shaped(r: Omit<JobRecord, 'id' | 'batchId'>, id: string, batchId: string): JobRecord {
-  return {
-    id,
-    kind: r.kind,
-    batchId: intern(batchId),
-    accountId: intern(r.accountId),
-    bucket: intern(r.bucket),
-    region: intern(r.region),
-    key: r.key,
-    localPath: r.localPath,
-    size: r.size,
-    mtimeMs: r.mtimeMs,
-    etag: r.etag,
-    versionId: r.versionId,
-    onConflict: r.onConflict,
-    spooled: r.spooled,
-    contentType: intern(r.contentType),
-  };
 }
 
 /** The job leaves its queue (`clear`): its engine's tally stops counting it. */
@@ -213,8 +144,10 @@ class QueuedJob implements Job {
     rec: JobRecord,
     public seq: number,
     private readonly tally: Tally | undefined,
+    /** `rec` is in the one shape already (newRecord, compactRecord, a replay's): taken as it is. */
+    shaped: boolean,
   ) {
-    this.record = compactRecord(rec);
+    this.record = shaped ? rec : compactRecord(rec);
     tally?.count('queued', this.record.size, 1);
   }
 

@@ -6,15 +6,15 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
-  readFileSync,
   renameSync,
-  writeSync,
+  writevSync,
 } from 'node:fs';
-import { chmod, open, readFile, rename, type FileHandle } from 'node:fs/promises';
+import { chmod, open, rename, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { syncDir, syncDirSync } from '../fs-atomic';
 import { verification, type Verification } from '../../src-shared/contract';
+import { compactRecord } from './record';
 
 /** What survives a restart about one job. */
 export interface JobRecord {
@@ -70,9 +70,10 @@ const partNumber = z.number().int().min(0);
 /**
  * Every record the journal may hold, checked line by line on replay: a line that does not
  * match (torn by a crash, garbage, a job record missing fields) is skipped and counted.
- * A new record type must be added here, or replay counts it as damage.
+ * A new record type must be added here, or replay counts it as damage. Exported for the test
+ * that holds the hand check of `entryOf` to it.
  */
-const journalEntry = z.discriminatedUnion('t', [
+export const journalEntry = z.discriminatedUnion('t', [
   z.object({ t: z.literal('job'), job: jobRecord }),
   z.object({ t: z.literal('upload'), id, uploadId: z.string().min(1), partSize: z.number().int().min(1) }),
   /** An Initiate sent and not yet answered: its upload, if any, is found by ListMultipartUploads. */
@@ -153,6 +154,8 @@ export class Journal {
   /** Set while records appended with `appendSoon` wait for company. */
   private soonTimer: ReturnType<typeof setTimeout> | undefined;
   private records = 0;
+  /** Records appended since the file was last rewritten (at open or by `compact`). */
+  private appended = 0;
   private closing = false;
 
   private constructor(
@@ -167,31 +170,32 @@ export class Journal {
    */
   static async open(
     dir: string,
-    o: { readOnly?: boolean } = {},
+    o: { readOnly?: boolean; pieceBytes?: number } = {},
   ): Promise<{ journal: Journal; jobs: ReplayedJob[]; damage: JournalDamage }> {
     const path = join(dir, JOURNAL_FILE);
     if (o.readOnly) {
-      const text = await readFile(path, 'utf8').catch((e: NodeJS.ErrnoException) =>
-        e.code === 'ENOENT' ? '' : undefined,
+      const read = await replayFile(path, o.pieceBytes).catch((e: unknown) =>
+        e instanceof JournalReadError && e.code === 'ENOENT' ? { jobs: [], skipped: 0 } : undefined,
       );
-      if (text === undefined) return { journal: new Journal(path, true), jobs: [], damage: { skipped: 1 } };
-      const { jobs, skipped } = replay(text);
-      return { journal: new Journal(path, true), jobs, damage: { skipped } };
+      if (read === undefined) return { journal: new Journal(path, true), jobs: [], damage: { skipped: 1 } };
+      return { journal: new Journal(path, true), jobs: read.jobs, damage: { skipped: read.skipped } };
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chmodSync(dir, 0o700);
-    // The bytes, read line by line by replay: 100,000 jobs' journal as one string and its
-    // split lines were ~50 MB of a reopen's peak (h18).
-    let text: Buffer | string;
+    // Read a piece at a time, each line parsed once: 100,000 jobs' journal read whole (31 MB)
+    // and each record parsed, then copied by the check, then copied again by the engine were
+    // most of a reopen's peak (h18, h25).
+    let read: ReadJournal | undefined;
     try {
-      text = existsSync(path) ? readFileSync(path) : '';
-    } catch {
+      read = existsSync(path) ? await readJournal(path, o.pieceBytes) : undefined;
+    } catch (e) {
+      if (!(e instanceof JournalReadError)) throw e;
       // Unreadable (a folder in its place, an I/O error): set it aside whole and start afresh.
       const aside = `${path}.damaged-${stamp()}`;
       renameSync(path, aside);
       return Journal.start(path, [], { skipped: 1, backup: aside });
     }
-    const { jobs, skipped } = replay(text);
+    const { jobs, skipped } = read ?? { jobs: [], skipped: 0 };
     const damage: JournalDamage = { skipped };
     if (skipped > 0) {
       // Before the rewrite drops what could not be read: the user (or support) may want it back.
@@ -200,7 +204,32 @@ export class Journal {
       chmodSync(damage.backup, 0o600);
     }
     const live = jobs.filter((j) => j.state !== 'done' && j.state !== 'skipped' && j.state !== 'cancelled');
+    // Already what its rewrite would write (a queue closed after its compaction, taken back
+    // again): every line describes a job's state as it is, nothing is finished, nothing is
+    // damaged, the last line ends. Rewriting 100,000 jobs' 31 MB gained nothing then (h25).
+    if (
+      read &&
+      read.ended &&
+      skipped === 0 &&
+      live.length === jobs.length &&
+      read.lines - 1 === snapshotCount(live)
+    )
+      return Journal.reuse(path, live, damage);
     return Journal.start(path, live, damage);
+  }
+
+  /** The journal as it is, appended to (what `start` would have written is what it holds). */
+  private static async reuse(
+    path: string,
+    live: ReplayedJob[],
+    damage: JournalDamage,
+  ): Promise<{ journal: Journal; jobs: ReplayedJob[]; damage: JournalDamage }> {
+    // A file left by an older version kept its 0644, as `start` makes it private.
+    chmodSync(path, 0o600);
+    const journal = new Journal(path, false);
+    journal.records = live.length;
+    journal.fh = await open(path, 'a', 0o600);
+    return { journal, jobs: live, damage };
   }
 
   private static async start(
@@ -282,6 +311,15 @@ export class Journal {
   }
 
   /**
+   * Records appended since the file was last rewritten (at open, or by `compact`): 0 means
+   * the file is a snapshot of the queue already, and rewriting it gains nothing. Reopening a
+   * 100,000-job queue rewrote its 31 MB twice: at open, then when the idle engine compacted.
+   */
+  get sinceRewrite(): number {
+    return this.appended;
+  }
+
+  /**
    * Rewrites the journal with just `jobs` (called when the queue is idle), written in pages:
    * `jobs` is read while the file is written, so it must answer as when this was called.
    */
@@ -301,6 +339,7 @@ export class Journal {
         // Async: a big queue's snapshot (and its fsync) must not stall the thread that serves IPC.
         await writeSnapshotAsync(this.path, jobs);
         this.records = jobs.length + this.pendingRecords;
+        this.appended = this.pendingRecords;
       } finally {
         this.fh = await open(this.path, 'a', 0o600);
       }
@@ -329,6 +368,7 @@ export class Journal {
   private push(line: string): void {
     this.text += line;
     this.records++;
+    this.appended++;
     this.pendingRecords++;
     if (this.text.length >= PIECE_CHARS) this.seal();
   }
@@ -387,38 +427,141 @@ const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
  * size or ETag) keeps them unless it says the bytes changed (an upload's size or mtime, a
  * download's size or ETag) or the destination moved (retarget): then upload, parts and
  * chunks are reset together, as the running engine did.
+ *
+ * The records replayed are in the one shape (compactRecord): the engine takes them as they are.
  */
 export function replay(text: string | Buffer): { jobs: ReplayedJob[]; skipped: number } {
-  const byId = new Map<string, ReplayedJob>();
-  let skipped = 0;
-  for (const line of lines(text)) {
-    if (!line.trim()) continue;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      skipped++;
-      continue;
+  const r = new Replayer();
+  for (const line of lines(text)) r.line(line);
+  return r.result();
+}
+
+/** A journal file's read failed (not a line that could not be read: that is counted). */
+class JournalReadError extends Error {
+  readonly code: string | undefined;
+  constructor(cause: unknown) {
+    super(`the transfer journal could not be read: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.code = (cause as NodeJS.ErrnoException)?.code;
+  }
+}
+
+/** The journal's file is read in pieces of this many bytes. */
+const READ_PIECE_BYTES = 1 << 20;
+
+/**
+ * `replay` of a journal file, read `pieceBytes` at a time (the whole file's bytes and text are
+ * never held): what `replay(readFileSync(path))` gives. A failed read throws JournalReadError.
+ */
+export async function replayFile(
+  path: string,
+  pieceBytes = READ_PIECE_BYTES,
+): Promise<{ jobs: ReplayedJob[]; skipped: number }> {
+  const { jobs, skipped } = await readJournal(path, pieceBytes);
+  return { jobs, skipped };
+}
+
+/** `replayFile`, and how many lines the file holds and whether it ends with a newline. */
+async function readJournal(path: string, pieceBytes = READ_PIECE_BYTES): Promise<ReadJournal> {
+  const r = new Replayer();
+  const split = new LineSplitter((line) => r.line(line));
+  const fh = await open(path, 'r').catch((e: unknown) => {
+    throw new JournalReadError(e);
+  });
+  try {
+    const piece = Buffer.allocUnsafe(pieceBytes);
+    for (;;) {
+      const n = await fh.read(piece, 0, pieceBytes, null).then(
+        (x) => x.bytesRead,
+        (e: unknown) => {
+          throw new JournalReadError(e);
+        },
+      );
+      if (n === 0) break;
+      split.push(piece.subarray(0, n));
     }
-    const r = journalEntry.safeParse(parsed);
-    if (!r.success) {
-      skipped++;
-      continue;
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+  split.end();
+  return { ...r.result(), ...r.read() };
+}
+
+interface ReadJournal {
+  jobs: ReplayedJob[];
+  skipped: number;
+  /** Lines read (a file ending with a newline has an empty one after it). */
+  lines: number;
+  /** The last line read was empty: the file ends with a newline (or is empty). */
+  ended: boolean;
+}
+
+/**
+ * Bytes arriving in pieces, handed on as lines (what `lines` gives for the whole): a line split
+ * across pieces is put together from copies of its parts before it is decoded, so a multi-byte
+ * UTF-8 character cut in two is decoded whole. The piece may be reused once `push` returns.
+ */
+export class LineSplitter {
+  /** Copies of the current line's bytes from earlier pieces. */
+  private carry: Buffer[] = [];
+
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(piece: Buffer): void {
+    let at = 0;
+    for (;;) {
+      const nl = piece.indexOf(10, at);
+      if (nl < 0) {
+        if (at < piece.length) this.carry.push(Buffer.from(piece.subarray(at)));
+        return;
+      }
+      if (this.carry.length > 0) {
+        this.carry.push(piece.subarray(at, nl));
+        const line = Buffer.concat(this.carry).toString('utf8');
+        this.carry = [];
+        this.onLine(line);
+      } else this.onLine(piece.toString('utf8', at, nl));
+      at = nl + 1;
     }
-    const e = r.data as JournalEntry;
+  }
+
+  /** The text after the last newline (empty if the bytes ended with one), as `lines` gives it. */
+  end(): void {
+    const line = Buffer.concat(this.carry).toString('utf8');
+    this.carry = [];
+    this.onLine(line);
+  }
+}
+
+/** Replay's state, fed a line at a time. */
+class Replayer {
+  private readonly byId = new Map<string, ReplayedJob>();
+  private skipped = 0;
+  private lines = 0;
+  private lastEmpty = false;
+
+  line(line: string): void {
+    this.lines++;
+    this.lastEmpty = line.length === 0;
+    if (!line.trim()) return;
+    const e = entryOf(line);
+    if (!e) {
+      this.skipped++;
+      return;
+    }
+    const byId = this.byId;
     if (e.t === 'job') {
-      const job = e.job;
+      const job = compactRecord(e.job);
       const prev = byId.get(job.id);
       if (!prev) {
         byId.set(job.id, { job, parts: NO_PARTS, chunks: NO_CHUNKS, state: 'queued' });
-        continue;
+        return;
       }
       if (bytesChanged(prev.job, job)) reset(prev);
       prev.job = job;
-      continue;
+      return;
     }
     const j = byId.get(e.id);
-    if (!j) continue;
+    if (!j) return;
     switch (e.t) {
       case 'upload':
         j.uploadId = e.uploadId;
@@ -446,7 +589,7 @@ export function replay(text: string | Buffer): { jobs: ReplayedJob[]; skipped: n
         break;
       case 'retarget':
         if (e.key !== j.job.key || e.localPath !== j.job.localPath) reset(j);
-        j.job = { ...j.job, key: e.key, localPath: e.localPath };
+        j.job = compactRecord({ ...j.job, key: e.key, localPath: e.localPath });
         break;
       case 'reset':
         reset(j);
@@ -456,7 +599,74 @@ export function replay(text: string | Buffer): { jobs: ReplayedJob[]; skipped: n
         break;
     }
   }
-  return { jobs: [...byId.values()], skipped };
+
+  result(): { jobs: ReplayedJob[]; skipped: number } {
+    return { jobs: [...this.byId.values()], skipped: this.skipped };
+  }
+
+  read(): { lines: number; ended: boolean } {
+    return { lines: this.lines, ended: this.lastEmpty };
+  }
+}
+
+/**
+ * One line's record, or undefined if it is not one (not JSON, or not what the schema allows).
+ * The line is parsed once: the two records a big queue is made of (a job, a state without a
+ * verification) are checked by hand where they lie, anything else by the schema (`journalEntry`
+ * decides every line the hand check does not accept, so it accepts nothing the schema refuses).
+ */
+export function entryOf(line: string): JournalEntry | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (quickEntry(parsed)) return parsed;
+  const r = journalEntry.safeParse(parsed);
+  return r.success ? (r.data as JournalEntry) : undefined;
+}
+
+const KINDS = new Set<unknown>(['upload', 'download']);
+const CONFLICTS = new Set<unknown>(['ask', 'overwrite', 'skip', 'rename']);
+const STATES = new Set<unknown>(['paused', 'queued', 'done', 'skipped', 'failed', 'cancelled']);
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const filled = (v: unknown) => typeof v === 'string' && v.length > 0;
+const maybeString = (v: unknown) => v === undefined || typeof v === 'string';
+/** What zod's `z.number()` takes: a finite number (JSON's 1e999 is Infinity). */
+const maybeNumber = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v));
+
+/**
+ * Whether `v` is a `job` record or a `state` record without a verification, exactly as the
+ * schema would take it (false: let the schema decide). Only what the schema checks is read.
+ */
+function quickEntry(v: unknown): v is JournalEntry {
+  if (!isObject(v)) return false;
+  if (v.t === 'state') {
+    return filled(v.id) && STATES.has(v.state) && maybeString(v.error) && v.verified === undefined;
+  }
+  if (v.t !== 'job') return false;
+  const j = v.job;
+  return (
+    isObject(j) &&
+    filled(j.id) &&
+    KINDS.has(j.kind) &&
+    typeof j.batchId === 'string' &&
+    filled(j.accountId) &&
+    filled(j.bucket) &&
+    maybeString(j.region) &&
+    typeof j.key === 'string' &&
+    filled(j.localPath) &&
+    Number.isSafeInteger(j.size) &&
+    (j.size as number) >= 0 &&
+    maybeNumber(j.mtimeMs) &&
+    maybeString(j.etag) &&
+    CONFLICTS.has(j.onConflict) &&
+    (j.spooled === undefined || typeof j.spooled === 'boolean') &&
+    maybeString(j.contentType)
+  );
 }
 
 /**
@@ -508,10 +718,22 @@ export interface SnapshotSource {
   at(index: number): ReplayedJob | undefined;
 }
 
-/** The snapshot is written in pieces of about this many characters (one write each). */
-const SNAPSHOT_PAGE_CHARS = 1 << 20;
+/** The snapshot is written in pages of about this many bytes (one write each). */
+const SNAPSHOT_PAGE_BYTES = 1 << 20;
 
-/** One job's lines in a fresh journal, each ending in a newline. */
+/** How many lines `snapshotLines` writes for these jobs (what a fresh journal of them holds). */
+function snapshotCount(jobs: readonly ReplayedJob[]): number {
+  let n = 0;
+  for (const j of jobs) {
+    n += 1 + j.parts.size + j.chunks.size;
+    if (j.uploadId) n++;
+    if (j.initiating && !j.uploadId) n++;
+    if (j.state !== 'queued') n++;
+  }
+  return n;
+}
+
+/** One job's lines in a fresh journal, each ending in a newline (snapshotCount counts them). */
 function snapshotLines(j: ReplayedJob): string {
   const id = j.job.id;
   let s = JSON.stringify({ t: 'job', job: j.job }) + '\n';
@@ -525,21 +747,50 @@ function snapshotLines(j: ReplayedJob): string {
 }
 
 /**
- * The snapshot's text in pages of about SNAPSHOT_PAGE_CHARS: the lines of 100,000 jobs, their
- * join and its bytes held at once were ~120 MB of a pause-all's peak (h13, h18).
+ * The snapshot's bytes in pages of about SNAPSHOT_PAGE_BYTES: the lines of 100,000 jobs, their
+ * join and its bytes held at once were ~120 MB of a pause-all's peak (h13, h18). A page is
+ * pieces of about PIECE_CHARS encoded as they fill: a page of 1 MiB held as one string had a
+ * flat copy made for its write, in the old generation, garbage until the next full GC: 31 MB
+ * of them for a 100,000-job snapshot (h25).
  */
-function* snapshotPages(jobs: SnapshotSource): Generator<string> {
-  let page = '';
+function* snapshotPages(jobs: SnapshotSource): Generator<Buffer[]> {
+  let page: Buffer[] = [];
+  let bytes = 0;
+  let text = '';
   for (let i = 0; i < jobs.length; i++) {
     const j = jobs.at(i);
     if (!j) continue;
-    page += snapshotLines(j);
-    if (page.length >= SNAPSHOT_PAGE_CHARS) {
+    text += snapshotLines(j);
+    if (text.length < PIECE_CHARS) continue;
+    const piece = Buffer.from(text);
+    text = '';
+    page.push(piece);
+    bytes += piece.length;
+    if (bytes >= SNAPSHOT_PAGE_BYTES) {
       yield page;
-      page = '';
+      page = [];
+      bytes = 0;
     }
   }
-  if (page) yield page;
+  if (text) page.push(Buffer.from(text));
+  if (page.length > 0) yield page;
+}
+
+/** What is left of `pieces` once `n` bytes of them are written (a short write). */
+export function unwritten(pieces: Buffer[], n: number): Buffer[] {
+  let i = 0;
+  while (i < pieces.length && n >= pieces[i].length) n -= pieces[i++].length;
+  const rest = pieces.slice(i);
+  if (rest.length > 0 && n > 0) rest[0] = rest[0].subarray(n);
+  return rest;
+}
+
+function writeAllSync(fd: number, pieces: Buffer[]): void {
+  while (pieces.length > 0) pieces = unwritten(pieces, writevSync(fd, pieces));
+}
+
+async function writeAll(fh: FileHandle, pieces: Buffer[]): Promise<void> {
+  while (pieces.length > 0) pieces = unwritten(pieces, (await fh.writev(pieces)).bytesWritten);
 }
 
 /**
@@ -552,7 +803,7 @@ function writeSnapshot(path: string, jobs: ReplayedJob[] | SnapshotSource): void
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w', 0o600);
   try {
-    for (const page of snapshotPages(jobs)) writeSync(fd, page);
+    for (const page of snapshotPages(jobs)) writeAllSync(fd, page);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -569,7 +820,7 @@ async function writeSnapshotAsync(path: string, jobs: SnapshotSource): Promise<v
   const tmp = `${path}.tmp`;
   const fh = await open(tmp, 'w', 0o600);
   try {
-    for (const page of snapshotPages(jobs)) await fh.write(page);
+    for (const page of snapshotPages(jobs)) await writeAll(fh, page);
     await fh.sync();
   } finally {
     await fh.close();
