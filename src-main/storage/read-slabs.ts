@@ -16,6 +16,12 @@
  */
 const READ_SLAB = 1 << 20;
 const MIN_READ = 64 * 1024;
+/**
+ * A socket's first read goes into a slab of Node's own read size: most answers (a HEAD, a
+ * listing page, a small object on a connection of its own) end there, and a connection that
+ * brings more goes on in full slabs.
+ */
+const FIRST_SLAB = MIN_READ;
 /** Slabs kept for reuse, at most (1 MiB each). */
 const KEEP = 16;
 
@@ -32,9 +38,11 @@ const slabs = new WeakMap<ArrayBuffer, Slab>();
 const free: Buffer[] = [];
 /** The buffer the next read goes into, set by `callback` just before Node asks for it. */
 let nextRead: Buffer | undefined;
+/** Node asks for a buffer right after a read (not for a new socket's first read). */
+let afterRead = false;
 
-function newSlab(): Buffer {
-  const b = free.pop() ?? Buffer.allocUnsafeSlow(READ_SLAB);
+function newSlab(size: number): Buffer {
+  const b = (size === READ_SLAB ? free.pop() : undefined) ?? Buffer.allocUnsafeSlow(size);
   slabs.set(b.buffer as ArrayBuffer, { read: 0, released: 0, sealed: false });
   return b;
 }
@@ -42,14 +50,15 @@ function newSlab(): Buffer {
 function maybeReuse(ab: ArrayBuffer, s: Slab): void {
   if (!s.sealed || s.released !== s.read) return;
   slabs.delete(ab);
-  if (free.length < KEEP) free.push(Buffer.from(ab, 0, READ_SLAB));
+  if (free.length < KEEP && ab.byteLength === READ_SLAB) free.push(Buffer.from(ab, 0, READ_SLAB));
 }
 
 /** For net.connect's `onread` (undici passes its connect options to it). */
 export const slabReads = {
   buffer(): Buffer {
-    const b = nextRead ?? newSlab();
+    const b = nextRead ?? newSlab(afterRead ? READ_SLAB : FIRST_SLAB);
     nextRead = undefined;
+    afterRead = false;
     return b;
   },
   callback(this: { push(b: Buffer): boolean }, n: number, buf: Buffer): boolean {
@@ -60,6 +69,7 @@ export const slabReads = {
       if (buf.length - n < MIN_READ) s.sealed = true;
     }
     nextRead = s && !s.sealed ? buf.subarray(n) : undefined;
+    afterRead = true;
     const more = this.push(buf.subarray(0, n));
     if (s) maybeReuse(ab, s);
     return more;

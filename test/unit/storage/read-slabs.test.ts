@@ -8,7 +8,7 @@ function socket() {
   const pushed: Buffer[] = [];
   const self = { push: (b: Buffer) => (pushed.push(b), true) };
   let buf = slabReads.buffer();
-  return {
+  const s = {
     pushed,
     get buf() {
       return buf;
@@ -20,6 +20,12 @@ function socket() {
       buf = slabReads.buffer();
     },
   };
+  // A new socket's first read goes into a small slab of its own, the next ones into full slabs.
+  expect(buf.length).toBe(64 * KiB);
+  s.read(64 * KiB, 0);
+  expect(s.buf.length).toBe(1024 * KiB);
+  pushed.length = 0;
+  return s;
 }
 
 describe('socket reads into slabs', () => {
