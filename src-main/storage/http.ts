@@ -4,6 +4,7 @@ import type { Agent, Dispatcher } from 'undici';
 import { undiciAgent } from '../lazy-require';
 import type { RequestTarget } from './endpoints';
 import { localhostAwareLookup } from './endpoints';
+import { slabReads } from './read-slabs';
 import { ServerClock, serverClock, SKEW_SUSPECT_MS } from './clock';
 import {
   clockSkewError,
@@ -155,7 +156,11 @@ export class HttpClient {
         lookup: localhostAwareLookup(dnsLookup as never) as never,
       },
     };
-    this.agent = new (undiciAgent())(this.agentOptions);
+    // The direct agent's sockets read into slabs (see slabReads); a proxy's keep Node's reads.
+    this.agent = new (undiciAgent())({
+      ...this.agentOptions,
+      connect: { ...this.agentOptions.connect, onread: slabReads },
+    } as Agent.Options);
   }
 
   /** The dispatcher for this attempt: the settings' route as it is now. */

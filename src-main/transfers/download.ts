@@ -2,9 +2,11 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { VERIFICATIONS, type Verification } from '../../src-shared/contract';
 import { Crc64, crc64CombineAll } from '../storage/crc64';
 import { StorageError } from '../storage/errors';
+import { releaseRead } from '../storage/read-slabs';
 import type { HttpResponse } from '../storage/http';
 import { etagIsOpaque, getObject, headObjectDetail, propertiesFromHeaders } from '../storage/ops/objects';
 import type { BucketLoc } from '../storage/ops/types';
@@ -460,25 +462,75 @@ function checkAnswer(
 /**
  * Streams exactly `expected` bytes of a body to `sink`, through the throttle: a body that
  * ends early or goes on beyond what was promised is an IntegrityError, never silently cut.
+ * The body flows chunk by chunk as it arrives ('data'), paused while the sink or the throttle
+ * waits: an async iterator's `read()` would join the chunks buffered meanwhile into a new
+ * buffer, a copy of those bytes for nothing.
  */
-async function readBody(
+function readBody(
   ctx: RunContext,
   key: string,
-  body: AsyncIterable<unknown>,
+  body: Readable,
   expected: number,
   sink: (c: Buffer, offset: number) => Promise<void> | void,
 ): Promise<number> {
-  let got = 0;
-  for await (const raw of body) {
-    const chunk = raw as Buffer;
-    if (got + chunk.length > expected)
-      throw new IntegrityError(`${key}: the server sent more than the ${expected} bytes it announced`);
-    if (ctx.throttle.bytesPerSecond > 0) await ctx.throttle.take(chunk.length);
-    await sink(chunk, got);
-    got += chunk.length;
-  }
-  if (got !== expected) throw new IntegrityError(`${key}: got ${got} of ${expected} bytes`);
-  return got;
+  return new Promise<number>((resolve, reject) => {
+    let got = 0;
+    let ended = false;
+    let settled = false;
+    /** The sink's (or the throttle's) wait for the last chunk, while the body is paused. */
+    let waiting: Promise<void> | undefined;
+    const fail = (e: unknown) => {
+      if (settled) return;
+      settled = true;
+      // As leaving a for-await loop does: the rest of the answer is not read.
+      body.destroy();
+      reject(e);
+    };
+    const throttled = async (c: Buffer, at: number) => {
+      await ctx.throttle.take(c.length);
+      await sink(c, at);
+    };
+    body.on('data', (c: Buffer) => {
+      if (settled) return;
+      if (got + c.length > expected) {
+        fail(new IntegrityError(`${key}: the server sent more than the ${expected} bytes it announced`));
+        return;
+      }
+      const at = got;
+      got += c.length;
+      let w: Promise<void> | void;
+      try {
+        w = ctx.throttle.bytesPerSecond > 0 ? throttled(c, at) : sink(c, at);
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      if (!w) return;
+      body.pause();
+      const p = w.then(() => {
+        if (waiting === p) waiting = undefined;
+        if (!settled) body.resume();
+      }, fail);
+      waiting = p;
+    });
+    body.on('error', fail);
+    body.on('end', () => {
+      ended = true;
+      // The last chunk's sink may still be writing.
+      void Promise.resolve(waiting).then(() => {
+        if (settled) return;
+        if (got !== expected) {
+          fail(new IntegrityError(`${key}: got ${got} of ${expected} bytes`));
+          return;
+        }
+        settled = true;
+        resolve(got);
+      });
+    });
+    body.on('close', () => {
+      if (!ended) fail(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    });
+  });
 }
 
 /** One GET of `[start, end]`, checked, its body streamed to `sink`. */
@@ -886,9 +938,7 @@ async function fetchChunks(
             if (stop()) return;
             const out = new BatchedWriter(fh, from);
             let partEnd = ranges[parts[next]].start + ranges[parts[next]].len;
-            const boundary = async (w: Promise<void> | undefined) => {
-              await w;
-              await out.flush();
+            const completeWritten = () => {
               while (next <= end && from + counted >= partEnd) {
                 const n = parts[next];
                 kept += ranges[n].len;
@@ -896,15 +946,23 @@ async function fetchChunks(
                 next++;
                 if (next <= end) partEnd = ranges[parts[next]].start + ranges[parts[next]].len;
               }
+            };
+            const boundary = async (w: Promise<void> | undefined) => {
+              await w;
+              await out.flush();
+              completeWritten();
               if (next <= end && stop()) throw new StreamStopped();
             };
             await fetchRange(ctx, loc, job.rec.key, remote, { start: from, end: to - 1 }, (c) => {
               counted += c.length;
               ctx.progress(c.length);
               const w = out.add(c);
-              return from + counted >= partEnd ? boundary(w) : w;
+              // The last part is complete once the answer ended where it should (readBody):
+              // bytes beyond it make the GET fail, and that part is asked again.
+              return from + counted >= partEnd && from + counted < to ? boundary(w) : w;
             });
             await out.flush();
+            completeWritten();
           });
         } catch (e) {
           ctx.progress(-(counted - kept));
@@ -1004,12 +1062,15 @@ class BatchedWriter {
     this.pending = [];
     this.at += this.bytes;
     this.bytes = 0;
+    const chunks = bufs.slice();
     while (left > 0) {
       const { bytesWritten } = await this.fh.writev(bufs, at);
       left -= bytesWritten;
       at += bytesWritten;
       if (left > 0) dropWritten(bufs, bytesWritten);
     }
+    // In the file now: their read slabs may take new reads (see read-slabs.ts).
+    for (const c of chunks) releaseRead(c);
   }
 }
 
