@@ -141,6 +141,21 @@ async function main() {
     );
     log(`up ${up.wall.toFixed(2)} s`);
   }
+  const sdkTuned = { chunkSize: 8 * MiB, parallel: 8 };
+  if (process.env.H28_SDK_UP === '1') {
+    const args = {
+      port: gw.port,
+      bucket,
+      region: REGION,
+      op: 'up-dir',
+      local: src,
+      prefix: `p${COUNT}sdk/mixed/`,
+      key: '',
+      tuned: sdkTuned,
+    };
+    const up = await run(process.execPath, [resolve('bench/cos-sdk-peer.mjs'), JSON.stringify(args)], env);
+    log(`sdk up ${up.wall.toFixed(2)} s`);
+  }
   const order = TOOLS;
   for (let round = 0; round < ROUNDS; round++) {
     for (const t of round % 2 ? [...order].reverse() : order) {
@@ -156,39 +171,38 @@ async function main() {
       const r0 = procCpu(rgwPid);
       const s0 = sysBusy();
       const l0 = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
-      const r =
-        t === 'sdk'
-          ? await run(
-              process.execPath,
-              [
-                resolve('bench/cos-sdk-peer.mjs'),
-                JSON.stringify({
-                  port: gw.port,
-                  bucket,
-                  region: REGION,
-                  op: 'down-dir',
-                  local: out,
-                  prefix: `p${COUNT}/mixed/`,
-                  key: '',
-                  tuned: { chunkSize: 8 * MiB, parallel: 8 },
-                }),
-              ],
-              env,
-            )
-          : await run(
-              process.execPath,
-              [
-                ...NODE_ARGS,
-                cli(t),
-                'cp',
-                '-r',
-                `cos://${bucket}/p${COUNT}/mixed/`,
-                out,
-                ...conn,
-                ...(t.includes('c16') ? ['--concurrency', '16'] : []),
-              ],
-              { ...env, COSDESK_HOME: home, ...(t.endsWith('16') ? { UV_THREADPOOL_SIZE: '16' } : {}) },
-            );
+      const r = t.startsWith('sdk')
+        ? await run(
+            process.execPath,
+            [
+              resolve('bench/cos-sdk-peer.mjs'),
+              JSON.stringify({
+                port: gw.port,
+                bucket,
+                region: REGION,
+                op: 'down-dir',
+                local: out,
+                prefix: `p${COUNT}${t.endsWith('@sdk') ? 'sdk' : ''}/mixed/`,
+                key: '',
+                tuned: { chunkSize: 8 * MiB, parallel: 8 },
+              }),
+            ],
+            env,
+          )
+        : await run(
+            process.execPath,
+            [
+              ...NODE_ARGS,
+              cli(t),
+              'cp',
+              '-r',
+              `cos://${bucket}/p${COUNT}/mixed/`,
+              out,
+              ...conn,
+              ...(t.includes('c16') ? ['--concurrency', '16'] : []),
+            ],
+            { ...env, COSDESK_HOME: home, ...(t.endsWith('16') ? { UV_THREADPOOL_SIZE: '16' } : {}) },
+          );
       const g = process.cpuUsage(g0);
       const rgw = procCpu(rgwPid) - r0;
       const sys = sysBusy() - s0;
