@@ -68,6 +68,21 @@ const adHoc = (home: string, ak = AK, sk = SK): Env => ({
 });
 const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 const journalOf = (home: string) => join(home, 'transfers', 'journal.jsonl');
+/** How many records of type `t` the journal in `home` holds. */
+const recordsOf = (home: string, t: string) =>
+  existsSync(journalOf(home))
+    ? readFileSync(journalOf(home), 'utf8')
+        .split('\n')
+        .filter((l) => l.includes(`"t":"${t}"`)).length
+    : 0;
+/** Runs `args` (ad-hoc keys) and kills it -9 once its journal holds `atLeast` records of type `t`. */
+async function killOnceJournaled(home: string, args: string[], t: string, atLeast: number): Promise<void> {
+  const run = start(args, adHoc(home));
+  for (let i = 0; i < 1200 && recordsOf(home, t) < atLeast; i++) await new Promise((r) => setTimeout(r, 50));
+  run.child.kill('SIGKILL');
+  await run.done;
+  expect(recordsOf(home, t)).toBeGreaterThanOrEqual(atLeast);
+}
 
 function aws(args: string[]) {
   const r = spawnSync('aws', ['--endpoint-url', S3_ENDPOINT, ...args], {
@@ -407,20 +422,10 @@ describe('cosdesk cp and transfers: honest outcomes', () => {
     const home = newHome();
     const file = join(work, 'again.bin');
     writeFileSync(file, randomBytes(40 * 1024 * 1024));
-    const records = (t: string) =>
-      existsSync(journalOf(home))
-        ? readFileSync(journalOf(home), 'utf8')
-            .split('\n')
-            .filter((l) => l.includes(`"t":"${t}"`)).length
-        : 0;
+    const records = (t: string) => recordsOf(home, t);
     const firstId = () => JSON.parse(readFileSync(journalOf(home), 'utf8').split('\n')[0]).job.id as string;
-    const killAfter = async (args: string[], t: string, atLeast: number) => {
-      const run = start(args, adHoc(home));
-      for (let i = 0; i < 1200 && records(t) < atLeast; i++) await new Promise((r) => setTimeout(r, 50));
-      run.child.kill('SIGKILL');
-      await run.done;
-      expect(records(t)).toBeGreaterThanOrEqual(atLeast);
-    };
+    const killAfter = (args: string[], t: string, atLeast: number) =>
+      killOnceJournaled(home, args, t, atLeast);
     const slow = ['--limit-rate', '4M', '--concurrency', '2', '--part-size', '5242880'];
 
     const up = ['cp', file, `s3://${B}/again.bin`, ...slow, ...conn];
@@ -469,19 +474,9 @@ describe('cosdesk cp and transfers: honest outcomes', () => {
     mkdirSync(join(src, 'sub'));
     const names = ['a.bin', 'b.bin', 'sub/c.bin', 'sub/d.txt', 'e.txt'];
     names.forEach((n, i) => writeFileSync(join(src, n), randomBytes(i < 2 ? 20 * 1024 * 1024 : 1000 + i)));
-    const records = (t: string) =>
-      existsSync(journalOf(home))
-        ? readFileSync(journalOf(home), 'utf8')
-            .split('\n')
-            .filter((l) => l.includes(`"t":"${t}"`)).length
-        : 0;
-    const killAfter = async (args: string[], t: string, atLeast: number) => {
-      const run = start(args, adHoc(home));
-      for (let i = 0; i < 1200 && records(t) < atLeast; i++) await new Promise((r) => setTimeout(r, 50));
-      run.child.kill('SIGKILL');
-      await run.done;
-      expect(records(t)).toBeGreaterThanOrEqual(atLeast);
-    };
+    const records = (t: string) => recordsOf(home, t);
+    const killAfter = (args: string[], t: string, atLeast: number) =>
+      killOnceJournaled(home, args, t, atLeast);
     const slow = ['--limit-rate', '4M', '--concurrency', '2', '--part-size', '5242880'];
     const unfinished = async () => {
       const list = await cosdesk(['transfers', 'list', '--json'], { COSDESK_HOME: home });

@@ -5,21 +5,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Journal, type JobRecord } from '../../../src-main/transfers/journal';
 import { TransferEngine, type NewJob } from '../../../src-main/transfers/engine';
+import { uploadRecord } from '../../support/job-records';
 import { tmpDirs } from '../../support/tmp-dirs';
 
 const tmp = tmpDirs();
-const up: JobRecord = {
-  id: 'u1',
-  kind: 'upload',
-  batchId: 'b',
-  accountId: 'tmp-1',
-  bucket: 'bk',
-  key: 'big.bin',
-  localPath: '/data/big.bin',
-  size: 40,
-  mtimeMs: 1000,
-  onConflict: 'ask',
-};
+const up = uploadRecord('u1', { key: 'big.bin', localPath: '/data/big.bin', onConflict: 'ask' });
 const lines = (...records: unknown[]) => records.map((r) => JSON.stringify(r)).join('\n') + '\n';
 const ask = (r: JobRecord, over: Partial<NewJob> = {}): NewJob => {
   const { id: _id, batchId: _b, ...rest } = r;

@@ -2,20 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Journal, JOURNAL_FILE, replay, type JobRecord } from '../../../src-main/transfers/journal';
+import { Journal, JOURNAL_FILE, replay } from '../../../src-main/transfers/journal';
+import { uploadRecord } from '../../support/job-records';
 
-const job = (id: string): JobRecord => ({
-  id,
-  kind: 'upload',
-  batchId: 'b',
-  accountId: 'tmp-1',
-  bucket: 'bk',
-  key: `${id}.bin`,
-  localPath: `/data/${id}.bin`,
-  size: 40,
-  mtimeMs: 1000,
-  onConflict: 'overwrite',
-});
+const job = (id: string) => uploadRecord(id);
 
 describe('journal compaction', () => {
   // The engine compacts when the queue goes idle and, unawaited, a Clear may append `forget`

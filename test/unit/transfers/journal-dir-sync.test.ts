@@ -5,6 +5,7 @@
 // record is written.
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { uploadRecord } from '../../support/job-records';
 import { tmpDirs } from '../../support/tmp-dirs';
 
 const calls: string[] = [];
@@ -60,18 +61,7 @@ const { Journal, JOURNAL_FILE, replay } = await import('../../../src-main/transf
 const { readFileSync } = await import('node:fs');
 
 const tmp = tmpDirs();
-const job = (id: string) => ({
-  id,
-  kind: 'upload' as const,
-  batchId: 'b',
-  accountId: 'tmp-1',
-  bucket: 'bk',
-  key: `${id}.bin`,
-  localPath: `/data/${id}.bin`,
-  size: 40,
-  mtimeMs: 1000,
-  onConflict: 'overwrite' as const,
-});
+const job = (id: string) => uploadRecord(id);
 
 /** The calls after the last rename over `file`, up to and including the first write to it. */
 function afterRename(file: string): string[] {

@@ -4,19 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Journal, replay, type JobRecord } from '../../../src-main/transfers/journal';
 import { TransferEngine } from '../../../src-main/transfers/engine';
+import { uploadRecord } from '../../support/job-records';
 
-const up: JobRecord = {
-  id: 'u1',
-  kind: 'upload',
-  batchId: 'b',
-  accountId: 'tmp-1',
-  bucket: 'bk',
-  key: 'big.bin',
-  localPath: '/data/big.bin',
-  size: 40,
-  mtimeMs: 1000,
-  onConflict: 'overwrite',
-};
+const up = uploadRecord('u1', { key: 'big.bin', localPath: '/data/big.bin' });
 const down: JobRecord = {
   id: 'd1',
   kind: 'download',
