@@ -135,7 +135,7 @@ describe.each(['light', 'dark'] as const)('axe-core on the other main views (%s 
       await drawer.waitFor({ state: 'hidden' });
 
       const [chooser] = await Promise.all([
-        page.waitForEvent('filechooser', { timeout: 15_000 }),
+        page.waitForEvent('filechooser', { timeout: 60_000 }),
         page.getByTestId('upload-files').click(),
       ]);
       await chooser.setFiles(join(local, 'upload-me.txt'));

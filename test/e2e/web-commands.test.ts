@@ -93,14 +93,14 @@ type Check = (press: () => Promise<void>) => Promise<void>;
 const CHECKS: Record<Exclude<AppCommand, 'go-back'>, Check> = {
   'upload-files': async (press) => {
     await browse();
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 15_000 }), press()]);
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 60_000 }), press()]);
     expect(chooser.isMultiple()).toBe(true);
     expect(await chooser.element().getAttribute('webkitdirectory')).toBeNull();
     await chooser.setFiles([]);
   },
   'upload-folder': async (press) => {
     await browse();
-    const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 15_000 }), press()]);
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 60_000 }), press()]);
     expect(await chooser.element().getAttribute('webkitdirectory')).not.toBeNull();
     await chooser.setFiles(mkdtempSync(join(tmpdir(), 'cosdesk-empty-')));
   },

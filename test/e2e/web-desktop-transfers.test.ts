@@ -68,7 +68,7 @@ async function listed(prefix: string): Promise<void> {
 
 /** Clicks what opens a file chooser and answers it with `paths`. */
 async function choose(open: () => Promise<void>, paths: string | string[]): Promise<void> {
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 15_000 }), open()]);
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 60_000 }), open()]);
   await chooser.setFiles(paths);
 }
 
